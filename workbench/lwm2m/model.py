@@ -176,11 +176,9 @@ class ResourceDefinition:
             if rtype in (ResourceType.STRING, ResourceType.OPAQUE, ResourceType.CORELNK):
                 length = len(checked)  # type: ignore[arg-type]
                 if length not in self.range:
-                    raise ValueValidationError(
-                        f"{where}: length {length} is outside {self.range}"
-                    )
+                    raise ValueValidationError(f"{where}: length {length} is outside {self.range}")
             elif is_finite_number(checked) and checked not in self.range:
-                raise ValueValidationError(f"{where}: {checked} is outside {self.range}")
+                raise ValueValidationError(f"{where}: {checked!r} is outside {self.range}")
         if self.enumeration and checked not in self.enumeration:
             allowed = ", ".join(str(x) for x in self.enumeration)
             raise ValueValidationError(f"{where}: {checked!r} is not one of {allowed}")
@@ -205,27 +203,34 @@ def check_type(rtype: ResourceType, value: Value, where: str = "value") -> Value
     if rtype is ResourceType.OBJLNK:
         if not isinstance(value, ObjectLink):
             raise bad
-        value.check()
+        try:
+            value.check()
+        except ValueValidationError as exc:
+            raise ValueValidationError(f"{where}: {exc}") from None
         return value
     if rtype is ResourceType.FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond the double range
+            raise bad from None
     if rtype in (ResourceType.INTEGER, ResourceType.TIME, ResourceType.UNSIGNED_INTEGER):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad
-        low, high = (0, UINT64_MAX) if rtype is ResourceType.UNSIGNED_INTEGER else (
-            INT64_MIN,
-            INT64_MAX,
-        )
+        unsigned = rtype is ResourceType.UNSIGNED_INTEGER
+        low, high = (0, UINT64_MAX) if unsigned else (INT64_MIN, INT64_MAX)
         if not low <= value <= high:
             raise ValueValidationError(f"{where}: {value} does not fit a 64-bit {rtype.label}")
         return value
     if rtype is ResourceType.NONE:
         return None
     raise bad  # pragma: no cover - every type is handled above
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def parse_text_value(rtype: ResourceType, text: str) -> Value:
@@ -235,10 +240,14 @@ def parse_text_value(rtype: ResourceType, text: str) -> Value:
         if rtype in (ResourceType.STRING, ResourceType.CORELNK):
             return text
         if rtype in (ResourceType.INTEGER, ResourceType.TIME, ResourceType.UNSIGNED_INTEGER):
-            if not re.fullmatch(r"[+-]?\d+", stripped):
+            # [0-9], not \d: int() would also accept other scripts' digits ("١٢").
+            if not re.fullmatch(r"[+-]?[0-9]+", stripped):
                 raise ValueError
             return check_type(rtype, int(stripped))
         if rtype is ResourceType.FLOAT:
+            # float() also accepts "1_000", "inf" and non-ASCII digits; the wire form does not.
+            if not _DECIMAL.fullmatch(stripped):
+                raise ValueError
             number = float(stripped)
             if not math.isfinite(number):
                 raise ValueError
@@ -270,7 +279,7 @@ def format_text_value(value: Value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
-        return repr(value) if not value.is_integer() else repr(value)
+        return repr(value)  # shortest text that parses back to the same double
     if isinstance(value, bytes):
         return value.hex().upper()
     return str(value)

@@ -54,6 +54,8 @@ class Path:
         """
         if not isinstance(text, str):
             raise PathError(f"a path must be a string, got {type(text).__name__}")
+        if text.strip() == "":
+            raise PathError("empty path: expected /obj[/inst[/res[/ri]]], e.g. /3/0/1")
         if not text.startswith("/"):
             raise PathError(f"{text!r}: a path starts with '/' (did you mean '/{text}'?)")
         body = text[1:]

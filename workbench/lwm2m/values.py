@@ -46,7 +46,7 @@ class ObjectLink(NamedTuple):
     def parse(cls, text: str) -> ObjectLink:
         """Parse ``"3:0"``, the text form of the specification."""
         left, sep, right = text.strip().partition(":")
-        if not sep or not left.isdigit() or not right.isdigit():
+        if not sep or not _is_decimal(left) or not _is_decimal(right):
             raise ValueValidationError(f"object link {text!r} is not of the form OBJ:INST")
         link = cls(int(left), int(right))
         link.check()
@@ -56,6 +56,11 @@ class ObjectLink(NamedTuple):
         for part in (self.object_id, self.instance_id):
             if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part <= 0xFFFF:
                 raise ValueValidationError(f"object link {self!r} has an id outside 0..65535")
+
+
+def _is_decimal(text: str) -> bool:
+    # str.isdigit() alone also accepts "²" and other digits int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 Value = str | int | float | bool | bytes | ObjectLink | None
