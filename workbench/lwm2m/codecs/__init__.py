@@ -14,7 +14,7 @@ from workbench.lwm2m.codecs.base import Codec, ContentFormat
 def codec_for(content_format: int | ContentFormat) -> Codec:
     """The value codec for a content format; :class:`ValueError` for link-format or unknown."""
     # Imported here so that importing the package stays cheap and cycle-free.
-    from workbench.lwm2m.codecs.lwm2m_cbor import Lwm2mCborCodec
+    from workbench.lwm2m.codecs.lwm2m_cbor import CborCodec, Lwm2mCborCodec
     from workbench.lwm2m.codecs.lwm2m_json import Lwm2mJsonCodec
     from workbench.lwm2m.codecs.opaque import OpaqueCodec
     from workbench.lwm2m.codecs.senml import SenmlCborCodec, SenmlJsonCodec
@@ -30,7 +30,7 @@ def codec_for(content_format: int | ContentFormat) -> Codec:
         ContentFormat.SENML_CBOR: SenmlCborCodec,
         ContentFormat.LWM2M_CBOR: Lwm2mCborCodec,
         # Plain CBOR (60) carries a single resource value; LwM2M 1.1 §7.4.6.
-        ContentFormat.CBOR: Lwm2mCborCodec,
+        ContentFormat.CBOR: CborCodec,
     }
     try:
         return codecs[int(content_format)]()
