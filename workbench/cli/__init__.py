@@ -17,6 +17,9 @@ from workbench import __version__
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMAND_MODULES = [
     "workbench.cli.objects",
+    "workbench.cli.modules",
+    "workbench.cli.decode",
+    "workbench.cli.simulate",
 ]
 
 

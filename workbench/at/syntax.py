@@ -1,0 +1,268 @@
+"""AT command-line syntax helpers: parse a command, split argument lists.
+
+Every decoder and every simulator needs the same two things — "what command is this line" and
+"split ``1,"a,b",{"x":[1,2]}`` into arguments" — so they live here once, pure and tested.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CommandForm(StrEnum):
+    """The syntactic form of an AT command (3GPP TS 27.007 §4)."""
+
+    #: ``AT+CMD=args``
+    SET = "set"
+    #: ``AT+CMD?``
+    READ = "read"
+    #: ``AT+CMD=?``
+    TEST = "test"
+    #: ``AT+CMD`` (extended command executed without arguments)
+    EXECUTE = "execute"
+    #: Basic command with its value appended: ``ATE0``, ``ATI``, ``AT&F``.
+    ACTION = "action"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    """One command of an AT command line."""
+
+    #: Upper-case command name: ``+CEREG``, ``#LWSTART``, ``E``, ``I``, ``&F``, or ``""`` for AT.
+    name: str
+    form: CommandForm
+    #: Argument text as typed (after ``=`` for SET, the appended value for ACTION).
+    args: str = ""
+
+    def arg_list(self) -> list[str]:
+        """The arguments split with :func:`split_at_args` (quotes removed)."""
+        return split_at_args(self.args) if self.args else []
+
+
+_EXTENDED = re.compile(r"([+#$%^*!@][A-Za-z0-9_.]+)(.*)", re.DOTALL)
+_BASIC = re.compile(r"(&?[A-Za-z])(.*)", re.DOTALL)
+_COMMAND_START = re.compile(r"^\s*AT(?:[+#$%^*!@&A-Za-z\\]|\s*$)", re.IGNORECASE)
+
+
+def looks_like_command(text: str) -> bool:
+    """True if ``text`` reads as an AT command line (``AT``, ``ATI``, ``AT+X...``).
+
+    Used by the engine to recognise echoes in logs; deliberately strict about what follows
+    ``AT`` so that responses such as ``ATTACHED`` are not mistaken for commands.
+    """
+    stripped = text.strip()
+    if not _COMMAND_START.match(stripped):
+        return False
+    rest = stripped[2:]
+    if not rest:
+        return True
+    if rest[0] in "+#$%^*!@&\\":
+        return True
+    # Basic commands: one letter and optional digits (ATE0, ATI, ATZ, ATV1, ATS0=1, ATQ0).
+    return re.fullmatch(r"[A-Za-z]\d*(=\d*|\?)?", rest) is not None
+
+
+def parse_command(text: str) -> ParsedCommand | None:
+    """Parse the first command of an AT command line; None if it is not one.
+
+    ``AT+CEREG?`` → (+CEREG, READ); ``AT+QLWCFG="autostart",1`` → (+QLWCFG, SET, '"autostart",1');
+    ``ATE0`` → (E, ACTION, '0'); ``AT`` → ('', EXECUTE). Multiple commands joined with ``;`` are
+    returned by :func:`parse_command_line`.
+    """
+    commands = parse_command_line(text)
+    return commands[0] if commands else None
+
+
+def parse_command_line(text: str) -> list[ParsedCommand]:
+    """Parse every ``;``-joined command of an AT command line (empty list if not a command)."""
+    stripped = text.strip()
+    if len(stripped) < 2 or stripped[:2].upper() != "AT":
+        return []
+    body = stripped[2:]
+    if not body.strip():
+        return [ParsedCommand("", CommandForm.EXECUTE)]
+    result: list[ParsedCommand] = []
+    for part in _split_outside_quotes(body, ";"):
+        part = part.strip()
+        if not part:
+            continue
+        parsed = _parse_one(part)
+        if parsed is None:
+            return result if result else []
+        result.append(parsed)
+    return result
+
+
+def _parse_one(part: str) -> ParsedCommand | None:
+    m = _EXTENDED.fullmatch(part)
+    if m:
+        name, tail = m.group(1).upper(), m.group(2)
+        if tail == "":
+            return ParsedCommand(name, CommandForm.EXECUTE)
+        if tail == "?":
+            return ParsedCommand(name, CommandForm.READ)
+        if tail == "=?":
+            return ParsedCommand(name, CommandForm.TEST)
+        if tail.startswith("="):
+            return ParsedCommand(name, CommandForm.SET, tail[1:])
+        # Some vendors allow AT+CMD<space>args; treat as SET so the handler still sees them.
+        return ParsedCommand(name, CommandForm.SET, tail.strip())
+    m = _BASIC.fullmatch(part)
+    if m:
+        name, tail = m.group(1).upper(), m.group(2)
+        if tail == "?":
+            return ParsedCommand(name, CommandForm.READ)
+        return ParsedCommand(name, CommandForm.ACTION, tail)
+    return None
+
+
+def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    in_quotes = False
+    escaped = False
+    for ch in text:
+        if in_quotes:
+            current.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_quotes = False
+            continue
+        if ch == '"':
+            in_quotes = True
+            current.append(ch)
+        elif ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class AtArg:
+    """One argument of an AT argument list, with whether it was quoted."""
+
+    value: str
+    quoted: bool
+
+
+def split_at_args_detailed(text: str) -> list[AtArg]:
+    """Split an AT argument list, keeping track of quoting.
+
+    Handles quoted strings containing commas, backslash-escaped quotes (``\\"``, as u-blox uses
+    for JSON inside a string), bare JSON objects/arrays and parenthesised ranges (``(0-5)``) whose
+    commas do not split, and empty arguments (``1,,3``). Never raises: unbalanced quotes or
+    brackets simply run to the end of the text.
+    """
+    args: list[AtArg] = []
+    buf: list[str] = []
+    quoted = False
+    in_quotes = False
+    depth = 0
+    i = 0
+    n = len(text)
+    started = False
+    closed_at = -1
+    while i < n:
+        ch = text[i]
+        if in_quotes:
+            if ch == "\\" and i + 1 < n:
+                nxt = text[i + 1]
+                if nxt in '"\\':
+                    buf.append(nxt)
+                    i += 2
+                    continue
+                buf.append(ch)
+            elif ch == '"':
+                in_quotes = False
+                closed_at = len(buf)
+            else:
+                buf.append(ch)
+            i += 1
+            continue
+        if ch == '"' and depth == 0 and not "".join(buf).strip():
+            in_quotes = True
+            quoted = True
+            started = True
+            buf = []
+        elif ch in "{[(":
+            depth += 1
+            buf.append(ch)
+            started = True
+        elif ch in "}])":
+            depth = max(0, depth - 1)
+            buf.append(ch)
+        elif ch == '"':
+            # A quote inside a bare JSON value: copy the string verbatim, commas included.
+            buf.append(ch)
+            i += 1
+            while i < n:
+                c2 = text[i]
+                buf.append(c2)
+                if c2 == "\\" and i + 1 < n:
+                    buf.append(text[i + 1])
+                    i += 2
+                    continue
+                i += 1
+                if c2 == '"':
+                    break
+            continue
+        elif ch == "," and depth == 0:
+            args.append(_finish(buf, quoted, closed_at))
+            buf = []
+            quoted = False
+            closed_at = -1
+            started = True
+        else:
+            buf.append(ch)
+            started = True
+        i += 1
+    if started or buf or quoted:
+        args.append(_finish(buf, quoted, closed_at))
+    return args
+
+
+def _finish(buf: list[str], quoted: bool, closed_at: int) -> AtArg:
+    value = "".join(buf)
+    if not quoted:
+        return AtArg(value.strip(), False)
+    if 0 <= closed_at <= len(value) and not value[closed_at:].strip():
+        # Spaces between the closing quote and the comma are not part of the value.
+        value = value[:closed_at]
+    return AtArg(value, True)
+
+
+def split_at_args(text: str) -> list[str]:
+    """Split an AT argument list into values, quotes removed (see :func:`split_at_args_detailed`).
+
+    ``split_at_args('1,"a,b",,{"k":[1,2]}')`` → ``['1', 'a,b', '', '{"k":[1,2]}']``.
+    """
+    return [arg.value for arg in split_at_args_detailed(text)]
+
+
+_INFO_PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:\s?(.*)$", re.DOTALL)
+
+
+def split_info(text: str) -> tuple[str, str] | None:
+    """Split ``+CEREG: 0,1`` into (``+CEREG``, ``0,1``); None if the line has no such prefix.
+
+    The prefix is returned upper-cased so decoders can compare without caring about case.
+    """
+    m = _INFO_PREFIX.match(text)
+    if m is None:
+        return None
+    return m.group(1).upper(), m.group(2)
+
+
+def quote_at_string(value: str, *, escape: bool = True) -> str:
+    """Quote ``value`` as an AT string argument, escaping ``"`` and ``\\`` if ``escape``."""
+    if escape:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'

@@ -1,0 +1,138 @@
+"""Value types shared by the framer, the AT engine, the client and the plugins.
+
+They live in their own module so that :mod:`workbench.plugin_api` can re-export them without
+pulling the engine's machinery along, and so that every layer talks about the same objects:
+the framer makes :class:`Line`, the engine wraps each in a :class:`ClassifiedLine` and finishes
+commands with a :class:`CommandResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line as it came off the wire.
+
+    ``raw`` keeps the exact bytes (without the line ending) because the text is decoded with
+    replacement characters and the user must be able to see what the module really sent.
+    """
+
+    #: 1-based, strictly increasing per framer (the CLI renumbers to log-file lines).
+    number: int
+    #: Decoded text without the line ending; a cut line ends with the visible cut marker.
+    text: str
+    #: The bytes kept for this line, without the line ending (at most the framer's limit).
+    raw: bytes
+    #: Host clock reading when the line was completed (the caller's clock, seconds).
+    timestamp: float
+    #: True for the ``"> "`` data prompt, which has no line ending.
+    is_prompt: bool = False
+    #: Number of bytes dropped because the line was longer than the framer's limit.
+    cut: int = 0
+
+    @property
+    def was_cut(self) -> bool:
+        """Whether bytes of this line were dropped (the text carries a marker too)."""
+        return self.cut > 0
+
+
+class LineKind(StrEnum):
+    """What a line is in the AT conversation; string values so they serialise as-is."""
+
+    ECHO = "echo"
+    INFO = "info"
+    FINAL = "final"
+    URC = "urc"
+    PROMPT = "prompt"
+    #: An empty line (only seen when the framer keeps them, e.g. when decoding a log file).
+    BLANK = "blank"
+
+
+class ResultStatus(StrEnum):
+    """How a command ended."""
+
+    OK = "ok"
+    ERROR = "error"
+    #: No final result before the command's deadline.
+    TIMEOUT = "timeout"
+    #: The module rebooted (boot URC) or the engine was reset while the command was in flight.
+    ABORTED = "aborted"
+    #: Only in passive/log mode: another command appeared before this one got a final result.
+    NO_FINAL = "no_final"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The outcome of one AT command: its response lines and its final result."""
+
+    #: Engine-assigned id (submission order); observed log commands get ids too.
+    id: int
+    #: The command line as sent, without the line ending (``AT+CGMI``).
+    command: str
+    status: ResultStatus
+    #: Information-response lines, in order (URCs and the echo are not included).
+    lines: tuple[Line, ...] = ()
+    #: The final-result line (``OK``, ``+CME ERROR: 50``...), None on timeout/abort.
+    final: Line | None = None
+    #: Numeric ``+CME ERROR``/``+CMS ERROR`` code where the module gave one.
+    error_code: int | None = None
+    #: Error text (``+CME ERROR: <text>``, vendor final text, or why it timed out/aborted).
+    error_text: str | None = None
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the module answered with a successful final result."""
+        return self.status is ResultStatus.OK
+
+    @property
+    def texts(self) -> list[str]:
+        """The information-response texts, the thing callers usually want."""
+        return [line.text for line in self.lines]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedLine:
+    """A :class:`Line` plus what the engine made of it; this is what decoders receive."""
+
+    line: Line
+    kind: LineKind
+    #: The command in flight when the line arrived (its text, e.g. ``AT+CEREG?``), or None.
+    command: str | None = None
+    #: Set on FINAL lines that finished a command.
+    result: CommandResult | None = None
+    #: For multi-line URCs: 0 on the head line, 1..n on continuation lines.
+    part: int = 0
+    #: For multi-line URCs: number of continuation lines the head announced.
+    parts: int = 0
+    #: On continuation lines: the head line of the URC.
+    head: Line | None = None
+    #: True for a final result that arrived with no command waiting for it (late/stale).
+    stale: bool = False
+    #: Extra notes for humans (e.g. why a command was considered aborted).
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+    @property
+    def raw(self) -> bytes:
+        return self.line.raw
+
+    @property
+    def number(self) -> int:
+        return self.line.number
+
+    @property
+    def timestamp(self) -> float:
+        return self.line.timestamp
+
+    @property
+    def is_continuation(self) -> bool:
+        """True for the data lines that follow a multi-line URC head."""
+        return self.head is not None

@@ -1,0 +1,256 @@
+"""The decoder base class: classified AT lines in, vendor-neutral events out.
+
+A plugin subclasses :class:`Decoder` and overrides :meth:`Decoder.decode_line`. The base class
+guarantees the contract around it: every non-blank line yields at least one event (``unknown``
+if nobody understood it), a decoder exception never escapes (the line becomes ``unknown`` with
+the reason), and the AT conversation itself (echo, OK/ERROR, prompt) and the 3GPP commands every
+module shares are decoded once here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from workbench.at.syntax import parse_command, split_at_args, split_info
+from workbench.at.types import ClassifiedLine, Line, LineKind, ResultStatus
+from workbench.events import Event, Kind, unknown_event
+
+_log = logging.getLogger(__name__)
+
+#: 3GPP TS 27.007 <stat> of +CEREG/+CREG/+CGREG.
+REG_STAT = {
+    0: "not_registered",
+    1: "registered_home",
+    2: "searching",
+    3: "denied",
+    4: "unknown",
+    5: "registered_roaming",
+    8: "emergency_only",
+}
+
+_CME = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
+
+
+class Decoder:
+    """Per-connection decoder. Subclasses keep their own state (multi-line context etc.).
+
+    Override :meth:`decode_line`; return ``[]`` for "not mine" and the base class falls back to
+    the standard decoders and finally to an ``unknown`` event. Do not override :meth:`decode`.
+    """
+
+    def __init__(self, variant: str = "") -> None:
+        self.variant = variant
+        #: Lines of the multi-line URC being decoded (head first), maintained by the base class.
+        self.multiline: list[Line] = []
+        self._multiline_events = 0
+
+    # -- the part plugins override -------------------------------------------------------
+    def decode_line(self, line: ClassifiedLine) -> list[Event]:
+        """Decode a vendor line (URC, information response, vendor final). Default: nothing."""
+        return []
+
+    def reset(self) -> None:
+        """Forget per-connection context (called when the module reboots or the port reopens).
+
+        Subclasses that override it call ``super().reset()``.
+        """
+        self.multiline = []
+        self._multiline_events = 0
+
+    def multiline_event(self, kind: str, line: ClassifiedLine, **fields: Any) -> Event:
+        """An event for the multi-line URC ``line`` belongs to: numbered by its head line, with
+        ``raw`` the head and its continuation lines so far joined by newlines."""
+        parts = self.multiline or [line.line]
+        return Event(
+            kind,
+            parts[0].number,
+            "\n".join(part.text for part in parts),
+            dict(fields),
+            timestamp=line.timestamp,
+        )
+
+    # -- the fixed frame ------------------------------------------------------------------
+    def decode(self, line: ClassifiedLine) -> list[Event]:
+        """All events for ``line``; never raises, never returns nothing for a non-blank line."""
+        if line.kind is LineKind.BLANK:
+            return []
+        head_of_group = line.kind is LineKind.URC and line.parts > 0 and line.head is None
+        if head_of_group:
+            self.multiline = [line.line]
+            self._multiline_events = 0
+        elif line.head is not None:
+            if not self.multiline or self.multiline[0] is not line.head:
+                self.multiline = [line.head]
+                self._multiline_events = 0
+            self.multiline.append(line.line)
+        try:
+            events = self.decode_line(line)
+        except Exception as exc:
+            _log.exception("decoder %s failed on line %d", type(self).__name__, line.number)
+            events = [unknown_event(line, f"decoder error: {type(exc).__name__}: {exc}")]
+        if head_of_group or line.head is not None:
+            # Multi-line URC: the event may come with any part; "unknown" only if none did.
+            self._multiline_events += len(events)
+            if line.head is not None and line.part >= line.parts:
+                nothing = self._multiline_events == 0
+                raw = "\n".join(part.text for part in self.multiline)
+                self.multiline = []
+                if nothing:
+                    return [unknown_event(line, raw=raw, number=line.head.number)]
+            return list(events)
+        if events:
+            return list(events)
+        try:
+            events = decode_standard(line)
+        except Exception as exc:  # pragma: no cover - defensive
+            return [unknown_event(line, f"decoder error: {type(exc).__name__}: {exc}")]
+        return events if events else [unknown_event(line)]
+
+
+def decode_standard(line: ClassifiedLine) -> list[Event]:
+    """Decode the AT conversation and common 3GPP lines; ``[]`` if not one of them."""
+    kind = line.kind
+    text = line.text.strip()
+    if kind is LineKind.PROMPT:
+        return [Event.from_line(Kind.PROMPT, line)]
+    if kind is LineKind.ECHO:
+        return [Event.from_line(Kind.COMMAND, line, command=text)]
+    if kind is LineKind.FINAL:
+        return _decode_final(line, text)
+    info = split_info(text)
+    if info is not None:
+        prefix, payload = info
+        decoded = _decode_prefixed(line, prefix, payload)
+        if decoded:
+            return decoded
+    if kind is LineKind.INFO and line.command is not None:
+        return _decode_bare_response(line, text)
+    if kind is LineKind.URC and text in ("RDY", "APP RDY", "+CPIN: READY"):
+        return [Event.from_line(Kind.BOOT, line, text=text)]
+    return []
+
+
+def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
+    result = line.result
+    m = _CME.match(text)
+    if m:
+        detail = m.group(2).strip()
+        fields: dict[str, Any] = {"text": text, "source": m.group(1)}
+        if detail.isdigit():
+            fields["code"] = int(detail)
+        elif detail:
+            fields["text"] = detail
+        if line.command:
+            fields["command"] = line.command
+        return [Event.from_line(Kind.ERROR, line, **fields)]
+    ok = result.status is ResultStatus.OK if result is not None else text in ("OK", "CONNECT")
+    if not ok:
+        fields = {"text": text}
+        if line.command:
+            fields["command"] = line.command
+        return [Event.from_line(Kind.ERROR, line, **fields)]
+    fields = {"status": "ok"}
+    if line.command:
+        fields["command"] = line.command
+    if line.stale:
+        fields["stale"] = True
+    return [Event.from_line(Kind.RESULT, line, **fields)]
+
+
+def _ints(values: list[str]) -> list[int | None]:
+    out: list[int | None] = []
+    for v in values:
+        try:
+            out.append(int(v, 10))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def _decode_prefixed(line: ClassifiedLine, prefix: str, payload: str) -> list[Event]:
+    args = split_at_args(payload)
+    if prefix in ("+CEREG", "+CREG", "+CGREG", "+C5GREG"):
+        # Response to the read form: <n>,<stat>[,...]; URC: <stat>[,...].
+        is_read = line.kind is LineKind.INFO
+        ints = _ints(args)
+        idx = 1 if is_read and len(args) >= 2 else 0
+        stat = ints[idx] if len(ints) > idx else None
+        if stat is None:
+            return []
+        fields: dict[str, Any] = {"stat": stat, "state": REG_STAT.get(stat, "unknown")}
+        if is_read and len(args) >= 2:
+            fields["mode"] = ints[0]
+        if len(args) > idx + 2:
+            fields["tac"] = args[idx + 1]
+            fields["cell"] = args[idx + 2]
+        if len(args) > idx + 3:
+            fields["act"] = ints[idx + 3]
+        return [Event.from_line(Kind.NETWORK, line, source=prefix, **fields)]
+    if prefix == "+CSQ":
+        ints = _ints(args)
+        if len(ints) >= 2 and ints[0] is not None:
+            return [Event.from_line(Kind.SIGNAL, line, rssi=ints[0], ber=ints[1])]
+    if prefix == "+CESQ":
+        ints = _ints(args)
+        if len(ints) >= 6:
+            return [
+                Event.from_line(
+                    Kind.SIGNAL, line, rxlev=ints[0], ber=ints[1], rscp=ints[2],
+                    ecno=ints[3], rsrq=ints[4], rsrp=ints[5],
+                )
+            ]  # fmt: skip
+    if prefix == "+CGPADDR" and args:
+        return [
+            Event.from_line(
+                Kind.ADDRESS, line, cid=_ints(args[:1])[0], addresses=[a for a in args[1:] if a]
+            )
+        ]
+    if prefix == "+COPS" and args:
+        ints = _ints(args)
+        fields = {"mode": ints[0]}
+        if len(args) >= 3:
+            fields["format"] = ints[1]
+            fields["operator"] = args[2]
+        if len(args) >= 4:
+            fields["act"] = ints[3]
+        if line.command and parse_command(line.command) is not None and "=?" in line.command:
+            fields = {"list": payload}
+        return [Event.from_line(Kind.OPERATOR, line, **fields)]
+    if prefix == "+CFUN" and args:
+        return [Event.from_line(Kind.FUNCTIONALITY, line, fun=_ints(args[:1])[0])]
+    if prefix in ("+CGMI", "+CGMM", "+CGMR", "+CGSN", "+CIMI", "+CCID"):
+        fields = {_IDENTITY[prefix]: payload.strip()}
+        return [Event(Kind.IDENTITY, line.number, line.text, fields, timestamp=line.timestamp)]
+    if prefix == "+CMEE" and args:
+        return [Event.from_line(Kind.SETTING, line, name="cmee", value=args[0])]
+    if prefix == "+CSCON" and args:
+        return [Event.from_line(Kind.NETWORK, line, source=prefix, rrc=args[-1])]
+    if prefix == "+CPIN":
+        return [Event.from_line(Kind.BOOT, line, text=line.text.strip(), sim=payload.strip())]
+    return []
+
+
+_IDENTITY = {
+    "+CGMI": "manufacturer",
+    "+CGMM": "model",
+    "+CGMR": "revision",
+    "+CGSN": "imei",
+    "+CIMI": "imsi",
+    "+CCID": "iccid",
+}
+
+
+def _decode_bare_response(line: ClassifiedLine, text: str) -> list[Event]:
+    """Responses without a prefix: AT+CGSN → digits, ATI → free text, test-form lists."""
+    parsed = parse_command(line.command or "")
+    if parsed is None:
+        return []
+    name = parsed.name
+    key = _IDENTITY.get(name)
+    if key is not None:
+        return [Event(Kind.IDENTITY, line.number, line.text, {key: text}, timestamp=line.timestamp)]
+    if name in ("I", "+GMI", "+GMM", "+GMR", "+GSN"):
+        return [Event.from_line(Kind.IDENTITY, line, text=text)]
+    return []

@@ -1,0 +1,111 @@
+"""Bytes or log text → framer → AT engine → plugin decoder → events, in one place.
+
+The decode CLI, session replay and the plugin conformance tests all need this exact chain; the
+GUI runs the same objects live. Pure and synchronous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from workbench.at.engine import AtEngine
+from workbench.at.framer import LineFramer
+from workbench.at.types import ClassifiedLine, Line
+from workbench.decoding import Decoder
+from workbench.events import Event
+from workbench.plugin_api import Plugin
+
+#: ``[12:34:56.789]`` / ``12:34:56.789`` / ``[12:34:56]`` prefixes terminals put on lines.
+_TIMESTAMP = re.compile(
+    rb"^\s*(\[)?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?(1)\])(?:\s+|(?=\S)|$)"
+)
+_LOG_LINE = re.compile(rb"\r*\n|\r+")
+
+
+def strip_timestamp(line: bytes) -> tuple[bytes, float | None]:
+    """Remove a leading ``hh:mm:ss.mmm`` (optionally in brackets); also return it in seconds."""
+    m = _TIMESTAMP.match(line)
+    if m is None:
+        return line, None
+    hours, minutes, seconds = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    frac = m.group(5)
+    value = hours * 3600 + minutes * 60 + seconds + (int(frac) / 10 ** len(frac) if frac else 0)
+    rest = line[m.end() :]
+    return rest, float(value)
+
+
+def split_log_lines(data: bytes) -> list[bytes]:
+    """Split a log file as an editor shows it (CRLF, CR CR LF, LF, CR all end one line)."""
+    lines = _LOG_LINE.split(data)
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+@dataclass(slots=True)
+class DecodedLine:
+    """A classified line with the events decoded from it."""
+
+    line: ClassifiedLine
+    events: list[Event]
+
+
+class Pipeline:
+    """framer + engine + decoder for one connection (or one log file)."""
+
+    def __init__(
+        self,
+        plugin: Plugin,
+        variant: str | None = None,
+        *,
+        keep_empty: bool = False,
+        decoder: Decoder | None = None,
+    ) -> None:
+        self.plugin = plugin
+        self.variant = plugin.resolve_variant(variant)
+        self.framer = LineFramer(clock=lambda: 0.0, keep_empty=keep_empty)
+        self.engine = AtEngine(plugin.dialect())
+        self.decoder = decoder if decoder is not None else plugin.make_decoder(self.variant)
+
+    def feed_bytes(self, data: bytes, now: float = 0.0) -> list[DecodedLine]:
+        """A chunk of the serial stream (line numbers from the framer)."""
+        out: list[DecodedLine] = []
+        for line in self.framer.feed(data, now):
+            out.extend(self._line(line))
+        return out
+
+    def flush(self, now: float = 0.0) -> list[DecodedLine]:
+        out: list[DecodedLine] = []
+        for line in self.framer.flush(now):
+            out.extend(self._line(line))
+        return out
+
+    def feed_log_line(self, number: int, text: bytes, now: float = 0.0) -> list[DecodedLine]:
+        """One physical line of a log file; every line made from it gets ``number``."""
+        out: list[DecodedLine] = []
+        lines = self.framer.feed(text + b"\r\n", now)
+        if not lines:
+            lines = self.framer.flush(now)
+        for line in lines:
+            out.extend(self._line(replace(line, number=number)))
+        return out
+
+    def _line(self, line: Line) -> list[DecodedLine]:
+        step = self.engine.feed_line(line)
+        return [DecodedLine(cl, self.decoder.decode(cl)) for cl in step.lines]
+
+
+def decode_log(data: bytes, plugin: Plugin, variant: str | None = None) -> Iterator[DecodedLine]:
+    """Decode an AT log as a terminal shows it; line numbers are the file's (1-based)."""
+    pipeline = Pipeline(plugin, variant, keep_empty=True)
+    for index, raw in enumerate(split_log_lines(data), start=1):
+        text, stamp = strip_timestamp(raw)
+        yield from pipeline.feed_log_line(index, text, stamp if stamp is not None else 0.0)
+
+
+def events_of(decoded: Iterable[DecodedLine]) -> Iterator[Event]:
+    """Flatten decoded lines to their events."""
+    for item in decoded:
+        yield from item.events

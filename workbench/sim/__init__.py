@@ -1,0 +1,1 @@
+"""Emulated modules: the AT side every vendor simulator shares (:mod:`workbench.sim.base`)."""

@@ -1,0 +1,878 @@
+"""What every vendor simulator needs, so a plugin only writes its own commands.
+
+:class:`SimulatorBase` is an emulated module's AT side, sans-I/O: the host's bytes go in through
+:meth:`SimulatorBase.receive`, the module's bytes come out through the output callback. It
+assembles command lines, echoes, parses ``AT+CMD=args`` / ``?`` / ``=?`` / bare into a call of
+the handler the subclass registered, formats errors per ``+CMEE`` and answers the common 3GPP
+commands with simulated values. A handler exception becomes ``ERROR`` on the line and a log
+record — never a traceback on the serial line.
+
+It runs on an asyncio loop because a vendor simulator's LwM2M client (aiocoap) does; the base
+itself only needs the loop for asynchronous handlers and delayed URCs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import deque
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from workbench.at.syntax import (
+    AtArg,
+    CommandForm,
+    ParsedCommand,
+    parse_command_line,
+    split_at_args_detailed,
+)
+
+_log = logging.getLogger(__name__)
+
+#: Output callback: module → host bytes.
+OutputCallback = Callable[[bytes], None]
+
+
+@runtime_checkable
+class Simulator(Protocol):
+    """An emulated module's AT side, as the transport (``sim://``) and tests drive it."""
+
+    def set_output(self, callback: OutputCallback) -> None:
+        """Where module → host bytes go (bytes produced before this are buffered)."""
+
+    def receive(self, data: bytes) -> None:
+        """Host → module bytes (any split, like a UART)."""
+
+    async def start(self) -> None:
+        """Start background work (the LwM2M client); call on the running loop."""
+
+    async def stop(self) -> None:
+        """Stop everything started; idempotent."""
+
+    def reboot(self) -> None:
+        """Simulate a module reset: volatile state lost, settings kept, boot URCs printed."""
+
+
+# -- errors --------------------------------------------------------------------------------
+
+#: 3GPP TS 27.007 §9.2 texts for the codes simulators use (``+CMEE=2``).
+CME_TEXTS: Mapping[int, str] = {
+    0: "phone failure",
+    3: "operation not allowed",
+    4: "operation not supported",
+    10: "SIM not inserted",
+    23: "memory failure",
+    30: "no network service",
+    50: "incorrect parameters",
+    100: "unknown",
+}
+
+
+class AtError(Exception):
+    """Raised by a handler to answer with an error final result.
+
+    ``code`` is the ``+CME ERROR`` number (shown per ``+CMEE``); ``plain=True`` forces a bare
+    ``ERROR`` whatever ``+CMEE`` says (what many modules print for syntax errors).
+    """
+
+    def __init__(self, code: int = 100, text: str | None = None, *, plain: bool = False) -> None:
+        super().__init__(text or CME_TEXTS.get(code, "unknown"))
+        self.code = code
+        self.text = text or CME_TEXTS.get(code, "unknown")
+        self.plain = plain
+
+
+def invalid_param(text: str | None = None) -> AtError:
+    """The usual error for a bad argument (``+CME ERROR: 50``)."""
+    return AtError(50, text)
+
+
+def not_allowed(text: str | None = None) -> AtError:
+    """``+CME ERROR: 3`` (e.g. configuring while the client runs)."""
+    return AtError(3, text)
+
+
+# -- calls and replies ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AtCall:
+    """One parsed command handed to a handler."""
+
+    name: str
+    form: CommandForm
+    #: Argument text as typed.
+    raw_args: str
+    #: Arguments split, quotes removed, with quoting info.
+    arg_details: tuple[AtArg, ...]
+    #: The whole command text as received (``AT+CEREG=2``).
+    line: str
+
+    @property
+    def args(self) -> list[str]:
+        return [a.value for a in self.arg_details]
+
+    def __len__(self) -> int:
+        return len(self.arg_details)
+
+    def has(self, index: int) -> bool:
+        """Whether argument ``index`` was given and not empty."""
+        return index < len(self.arg_details) and (
+            self.arg_details[index].value != "" or self.arg_details[index].quoted
+        )
+
+    def str_arg(self, index: int, default: str | None = None) -> str:
+        """Argument ``index`` as text; missing and no default → ``+CME ERROR: 50``."""
+        if self.has(index):
+            return self.arg_details[index].value
+        if default is None:
+            raise invalid_param(f"missing parameter {index + 1}")
+        return default
+
+    def int_arg(
+        self,
+        index: int,
+        default: int | None = None,
+        *,
+        min: int | None = None,
+        max: int | None = None,
+        choices: Iterable[int] | None = None,
+    ) -> int:
+        """Argument ``index`` as an int, range-checked; any problem → ``+CME ERROR: 50``."""
+        if not self.has(index):
+            if default is None:
+                raise invalid_param(f"missing parameter {index + 1}")
+            return default
+        text = self.arg_details[index].value.strip()
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise invalid_param(f"parameter {index + 1} is not an integer") from None
+        if (min is not None and value < min) or (max is not None and value > max):
+            raise invalid_param(f"parameter {index + 1} out of range")
+        if choices is not None and value not in set(choices):
+            raise invalid_param(f"parameter {index + 1} not supported")
+        return value
+
+
+@dataclass(slots=True)
+class PayloadRequest:
+    """Returned by a handler that wants data after a ``"> "`` prompt (like ``AT+CMGS``).
+
+    The base prints the prompt, collects bytes until ``terminator`` (Ctrl-Z) or ``length`` bytes,
+    then calls ``on_data`` whose reply finishes the command. ESC cancels (answers ``OK``, as
+    3GPP modules do).
+    """
+
+    on_data: Callable[[bytes], Reply | Awaitable[Reply]]
+    terminator: bytes = b"\x1a"
+    length: int | None = None
+    prompt: bytes = b"\r\n> "
+
+
+#: What a handler returns: info lines (final ``OK`` is added), a coroutine, or a payload request.
+Reply = str | Sequence[str] | None
+HandlerResult = Reply | Awaitable[Reply] | PayloadRequest
+Handler = Callable[[AtCall], HandlerResult]
+
+
+# -- settings -----------------------------------------------------------------------------
+
+
+class SettingsStore(MutableMapping[str, Any]):
+    """The simulated module's non-volatile memory: a dict that survives :meth:`reboot`.
+
+    Pass the same store to a new simulator instance to emulate power-cycling the module while
+    keeping its configuration (as a real module's NVM does).
+    """
+
+    def __init__(self, initial: Mapping[str, Any] | None = None) -> None:
+        self._data: dict[str, Any] = dict(initial or {})
+        #: Incremented on each write; lets a subclass notice "settings changed since boot".
+        self.writes = 0
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+        self.writes += 1
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+        self.writes += 1
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A shallow copy, for tests and for saving a simulator profile."""
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"SettingsStore({self._data!r})"
+
+
+@dataclass(slots=True)
+class ModuleIdentity:
+    """What ATI / +CGMI / +CGMM / +CGMR / +CGSN answer."""
+
+    manufacturer: str = "Workbench"
+    model: str = "SIM-MODULE"
+    revision: str = "1.0.0"
+    imei: str = "490154203237518"
+    imsi: str = "001010123456789"
+    #: Extra ATI lines after manufacturer/model/revision (vendors differ).
+    ati_extra: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class NetworkState:
+    """Simulated radio/registration values (volatile, reset on reboot)."""
+
+    stat: int = 1
+    tac: str = "2B67"
+    cell: str = "01A2D101"
+    act: int = 7
+    rsrp: int = 45
+    rsrq: int = 20
+    rssi: int = 20
+    operator: str = "Simulated"
+    numeric_operator: str = "00101"
+    address: str = "10.0.0.2"
+    cid: int = 1
+
+
+@dataclass(slots=True)
+class _Volatile:
+    echo: bool = True
+    cmee: int = 0
+    cereg: int = 0
+    fun: int = 1
+    network: NetworkState = field(default_factory=NetworkState)
+
+
+class SimulatorBase:
+    """Reusable AT side of a simulated module; subclass and register vendor handlers.
+
+    Subclasses typically::
+
+        class SaraSimulator(SimulatorBase):
+            def __init__(self, variant, server_url, **options):
+                super().__init__(variant=variant, server_url=server_url,
+                                 identity=ModuleIdentity("u-blox", "SARA-R510M8S", "03.15"))
+                self.register("+ULWM2MREG", self._reg)
+
+            def boot_urcs(self):
+                return ["+UUSIMSTAT: 1"]
+    """
+
+    #: Longest command line accepted (bytes); longer → ERROR, like a real input buffer.
+    MAX_COMMAND = 2048
+
+    def __init__(
+        self,
+        *,
+        variant: str = "",
+        server_url: str = "",
+        identity: ModuleIdentity | None = None,
+        settings: SettingsStore | None = None,
+        default_cmee: int = 0,
+        boot_delay: float = 0.0,
+        network: NetworkState | None = None,
+    ) -> None:
+        self.variant = variant
+        self.server_url = server_url
+        self.identity = identity or ModuleIdentity()
+        self.settings = settings if settings is not None else SettingsStore()
+        self.default_cmee = default_cmee
+        self.boot_delay = boot_delay
+        self._network_template = network or NetworkState()
+        self._v = self._fresh_volatile()
+        self._handlers: dict[str, Handler] = {}
+        self._output: OutputCallback | None = None
+        self._early: bytearray = bytearray()
+        self._rx = bytearray()
+        self._rx_overflow = False
+        self._queue: deque[str] = deque()
+        self._busy = False
+        self._payload: PayloadRequest | None = None
+        self._payload_buf = bytearray()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.running = False
+        #: Number of reboots since construction (tests and the GUI like to know).
+        self.boot_count = 0
+        self._register_standard()
+
+    # -- wiring ---------------------------------------------------------------------------
+    def set_output(self, callback: OutputCallback) -> None:
+        self._output = callback
+        if self._early:
+            data = bytes(self._early)
+            self._early.clear()
+            callback(data)
+
+    def write(self, data: bytes) -> None:
+        """Send raw bytes to the host."""
+        if not data:
+            return
+        if self._output is None:
+            self._early.extend(data)
+            return
+        try:
+            self._output(data)
+        except Exception:
+            _log.exception("simulator output callback failed")
+
+    def send_line(self, text: str) -> None:
+        """Send one response line framed as V.250 verbose mode does: ``\\r\\n<text>\\r\\n``."""
+        self.write(b"\r\n" + text.encode("utf-8", "replace") + b"\r\n")
+
+    def send_urc(self, text: str) -> None:
+        """Send an unsolicited result code (same framing; may land inside a response)."""
+        self.send_line(text)
+
+    def send_urc_later(self, text: str, delay: float) -> None:
+        """Send a URC after ``delay`` seconds (immediately if no loop is running)."""
+        loop = self._running_loop()
+        if loop is None or delay <= 0:
+            self.send_urc(text)
+        else:
+            loop.call_later(delay, self.send_urc, text)
+
+    def register(self, name: str, handler: Handler) -> None:
+        """Handle command ``name`` (``+ULWM2MREG``, ``#LWSTART``, ``E``...) with ``handler``."""
+        self._handlers[name.upper()] = handler
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any] | None:
+        """Run background work owned by the simulator (cancelled on stop/reboot)."""
+        loop = self._running_loop()
+        if loop is None:
+            if inspect.iscoroutine(coro):
+                coro.close()
+            _log.warning("simulator: no running loop, background work dropped")
+            return None
+        task: asyncio.Task[Any] = loop.create_task(_as_coroutine(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("simulator task failed", exc_info=task.exception())
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop | None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop if self._loop is not None and self._loop.is_running() else None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.running = True
+        await self.on_start()
+
+    async def stop(self) -> None:
+        if not self.running and not self._tasks:
+            return
+        self.running = False
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        try:
+            await self.on_stop()
+        except Exception:
+            _log.exception("simulator on_stop failed")
+
+    def reboot(self) -> None:
+        """Reset volatile state, cancel work in progress, then print the boot URCs."""
+        self.boot_count += 1
+        for task in list(self._tasks):
+            task.cancel()
+        self._v = self._fresh_volatile()
+        self._rx.clear()
+        self._rx_overflow = False
+        self._queue.clear()
+        self._busy = False
+        self._payload = None
+        try:
+            self.on_reboot()
+        except Exception:
+            _log.exception("simulator on_reboot failed")
+        loop = self._running_loop()
+        if loop is not None and self.boot_delay > 0:
+            loop.call_later(self.boot_delay, self._boot_done)
+        else:
+            self._boot_done()
+
+    def _boot_done(self) -> None:
+        try:
+            urcs = list(self.boot_urcs())
+        except Exception:
+            _log.exception("simulator boot_urcs failed")
+            urcs = []
+        for text in urcs:
+            self.send_urc(text)
+        try:
+            self.on_boot()
+        except Exception:
+            _log.exception("simulator on_boot failed")
+
+    def _fresh_volatile(self) -> _Volatile:
+        net = self._network_template
+        return _Volatile(
+            echo=True,
+            cmee=self.default_cmee,
+            network=NetworkState(**{k: getattr(net, k) for k in net.__slots__}),
+        )
+
+    # -- hooks for subclasses -----------------------------------------------------------------
+    def boot_urcs(self) -> Sequence[str]:
+        """Lines a module prints after reset (vendor-specific; e.g. ``RDY``)."""
+        return ()
+
+    def on_reboot(self) -> None:
+        """Called at reset before the boot URCs: stop the LwM2M client, drop sessions."""
+
+    def on_boot(self) -> None:
+        """Called after the boot URCs: e.g. autostart the LwM2M client (use :meth:`spawn`)."""
+
+    async def on_start(self) -> None:
+        """Called by :meth:`start` on the loop."""
+
+    async def on_stop(self) -> None:
+        """Called by :meth:`stop`: stop the LwM2M client, close sockets."""
+
+    # -- state accessors ----------------------------------------------------------------------
+    @property
+    def echo(self) -> bool:
+        return self._v.echo
+
+    @property
+    def cmee(self) -> int:
+        return self._v.cmee
+
+    @property
+    def network(self) -> NetworkState:
+        return self._v.network
+
+    @property
+    def fun(self) -> int:
+        return self._v.fun
+
+    def set_registration(self, stat: int) -> None:
+        """Change the network registration status, printing ``+CEREG`` per the URC mode."""
+        net = self._v.network
+        if stat == net.stat:
+            return
+        net.stat = stat
+        if self._v.cereg >= 1:
+            self.send_urc("+CEREG: " + self._cereg_fields(urc=True))
+
+    # -- host input -----------------------------------------------------------------------
+    def receive(self, data: bytes) -> None:
+        try:
+            self._receive(data)
+        except Exception:  # the serial line must never see a traceback, nor the transport
+            _log.exception("simulator receive failed")
+            self.send_line("ERROR")
+
+    def _receive(self, data: bytes) -> None:
+        i = 0
+        while i < len(data):
+            if self._payload is not None:
+                i = self._receive_payload(data, i)
+                continue
+            byte = data[i]
+            i += 1
+            if self._v.echo:
+                self.write(bytes([byte]))
+            if byte == 0x0D:
+                if self._rx_overflow:
+                    self._rx.clear()
+                    self._rx_overflow = False
+                    self._queue.append("\x00overflow")
+                else:
+                    text = self._rx.decode("utf-8", "replace")
+                    self._rx.clear()
+                    self._queue.append(text)
+                self._pump()
+            elif byte == 0x0A:
+                continue
+            elif byte in (0x08, 0x7F):
+                if self._rx:
+                    del self._rx[-1]
+            elif len(self._rx) >= self.MAX_COMMAND:
+                self._rx_overflow = True
+            else:
+                self._rx.append(byte)
+
+    def _receive_payload(self, data: bytes, i: int) -> int:
+        request = self._payload
+        assert request is not None
+        while i < len(data):
+            byte = data[i]
+            i += 1
+            if request.length is None and byte == 0x1B:
+                self._payload = None
+                self._payload_buf.clear()
+                self._finish_reply(None)
+                return i
+            if request.length is None and bytes([byte]) == request.terminator:
+                self._complete_payload(request)
+                return i
+            self._payload_buf.append(byte)
+            if request.length is not None and len(self._payload_buf) >= request.length:
+                self._complete_payload(request)
+                return i
+        return i
+
+    def _complete_payload(self, request: PayloadRequest) -> None:
+        data = bytes(self._payload_buf)
+        self._payload_buf.clear()
+        self._payload = None
+        try:
+            result = request.on_data(data)
+        except AtError as err:
+            self._finish_error(err)
+            return
+        except Exception:
+            _log.exception("simulator payload handler failed")
+            self._finish_plain_error()
+            return
+        self._deliver(result, None)
+
+    def _pump(self) -> None:
+        while self._queue and not self._busy and self._payload is None:
+            text = self._queue.popleft()
+            self._run_line(text)
+
+    def _run_line(self, text: str) -> None:
+        if text == "\x00overflow":
+            self.send_line("ERROR")
+            return
+        stripped = text.strip()
+        if not stripped:
+            return  # an empty line is ignored, as by real modules
+        commands = parse_command_line(stripped)
+        if not commands:
+            if stripped[:2].upper() == "AT":
+                self.send_line("ERROR")
+            return  # not addressed to the AT interpreter
+        self._busy = True
+        self._run_commands(stripped, commands, 0, [])
+
+    def _run_commands(
+        self, text: str, commands: list[ParsedCommand], index: int, lines: list[str]
+    ) -> None:
+        while index < len(commands):
+            parsed = commands[index]
+            call = AtCall(
+                name=parsed.name,
+                form=parsed.form,
+                raw_args=parsed.args,
+                arg_details=tuple(split_at_args_detailed(parsed.args)) if parsed.args else (),
+                line=text if len(commands) == 1 else "AT" + _unparse(parsed),
+            )
+            handler = self._handlers.get(parsed.name)
+            if handler is None:
+                self._flush_lines(lines)
+                self._finish_plain_error()
+                return
+            try:
+                result = handler(call)
+            except AtError as err:
+                self._flush_lines(lines)
+                self._finish_error(err)
+                return
+            except Exception:
+                _log.exception("simulator handler for %s failed", parsed.name)
+                self._flush_lines(lines)
+                self._finish_plain_error()
+                return
+            if isinstance(result, PayloadRequest):
+                self._flush_lines(lines)
+                self._payload = result
+                self._payload_buf.clear()
+                self.write(result.prompt)
+                return
+            if inspect.isawaitable(result):
+                self._flush_lines(lines)
+                rest = commands[index + 1 :]
+                self._await_result(result, text, rest)
+                return
+            lines.extend(_reply_lines(result))
+            index += 1
+        self._flush_lines(lines)
+        self._finish_ok()
+
+    def _await_result(
+        self, awaitable: Awaitable[Reply], text: str, rest: list[ParsedCommand]
+    ) -> None:
+        async def runner() -> None:
+            try:
+                reply = await awaitable
+            except AtError as err:
+                self._finish_error(err)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception("simulator async handler failed")
+                self._finish_plain_error()
+                return
+            if rest:
+                self._run_commands(text, rest, 0, _reply_lines(reply))
+            else:
+                self._finish_reply(reply)
+
+        if self.spawn(runner()) is None:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            self._finish_plain_error()
+
+    def _deliver(self, result: Reply | Awaitable[Reply], text: str | None) -> None:
+        if inspect.isawaitable(result):
+            self._await_result(result, text or "", [])
+        else:
+            self._finish_reply(result)
+
+    def _flush_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.send_line(line)
+        lines.clear()
+
+    def _finish_reply(self, reply: Reply) -> None:
+        for line in _reply_lines(reply):
+            self.send_line(line)
+        self._finish_ok()
+
+    def _finish_ok(self) -> None:
+        self.send_line("OK")
+        self._done()
+
+    def _finish_plain_error(self) -> None:
+        self.send_line("ERROR")
+        self._done()
+
+    def _finish_error(self, err: AtError) -> None:
+        if err.plain or self._v.cmee == 0:
+            self.send_line("ERROR")
+        elif self._v.cmee == 1:
+            self.send_line(f"+CME ERROR: {err.code}")
+        else:
+            self.send_line(f"+CME ERROR: {err.text}")
+        self._done()
+
+    def _done(self) -> None:
+        self._busy = False
+        self._pump()
+
+    # -- the common 3GPP commands ------------------------------------------------------------
+    def _register_standard(self) -> None:
+        self.register("", lambda call: None)
+        self.register("E", self._cmd_echo)
+        self.register("I", self._cmd_ati)
+        for name in ("Z", "&F", "V", "Q", "&W", "&V", "S"):
+            self.register(name, lambda call: None)
+        self.register("+CGMI", self._identity_handler("manufacturer"))
+        self.register("+CGMM", self._identity_handler("model"))
+        self.register("+CGMR", self._identity_handler("revision"))
+        self.register("+GMI", self._identity_handler("manufacturer"))
+        self.register("+GMM", self._identity_handler("model"))
+        self.register("+GMR", self._identity_handler("revision"))
+        self.register("+CGSN", self._cmd_cgsn)
+        self.register("+CIMI", self._identity_handler("imsi"))
+        self.register("+CMEE", self._cmd_cmee)
+        self.register("+CFUN", self._cmd_cfun)
+        self.register("+CEREG", self._cmd_cereg)
+        self.register("+CESQ", self._cmd_cesq)
+        self.register("+CSQ", self._cmd_csq)
+        self.register("+CGPADDR", self._cmd_cgpaddr)
+        self.register("+COPS", self._cmd_cops)
+
+    def _cmd_echo(self, call: AtCall) -> Reply:
+        value = call.raw_args.strip() or "0"
+        if value not in ("0", "1"):
+            raise invalid_param()
+        self._v.echo = value == "1"
+        return None
+
+    def _cmd_ati(self, call: AtCall) -> Reply:
+        ident = self.identity
+        return [ident.manufacturer, ident.model, ident.revision, *ident.ati_extra]
+
+    def _identity_handler(self, attr: str) -> Handler:
+        def handler(call: AtCall) -> Reply:
+            if call.form is CommandForm.TEST:
+                return None
+            if call.form is not CommandForm.EXECUTE:
+                raise AtError(4, plain=True)
+            value: str = getattr(self.identity, attr)
+            return [value]
+
+        return handler
+
+    def _cmd_cgsn(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CGSN: (0-3)"]
+        if call.form is CommandForm.EXECUTE:
+            return [self.identity.imei]
+        if call.form is CommandForm.SET:
+            snt = call.int_arg(0, min=0, max=3)
+            if snt == 1:
+                return [f'+CGSN: "{self.identity.imei}"']
+            if snt == 0:
+                return [self.identity.imei]
+            raise AtError(4)
+        raise AtError(4, plain=True)
+
+    def _cmd_cmee(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CMEE: (0-2)"]
+        if call.form is CommandForm.READ:
+            return [f"+CMEE: {self._v.cmee}"]
+        self._v.cmee = call.int_arg(0, 0, min=0, max=2)
+        return None
+
+    def _cmd_cfun(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CFUN: (0,1,4,15,16),(0-1)"]
+        if call.form is CommandForm.READ:
+            return [f"+CFUN: {self._v.fun}"]
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        fun = call.int_arg(0, choices=(0, 1, 4, 15, 16))
+        rst = call.int_arg(1, 0, min=0, max=1)
+        if fun in (15, 16) or rst == 1:
+            # Answer OK first, then reset: what modules do (the OK may be the last thing seen).
+            loop = self._running_loop()
+            if loop is not None:
+                loop.call_soon(self.reboot)
+            else:
+                self._after_final(self.reboot)
+            return None
+        self._v.fun = fun
+        self.set_registration(1 if fun == 1 else 0)
+        return None
+
+    def _after_final(self, action: Callable[[], None]) -> None:
+        """Run ``action`` right after the current command's final result is sent (no loop)."""
+        original = self._done
+
+        def done_then_act() -> None:
+            self._done = original  # type: ignore[method-assign]
+            original()
+            action()
+
+        self._done = done_then_act  # type: ignore[method-assign]
+
+    def _cereg_fields(self, *, urc: bool) -> str:
+        net = self._v.network
+        n = self._v.cereg
+        parts = [] if urc else [str(n)]
+        parts.append(str(net.stat))
+        if n >= 2 and net.stat in (1, 5):
+            parts += [f'"{net.tac}"', f'"{net.cell}"', str(net.act)]
+        return ",".join(parts)
+
+    def _cmd_cereg(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CEREG: (0-5)"]
+        if call.form is CommandForm.READ:
+            return ["+CEREG: " + self._cereg_fields(urc=False)]
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        self._v.cereg = call.int_arg(0, 0, min=0, max=5)
+        return None
+
+    def _cmd_cesq(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)"]
+        if call.form is not CommandForm.EXECUTE:
+            raise AtError(4, plain=True)
+        net = self._v.network
+        if self._v.fun != 1:
+            return ["+CESQ: 99,99,255,255,255,255"]
+        return [f"+CESQ: 99,99,255,255,{net.rsrq},{net.rsrp}"]
+
+    def _cmd_csq(self, call: AtCall) -> Reply:
+        if call.form is CommandForm.TEST:
+            return ["+CSQ: (0-31,99),(99)"]
+        if call.form is not CommandForm.EXECUTE:
+            raise AtError(4, plain=True)
+        rssi = self._v.network.rssi if self._v.fun == 1 else 99
+        return [f"+CSQ: {rssi},99"]
+
+    def _cmd_cgpaddr(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            return [f"+CGPADDR: ({net.cid})"]
+        if call.form is CommandForm.SET:
+            cid = call.int_arg(0, min=0, max=15)
+            if cid != net.cid:
+                return [f"+CGPADDR: {cid}"]
+        elif call.form is not CommandForm.EXECUTE:
+            raise AtError(4, plain=True)
+        attached = self._v.fun == 1 and net.stat in (1, 5)
+        return [f'+CGPADDR: {net.cid},"{net.address}"' if attached else f"+CGPADDR: {net.cid}"]
+
+    def _cmd_cops(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            return [
+                f'+COPS: (2,"{net.operator}","{net.operator[:8]}","{net.numeric_operator}",'
+                f"{net.act}),,(0-4),(0-2)"
+            ]
+        if call.form is CommandForm.READ:
+            if net.stat in (1, 5):
+                return [f'+COPS: 0,0,"{net.operator}",{net.act}']
+            return ["+COPS: 0"]
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        mode = call.int_arg(0, min=0, max=4)
+        if mode == 2:
+            self.set_registration(0)
+        elif mode == 0:
+            self.set_registration(1)
+        return None
+
+
+def _reply_lines(reply: Reply) -> list[str]:
+    if reply is None:
+        return []
+    if isinstance(reply, str):
+        return [reply]
+    return [str(line) for line in reply]
+
+
+def _unparse(parsed: ParsedCommand) -> str:
+    if parsed.form is CommandForm.READ:
+        return parsed.name + "?"
+    if parsed.form is CommandForm.TEST:
+        return parsed.name + "=?"
+    if parsed.form is CommandForm.SET:
+        return f"{parsed.name}={parsed.args}"
+    return parsed.name + parsed.args
+
+
+async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
