@@ -1,0 +1,144 @@
+"""Our server against third-party peers: libcoap's CLI client and lwm2m-node-lib's client.
+
+Install the peers with ``bash scripts/install-peers.sh``; a missing peer skips its test with
+the reason shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import shutil
+
+import pytest
+
+from tests.server.conftest import run, serving
+from workbench.lwm2m.definitions import builtin_registry
+from workbench.lwm2m.model import ObjectRegistry
+from workbench.lwm2m.paths import Path
+
+pytestmark = pytest.mark.interop
+
+
+@pytest.fixture(scope="module")
+def registry() -> ObjectRegistry:
+    return builtin_registry()
+
+
+NODE_DIR = pathlib.Path(__file__).parent / "node"
+COAP_CLIENT = shutil.which("coap-client-notls")
+
+
+async def coap_client(*args: str) -> tuple[int, str]:
+    assert COAP_CLIENT is not None
+    proc = await asyncio.create_subprocess_exec(
+        COAP_CLIENT,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 20)
+    return proc.returncode or 0, out.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(COAP_CLIENT is None, reason="coap-client-notls (Debian libcoap3-bin) missing")
+def test_libcoap_client_registers_updates_and_deregisters(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        async with serving(registry) as server:
+            events: list[dict[str, object]] = []
+            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            host, port = server.address
+            base = f"coap://{host}:{port}"
+            links = ",".join(f"</{o}/0>" for o in (1, 3, 4, 5, 6, 7, 3303, 3304, 3311, 3340))
+            # -b 32 forces Block1: the registration payload arrives in pieces.
+            rc, out = await coap_client(
+                "-m",
+                "post",
+                "-t",
+                "40",
+                "-b",
+                "32",
+                "-e",
+                links,
+                f"{base}/rd?ep=libcoap&lt=60&lwm2m=1.1&b=U",
+            )
+            assert rc == 0, out
+            info = server.clients["libcoap"]
+            assert sorted(info.objects) == [1, 3, 4, 5, 6, 7, 3303, 3304, 3311, 3340]
+            location = info.location
+            rc, out = await coap_client("-m", "post", f"{base}/rd/{location}?lt=120")
+            assert rc == 0, out
+            assert server.clients["libcoap"].lifetime == 120
+            rc, out = await coap_client("-m", "get", f"{base}/nothing")
+            assert "4.04" in out or rc == 0
+            rc, out = await coap_client("-m", "delete", f"{base}/rd/{location}")
+            assert rc == 0, out
+            assert "libcoap" not in server.clients
+            kinds = [e["kind"] for e in events]
+            assert {"registered", "updated", "deregistered"} <= set(kinds)
+            assert server.errors == 0
+
+    run(scenario())
+
+
+NODE = shutil.which("node")
+NODE_LIB = NODE_DIR / "node_modules" / "lwm2m-node-lib"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.skipif(
+    not NODE_LIB.is_dir(), reason="lwm2m-node-lib missing: run bash scripts/install-peers.sh"
+)
+def test_lwm2m_node_lib_client(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        async with serving(registry) as server:
+            host, port = server.address
+            assert NODE is not None
+            proc = await asyncio.create_subprocess_exec(
+                NODE,
+                str(NODE_DIR / "client.js"),
+                host,
+                str(port),
+                "node-ep",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+
+            async def line() -> dict[str, str]:
+                assert proc.stdout is not None
+                data: dict[str, str] = json.loads(
+                    await asyncio.wait_for(proc.stdout.readline(), 10)
+                )
+                return data
+
+            try:
+                assert (await line())["event"] == "registered"
+                info = server.clients["node-ep"]
+                assert info.lwm2m_version == "1.0" and 3 in info.objects
+                read = await server.read("node-ep", "/3/0/0")
+                assert read.values == {Path.of(3, 0, 0): "Telefonica"}
+                assert (await server.write("node-ep", "/3/0/9", 5)).code == "2.04"
+                assert await line() == {"event": "write", "path": "/3/0/9", "value": "5"}
+                assert (await server.execute("node-ep", "/3/0/4", "now")).code == "2.04"
+                assert await line() == {"event": "execute", "path": "/3/0/4", "args": "now"}
+                obs = await server.observe("node-ep", "/3/0/9")
+                assert obs.initial.values == {Path.of(3, 0, 9): 5}
+                proc.stdin.write(b"set /3/0 9 44\n")
+                await proc.stdin.drain()
+                note = await obs.next(5)
+                assert note.result.values == {Path.of(3, 0, 9): 44}
+                # lwm2m-node-lib does not answer a GET with Observe=1: cancel passively.
+                await obs.cancel(active=False)
+                proc.stdin.close()
+                await asyncio.wait_for(proc.wait(), 10)
+                await asyncio.sleep(0.2)
+                assert "node-ep" not in server.clients
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+
+    run(scenario())

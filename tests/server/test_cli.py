@@ -1,0 +1,110 @@
+"""The headless ``server`` command: JSON events out, commands in, errors never crash it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from tests.server.conftest import run
+from tests.server.device import FakeDevice
+from workbench.cli.server import parse_psk
+from workbench.lwm2m.model import ObjectRegistry
+from workbench.lwm2m.paths import Path
+
+
+class Cli:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.seen: list[dict[str, Any]] = []
+
+    async def next(self, kind: str, timeout: float = 10) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                line = await self.proc.stdout.readline()
+                assert line, "the CLI exited"
+                obj: dict[str, Any] = json.loads(line)
+                self.seen.append(obj)
+                if obj["kind"] == kind:
+                    return obj
+
+    async def command(self, line: str, kind: str = "result") -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await self.next(kind)
+
+
+def test_cli_commands(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "workbench",
+            "server",
+            "--port",
+            "0",
+            "--coap-log",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        cli = Cli(proc)
+        dev = FakeDevice(registry)
+        await dev.start()
+        try:
+            started = await cli.next("server_started")
+            assert started["host"] == "127.0.0.1"
+            await dev.register(("127.0.0.1", started["port"]))
+            assert (await cli.next("registered"))["endpoint"] == "dev-1"
+            listed = await cli.command("list")
+            assert [c["endpoint"] for c in listed["clients"]] == ["dev-1"]
+            read = await cli.command("read dev-1 /3/0/0 text")
+            assert read["values"] == {"/3/0/0": "Acme"} and read["code"] == "2.05"
+            assert (await cli.command("write dev-1 /1/0/1 99"))["code"] == "2.04"
+            assert dev.values[Path.of(1, 0, 1)] == 99
+            assert "unknown command" in (await cli.command("bogus", "error"))["error"]
+            assert "usage" in (await cli.command("read", "error"))["error"]
+            assert "no client" in (await cli.command("read nobody /3/0", "error"))["error"]
+            assert (await cli.command("write dev-1 /1/0/1 abc", "error"))["error"]
+            assert (await cli.command('exec dev-1 /3/0/4 "1,2"'))["code"] == "2.04"
+            observed = await cli.command("observe dev-1 /3/0/9")
+            assert observed["values"] == {"/3/0/9": 87}
+            dev.values[Path.of(3, 0, 9)] = 12
+            dev.notify()
+            note = await cli.next("notification")
+            assert note["values"] == {"/3/0/9": 12}
+            cancelled = await cli.command("cancel dev-1 /3/0/9")
+            assert cancelled["mode"] == "active"
+            disc = await cli.command("discover dev-1 /3/0")
+            assert "</3/0/0>" in disc["links"]
+            assert (await cli.command("attrs dev-1 /3/0/9 pmin=5 gt=1.5"))["code"] == "2.04"
+            assert dev.attributes["/3/0/9"] == ("pmin=5", "gt=1.5")
+            instance = '{"/1/5/0": 5, "/1/5/1": 60, "/1/5/6": false, "/1/5/7": "U"}'
+            created = await cli.command(f"create dev-1 /1 '{instance}' tlv")
+            assert created["location"] == "/1/5"
+            assert (await cli.command("delete dev-1 /1/5"))["code"] == "2.02"
+            assert any(o["kind"] == "coap" and o["direction"] == "in" for o in cli.seen)
+            assert proc.stdin is not None
+            proc.stdin.write(b"quit\n")
+            await proc.stdin.drain()
+            assert await asyncio.wait_for(proc.wait(), 10) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            await dev.stop()
+
+    run(scenario())
+
+
+def test_psk_parsing_never_echoes_keys() -> None:
+    assert parse_psk(["dev-1:00112233", "a:b:cafe"]) == {
+        "dev-1": bytes.fromhex("00112233"),
+        "a:b": b"\xca\xfe",
+    }
+    try:
+        parse_psk(["dev:secretnothex"])
+    except ValueError as exc:
+        assert "secretnothex" not in str(exc)

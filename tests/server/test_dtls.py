@@ -1,0 +1,69 @@
+"""DTLS-PSK: register over DTLS, then a server-initiated Read on the same session.
+
+aiocoap 0.4.17 raises NoRequestInterface for that Read unless the server's DTLS interface
+recognises its own addresses (the workaround in workbench.server.dtls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from aiocoap import Context, Message
+from aiocoap.numbers.codes import Code
+
+from tests.server.conftest import run, serving
+from tests.server.device import FakeDevice, _DeviceSite
+from workbench.lwm2m.model import ObjectRegistry
+from workbench.lwm2m.paths import Path
+from workbench.server.dtls import dtls_available
+
+pytestmark = pytest.mark.skipif(
+    not dtls_available(), reason="DTLSSocket is not installed (pip install DTLSSocket)"
+)
+
+KEY = "secret-key-0123"
+
+
+def test_dtls_register_and_read(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        dev = FakeDevice(registry)
+        async with serving(registry, psk={"dev-1": KEY.encode()}, dtls_port=0) as server:
+            log: list[dict[str, Any]] = []
+            server.coap_log.subscribe(lambda entry: log.append(entry.to_dict()))
+            events: list[dict[str, Any]] = []
+            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            assert server.dtls_address is not None
+            port = server.dtls_address[1]
+            ctx = await Context.create_client_context(transports=["tinydtls"])
+            try:
+                ctx.client_credentials.load_from_dict(
+                    {
+                        f"coaps://127.0.0.1:{port}/*": {
+                            "dtls": {
+                                "psk": {"ascii": KEY},
+                                "client-identity": {"ascii": "dev-1"},
+                            }
+                        }
+                    }
+                )
+                ctx.serversite = _DeviceSite(dev)
+                request = Message(
+                    code=Code.POST,
+                    uri=f"coaps://127.0.0.1:{port}/rd?ep=dev-1&lt=60&lwm2m=1.1",
+                    payload=dev.links(),
+                    content_format=40,
+                )
+                response = await asyncio.wait_for(ctx.request(request).response, 10)
+                assert response.code == Code.CREATED
+                assert server.clients["dev-1"].secure
+                result = await server.read("dev-1", "/3/0/0")
+                assert result.values == {Path.of(3, 0, 0): "Acme"}
+            finally:
+                await ctx.shutdown()
+            assert any(e["peer"].startswith("coaps://") for e in log)
+            assert KEY not in json.dumps(log) + json.dumps(events)
+
+    run(scenario())

@@ -1,0 +1,125 @@
+"""Per-client request ordering and queue mode.
+
+A module's CoAP stack handles one exchange at a time (RFC 7252 NSTART=1), and a queue-mode
+module (binding ``UQ`` in 1.0, the ``Q`` parameter in 1.1) only listens for a while after it
+sent something. So each client gets a :class:`ClientChannel`: requests take a FIFO lock, then
+wait until the client is awake (always, for a non-queue client), then go out one by one.
+A client is awake for ``awake_window`` seconds after it last talked (register, update, send,
+notification); LwM2M lets the client sleep after MAX_TRANSMIT_WAIT (93 s) but most modules
+sleep much sooner, so the window is configurable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+
+class ChannelClosedError(Exception):
+    """The client's registration ended (deregistered, replaced, expired, server stopped)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ClientChannel:
+    """The FIFO of one client's requests and its awake/asleep state."""
+
+    def __init__(self, queue_mode: bool, awake_window: float) -> None:
+        self._lock = asyncio.Lock()
+        self._awake = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._close_reason = ""
+        self._sleep_handle: asyncio.TimerHandle | None = None
+        self.awake_window = awake_window
+        self.queue_mode = queue_mode
+        self.awake_until = 0.0
+        self.waiting = 0
+        self.touch()
+
+    @property
+    def awake(self) -> bool:
+        return not self.queue_mode or self._awake.is_set()
+
+    def set_queue_mode(self, queue_mode: bool) -> None:
+        self.queue_mode = queue_mode
+        self.touch()
+
+    def touch(self) -> None:
+        """The client just talked: it listens now (and for ``awake_window`` seconds)."""
+        if self._closed.is_set():
+            return
+        if self._sleep_handle is not None:
+            self._sleep_handle.cancel()
+            self._sleep_handle = None
+        self._awake.set()
+        if self.queue_mode:
+            loop = asyncio.get_running_loop()
+            self.awake_until = time.time() + self.awake_window
+            self._sleep_handle = loop.call_later(self.awake_window, self._fall_asleep)
+
+    def _fall_asleep(self) -> None:
+        self._sleep_handle = None
+        if self.queue_mode:
+            self._awake.clear()
+
+    def close(self, reason: str) -> None:
+        """End the channel: waiting and future requests fail with ``reason``."""
+        if self._closed.is_set():
+            return
+        self._close_reason = reason
+        self._closed.set()
+        if self._sleep_handle is not None:
+            self._sleep_handle.cancel()
+            self._sleep_handle = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    async def _wait_or_closed(self, awaitable: asyncio.Future[Any]) -> None:
+        closed: asyncio.Future[Any] = asyncio.ensure_future(self._closed.wait())
+        try:
+            done, _ = await asyncio.wait({awaitable, closed}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            # Cancelled from outside (the queue timeout): stop waiting for the lock too.
+            awaitable.cancel()
+            raise
+        finally:
+            closed.cancel()
+        if awaitable not in done:
+            awaitable.cancel()
+            raise ChannelClosedError(self._close_reason)
+
+    async def acquire(self) -> None:
+        """Wait for this request's turn and for the client to be awake; :meth:`release` after.
+
+        Callers put a timeout around this (the queue timeout); a cancelled wait gives its turn
+        up, so later requests are not blocked by one that timed out.
+        """
+        if self.closed:
+            raise ChannelClosedError(self._close_reason)
+        self.waiting += 1
+        try:
+            acquire: asyncio.Future[Any] = asyncio.ensure_future(self._lock.acquire())
+            try:
+                await self._wait_or_closed(acquire)
+            except BaseException:
+                if acquire.done() and not acquire.cancelled() and acquire.exception() is None:
+                    self._lock.release()
+                raise
+        finally:
+            self.waiting -= 1
+        try:
+            if not self.awake:
+                awake: asyncio.Future[Any] = asyncio.ensure_future(self._awake.wait())
+                await self._wait_or_closed(awake)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def release(self) -> None:
+        """Give the turn to the next request."""
+        self._lock.release()
