@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "workbench.cli.decode",
     "workbench.cli.simulate",
     "workbench.cli.server",
+    "workbench.cli.client",
 ]
 
 
