@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "workbench.cli.modules",
     "workbench.cli.decode",
     "workbench.cli.simulate",
+    "workbench.cli.demo",
     "workbench.cli.server",
     "workbench.cli.client",
 ]

@@ -1,0 +1,32 @@
+"""``lwm2m-workbench demo``: a simulated module registers with the built-in server, no hardware."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.cli import main
+from workbench.demo import DEFAULT_PLUGIN
+from workbench.plugins_loader import discover_plugins
+
+
+def test_demo_registers_and_reads_the_device_object(capsys: pytest.CaptureFixture[str]) -> None:
+    if DEFAULT_PLUGIN not in discover_plugins(user=False, entry_points=False):
+        pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
+    assert main(["demo", "--once", "--json", "--timeout", "20"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    sent = [r["text"] for r in records if r["type"] == "tx"]
+    assert sent and all(cmd.startswith("AT") for cmd in sent)
+    server = [r for r in records if r["type"] == "server"]
+    assert any(r["kind"] == "registered" for r in server)
+    decoded = [r for r in records if r["type"] == "event" and r["kind"] == "registration"]
+    assert decoded and decoded[-1]["state"] == "registered"
+    assert records[-1]["text"].endswith("PASS")
+    assert any(r["type"] == "note" and r["text"].startswith("/3/0/0 = ") for r in records)
+
+
+def test_demo_unknown_module_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "no-such-module"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-module" in err and "modules:" in err

@@ -1,0 +1,144 @@
+"""``lwm2m-workbench demo [ID]``: watch a simulated module register, no hardware needed.
+
+Starts the built-in server on 127.0.0.1 and a simulated module of plugin ``ID`` on a pty, opens
+the pty, sends the module's documented configuration sequence and prints the AT conversation,
+the decoded events and the server's side as they happen. After the registration the server
+reads ``/3/0``. It then keeps running (lifetime updates, notifications) until Ctrl-C, or exits
+with a one-line verdict with ``--once``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from typing import Any, TextIO
+
+from workbench.at.types import ClassifiedLine, LineKind
+from workbench.demo import DEFAULT_PLUGIN, DemoCallbacks, DemoSession
+from workbench.events import Event
+from workbench.plugins_loader import discover_plugins
+from workbench.server.coaplog import ServerEvent
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the built-in server and a simulated module, and watch it register",
+        description=__doc__,
+    )
+    parser.add_argument("module", nargs="?", default=DEFAULT_PLUGIN, metavar="ID")
+    parser.add_argument("--variant", help="product variant (see `lwm2m-workbench modules`)")
+    parser.add_argument("--port", type=int, default=0, help="server UDP port (default: any free)")
+    parser.add_argument("--once", action="store_true", help="exit after reading /3/0")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of text")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait to register")
+    parser.set_defaults(func=run)
+
+
+class Printer:
+    """Human or JSON-lines output of everything the demo sees."""
+
+    def __init__(self, out: TextIO, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+        self.start = time.monotonic()
+
+    def _emit(self, record: dict[str, Any], text: str) -> None:
+        if self.as_json:
+            record["t"] = round(time.monotonic() - self.start, 3)
+            print(json.dumps(record, default=str), file=self.out, flush=True)
+        else:
+            print(f"{time.monotonic() - self.start:8.3f}  {text}", file=self.out, flush=True)
+
+    def tx(self, text: str) -> None:
+        self._emit({"type": "tx", "text": text}, f"TX   {text}")
+
+    def line(self, line: ClassifiedLine) -> None:
+        if line.kind in (LineKind.BLANK, LineKind.ECHO):
+            return
+        tag = "URC " if line.kind is LineKind.URC else "RX  "
+        self._emit({"type": "rx", "kind": line.kind.value, "text": line.text}, f"{tag} {line.text}")
+
+    def event(self, event: Event) -> None:
+        data = event.to_dict()
+        if data.get("kind") == "unknown":
+            return
+        fields = {k: v for k, v in data.items() if k not in ("kind", "line", "raw")}
+        detail = ", ".join(f"{k}={v}" for k, v in fields.items())
+        self._emit({"type": "event", **data}, f"       -> {data['kind']}: {detail}")
+
+    #: The server-event fields worth a line of text; the JSON output carries all of them.
+    SERVER_FIELDS: tuple[str, ...] = (
+        *("address", "lifetime", "binding", "lwm2m", "operation", "path", "state"),
+        *("code", "rtt_ms", "reason"),
+    )
+
+    def server(self, event: ServerEvent) -> None:
+        data = event.to_dict()
+        data.pop("time", None)
+        kind = data.pop("kind")
+        shown = {k: v for k, v in data.items() if k in self.SERVER_FIELDS and v is not None}
+        detail = ", ".join(f"{k}={v}" for k, v in shown.items())
+        ep = data.get("endpoint", "")
+        self._emit({"type": "server", "kind": kind, **data}, f"SRV  {kind} {ep} {detail}".rstrip())
+
+    def note(self, text: str) -> None:
+        self._emit({"type": "note", "text": text}, f"---  {text}")
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = discover_plugins()
+    try:
+        plugin = registry.get(args.module)
+        plugin.resolve_variant(args.variant)
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"modules: {', '.join(registry.ids) or 'none found'}", file=sys.stderr)
+        return 2
+    if plugin.connect_sequence is None:
+        print(f"error: {plugin.id} has no documented connect sequence to demo", file=sys.stderr)
+        return 2
+    return asyncio.run(_demo(plugin, args))
+
+
+async def _demo(plugin: Any, args: argparse.Namespace) -> int:
+    printer = Printer(sys.stdout, args.json)
+    callbacks = DemoCallbacks(
+        on_tx=printer.tx,
+        on_line=printer.line,
+        on_event=printer.event,
+        on_server_event=printer.server,
+        on_note=printer.note,
+    )
+    session = DemoSession(plugin, args.variant, server_port=args.port, callbacks=callbacks)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await session.start()
+        report = await session.connect(args.timeout)
+        if report.registered:
+            printer.note(f"registered as {report.endpoint} in {report.seconds_to_register} s")
+            for path, value in report.device.items():
+                printer.note(f"{path} = {value!r}")
+        for failure in report.failed_commands:
+            printer.note(f"command failed: {failure}")
+        if args.once or not report.registered:
+            verdict = "PASS" if report.registered else f"FAIL ({report.error})"
+            printer.note(f"demo {plugin.id}: {verdict}")
+            return 0 if report.registered else 1
+        printer.note("running; Ctrl-C to stop")
+        await stop.wait()
+        return 0
+    except OSError as exc:
+        printer.note(f"error: {exc}")
+        return 1
+    finally:
+        await session.stop()
