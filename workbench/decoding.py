@@ -119,6 +119,11 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
         return [Event.from_line(Kind.COMMAND, line, command=text)]
     if kind is LineKind.FINAL:
         return _decode_final(line, text)
+    if kind is LineKind.INFO and line.command is not None and line.command.endswith("=?"):
+        # Any module's answer to a test command lists what it supports; it is never a state
+        # change, whatever its prefix, so it needs no plugin-specific decoding.
+        head, _, ranges = text.partition(":")
+        return [Event.from_line(Kind.SUPPORTED, line, command=head.strip(), ranges=ranges.strip())]
     info = split_info(text)
     if info is not None:
         prefix, payload = info

@@ -47,6 +47,8 @@ class Kind:
     SETTING: Final = "setting"
     BOOT: Final = "boot"
     RESPONSE: Final = "response"
+    #: The answer to a test command (``AT+X=?``): the parameter ranges the module supports.
+    SUPPORTED: Final = "supported"
 
 
 #: Allowed ``state`` values per kind (contract). Plugins must map vendor codes onto these and

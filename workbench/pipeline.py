@@ -65,8 +65,9 @@ class Pipeline:
     ) -> None:
         self.plugin = plugin
         self.variant = plugin.resolve_variant(variant)
-        self.framer = LineFramer(clock=lambda: 0.0, keep_empty=keep_empty)
-        self.engine = AtEngine(plugin.dialect())
+        dialect = plugin.dialect()
+        self.framer = LineFramer(clock=lambda: 0.0, keep_empty=keep_empty, prompts=dialect.prompts)
+        self.engine = AtEngine(dialect)
         self.decoder = decoder if decoder is not None else plugin.make_decoder(self.variant)
 
     def feed_bytes(self, data: bytes, now: float = 0.0) -> list[DecodedLine]:

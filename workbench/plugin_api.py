@@ -144,6 +144,8 @@ class Plugin:
     final_results: tuple[FinalResultRule, ...] = ()
     #: Lines printed after a reset (abort the command in flight).
     boot_urcs: tuple[str, ...] = ()
+    #: Prompts printed before raw bytes are read (no line ending), e.g. ``(">",)`` for u-blox.
+    prompts: tuple[str, ...] = ("> ",)
     #: Extra response prefixes per command, when a command answers with another prefix.
     response_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     simulator_factory: SimulatorFactory | None = None
@@ -197,6 +199,7 @@ class Plugin:
             multiline_urcs=self.multiline_urcs,
             final_results=self.final_results,
             boot_urcs=self.boot_urcs,
+            prompts=tuple(p.encode() for p in self.prompts),
             response_prefixes=dict(self.response_prefixes),
         )
 

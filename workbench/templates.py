@@ -257,6 +257,10 @@ class CommandTemplate:
     group: str = ""
     #: Seconds the command may take (LwM2M commands that contact a server are slow).
     timeout: float = 5.0
+    #: For commands that prompt ``> `` and then read raw bytes (file uploads): the parameter
+    #: whose value is the number of bytes the module expects, so tools and the conformance
+    #: test can send a payload of the right size.
+    payload_size_param: str | None = None
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]

@@ -97,7 +97,13 @@ async def _drive(plugin: Plugin, variant: str) -> tuple[list[tuple[str, ResultSt
     try:
         for template in plugin.templates_for(variant):
             command = template.render_defaults()
-            result = await client.send(command, timeout=template.timeout + 2.0)
+            payload = None
+            if template.payload_size_param is not None:
+                size = next(
+                    p.default for p in template.params if p.name == template.payload_size_param
+                )
+                payload = b"-" * int(size)
+            result = await client.send(command, timeout=template.timeout + 2.0, payload=payload)
             outcomes.append((command, result.status))
             if result.status is ResultStatus.ABORTED:
                 await asyncio.sleep(0.2)  # the command rebooted the module: let it boot

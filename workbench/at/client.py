@@ -41,7 +41,8 @@ class AtClient:
     ) -> None:
         self._write = write
         self._clock = clock
-        self.framer = LineFramer(clock=self.now, max_line=max_line)
+        prompts = dialect.prompts if dialect is not None else (b"> ",)
+        self.framer = LineFramer(clock=self.now, max_line=max_line, prompts=prompts)
         self.engine = AtEngine(dialect, line_ending=line_ending)
         self._pending: dict[int, asyncio.Future[CommandResult]] = {}
         self._line_subscribers: list[LineCallback] = []

@@ -110,6 +110,9 @@ class AtDialect:
     set_without_info: frozenset[str] = STANDARD_SET_WITHOUT_INFO
     #: Whether the 3GPP URC prefixes are included (a plugin can opt out for odd firmware).
     include_standard_urcs: bool = True
+    #: What the module prints when it waits for raw bytes: ``"> "`` (3GPP SMS style) on most
+    #: modules, a bare ``">"`` on u-blox file downloads. A prompt has no line ending.
+    prompts: tuple[bytes, ...] = (b"> ",)
 
     def all_urc_prefixes(self) -> tuple[str, ...]:
         """Plugin prefixes first, then the standard ones, longest first for matching."""
