@@ -24,6 +24,14 @@ if ! command -v coap-client-notls >/dev/null 2>&1; then
         || echo "peers: libcoap3-bin could not be installed; libcoap interop tests will skip"
 fi
 
+# tshark proves Wireshark's CoAP dissector reads our pcapng exports (the test skips without it).
+if ! command -v tshark >/dev/null 2>&1; then
+    echo "peers: installing tshark (apt)"
+    echo "wireshark-common wireshark-common/install-setuid boolean false" \
+        | $sudo debconf-set-selections >/dev/null 2>&1
+    apt_install tshark || echo "peers: tshark could not be installed; its pcapng test will skip"
+fi
+
 if command -v npm >/dev/null 2>&1; then
     if [ ! -d tests/interop/node/node_modules/lwm2m-node-lib ]; then
         echo "peers: installing lwm2m-node-lib (npm)"
