@@ -17,17 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.at.client import AtClient
 from workbench.at.types import ClassifiedLine, CommandResult
+from workbench.connection import ModuleConnection, Recorder, TerminalLine
 from workbench.events import Event
 from workbench.plugin_api import Plugin
-from workbench.server import LwM2MServer
+from workbench.server import LwM2MServer, ServerRequestError
 from workbench.server.coaplog import ServerEvent
 from workbench.state import ModuleState
 from workbench.transport.hosting import PtyHost
-from workbench.transport.serial_port import SerialConnection
 
 DEFAULT_PLUGIN = "quectel-bg95"
+#: How long after the server saw the registration the module's URC may take to say so.
+MODULE_REPORT_SECONDS = 5.0
 
 
 @dataclass
@@ -47,6 +48,8 @@ class DemoReport:
 
     plugin: str
     registered: bool = False
+    #: The module's own decoded URCs said "registered" too (both sides agree).
+    module_registered: bool = False
     endpoint: str = ""
     seconds_to_register: float | None = None
     device: dict[str, Any] = field(default_factory=dict)
@@ -55,7 +58,11 @@ class DemoReport:
 
 
 class DemoSession:
-    """Server + simulated module + AT connection, for one plugin."""
+    """Server + simulated module + :class:`~workbench.connection.ModuleConnection`, for one plugin.
+
+    The connection is the same object the window's terminal shows, so the GUI's ``--demo``
+    adopts :attr:`connection` and the user watches the sequence being sent.
+    """
 
     def __init__(
         self,
@@ -64,6 +71,7 @@ class DemoSession:
         *,
         server_port: int = 0,
         callbacks: DemoCallbacks | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         if plugin.connect_sequence is None:
             raise ValueError(f"plugin {plugin.id!r} has no documented connect sequence")
@@ -71,16 +79,21 @@ class DemoSession:
         self.variant = plugin.resolve_variant(variant)
         self.cb = callbacks or DemoCallbacks()
         self.server = LwM2MServer("127.0.0.1", server_port)
-        self.state = ModuleState()
         self.report = DemoReport(plugin.id)
         self.server_url = ""
         self.pty_path = ""
+        self.recorder = recorder
+        #: The module connection (created by :meth:`start`).
+        self.connection: ModuleConnection | None = None
+        self._state = ModuleState()
         self._host: PtyHost | None = None
-        self._port: SerialConnection | None = None
-        self._at: AtClient | None = None
-        self._decoder = plugin.make_decoder(self.variant)
         self._registered = asyncio.Event()
         self._unsubscribe: list[Callable[[], None]] = []
+
+    @property
+    def state(self) -> ModuleState:
+        """The decoded module state (the connection's once started)."""
+        return self.connection.state if self.connection is not None else self._state
 
     async def start(self) -> None:
         """Start the server and the simulated module, and open the module's pty."""
@@ -88,29 +101,37 @@ class DemoSession:
         host, port = self.server.address
         self.server_url = f"coap://{host}:{port}"
         self._unsubscribe.append(self.server.events.subscribe(self._server_event))
+        recorder = self.recorder
+        # A session recorder also gets the server's side: its events and the CoAP log.
+        if recorder is not None and hasattr(recorder, "record_server_event"):
+            self._unsubscribe.append(self.server.events.subscribe(recorder.record_server_event))
+        if recorder is not None and hasattr(recorder, "record_coap"):
+            self._unsubscribe.append(self.server.coap_log.subscribe(recorder.record_coap))
         simulator = self.plugin.make_simulator(self.variant, self.server_url)
         self._host = PtyHost(simulator)
         await self._host.start()
         self.pty_path = self._host.path
-        self._at = AtClient(self._write, dialect=self.plugin.dialect())
-        self._unsubscribe.append(self._at.subscribe_lines(self._line))
-        self._port = SerialConnection(self.pty_path, on_data=self._at.feed, on_lost=self._lost)
-        self._port.open()
+        conn = ModuleConnection(self.pty_path, self.plugin, self.variant, recorder=recorder)
+        self.connection = conn
+        self._unsubscribe.append(conn.subscribe_decoded(self._line))
+        self._unsubscribe.append(conn.subscribe(self._tx))
+        self._unsubscribe.append(conn.subscribe_status(self._status))
+        conn.open()
         where = f"simulated {self.plugin.id} on {self.pty_path}"
         self.cb.on_note(f"server on {self.server_url}; {where}")
 
-    def _write(self, data: bytes) -> None:
-        if self._port is not None:
-            self._port.write(data)
+    def _tx(self, line: TerminalLine) -> None:
+        if line.direction == "tx":
+            self.cb.on_tx(line.text)
 
-    def _lost(self, reason: str) -> None:
-        self.report.error = reason
-        self.cb.on_note(reason)
+    def _status(self, status: str, reason: str) -> None:
+        if status == "lost":
+            self.report.error = reason
+            self.cb.on_note(reason)
 
-    def _line(self, line: ClassifiedLine) -> None:
+    def _line(self, line: ClassifiedLine, events: list[Event]) -> None:
         self.cb.on_line(line)
-        for event in self._decoder.decode(line):
-            self.state.apply(event)
+        for event in events:
             self.cb.on_event(event)
 
     def _server_event(self, event: ServerEvent) -> None:
@@ -121,9 +142,8 @@ class DemoSession:
 
     async def send(self, command: str, timeout: float = 10.0) -> CommandResult:
         """Send one AT command through the engine, as the terminal does."""
-        assert self._at is not None
-        self.cb.on_tx(command)
-        return await self._at.send(command, timeout=timeout)
+        assert self.connection is not None
+        return await self.connection.send(command, timeout=timeout)
 
     async def connect(self, register_timeout: float = 30.0) -> DemoReport:
         """Send the documented sequence, wait for the registration, read ``/3/0``."""
@@ -140,20 +160,32 @@ class DemoSession:
             return self.report
         self.report.registered = True
         self.report.seconds_to_register = round(time.monotonic() - started, 3)
-        read = await self.server.read(self.report.endpoint, "/3/0")
+        # The module's own URCs must say so too (they may trail the server's 2.01 a little).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MODULE_REPORT_SECONDS
+        while not self._module_registered() and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        self.report.module_registered = self._module_registered()
+        try:
+            read = await self.server.read(self.report.endpoint, "/3/0")
+        except ServerRequestError as exc:
+            self.report.error = f"reading /3/0 failed: {exc}"
+            return self.report
         self.report.device = {str(path): value for path, value in read.values.items()}
         return self.report
+
+    def _module_registered(self) -> bool:
+        return any(server.registered for server in self.state.servers.values())
 
     async def stop(self) -> None:
         """Stop everything (idempotent); the order keeps the module's last words readable."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._at is not None:
-            await self._at.close()
-        if self._port is not None:
-            self._port.close()
+        if self.connection is not None:
+            await self.connection.close()
         if self._host is not None:
             with contextlib.suppress(Exception):
                 await self._host.stop()
+            self._host = None
         await self.server.stop()

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "workbench.cli.demo",
     "workbench.cli.server",
     "workbench.cli.client",
+    "workbench.cli.session",
 ]
 
 
@@ -32,6 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Debug the LwM2M client built into cellular IoT modules.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="check this installation headless (server + simulated module ID) and exit 0/1",
+    )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="open the window with the built-in server and a simulated module ID registering"
+        " (default: the demo module)",
+    )
+    # Without a COMMAND the main window opens; sub-commands are the headless tools.
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -41,9 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test is not None:
+        from workbench.selftest import main as self_test
+
+        return self_test(args.self_test or None)
     if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+        return _open_window(args.demo)
     try:
         result: int = args.func(args)
     except KeyboardInterrupt:
@@ -53,6 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     return result
+
+
+def _open_window(demo: str | None) -> int:
+    """No sub-command: the GUI (``--demo [ID]``: with the built-in demo running)."""
+    if demo == "":
+        from workbench.demo import DEFAULT_PLUGIN
+
+        demo = DEFAULT_PLUGIN
+    try:
+        from workbench.gui.app import run
+    except ImportError as exc:  # a headless install without Qt still has every sub-command
+        print(f"error: the window needs PySide6 ({exc}); see --help for commands", file=sys.stderr)
+        return 2
+    return run(demo)
 
 
 if __name__ == "__main__":  # pragma: no cover

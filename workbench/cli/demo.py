@@ -131,9 +131,12 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
         for failure in report.failed_commands:
             printer.note(f"command failed: {failure}")
         if args.once or not report.registered:
-            verdict = "PASS" if report.registered else f"FAIL ({report.error})"
+            passed = report.registered and report.module_registered and bool(report.device)
+            if report.registered and not report.module_registered:
+                report.error = "the server saw a registration the module did not report"
+            verdict = "PASS" if passed else f"FAIL ({report.error})"
             printer.note(f"demo {plugin.id}: {verdict}")
-            return 0 if report.registered else 1
+            return 0 if passed else 1
         printer.note("running; Ctrl-C to stop")
         await stop.wait()
         return 0

@@ -42,14 +42,22 @@ class PortError(Exception):
 
 def explain_open_error(url: str, exc: BaseException) -> str:
     """Turn pyserial's open errors into what the user should do."""
-    text = str(exc)
+    # Judge by errno first: the message repeats the port's name, which may contain any word.
     code = getattr(exc, "errno", None)
-    if code == errno.EBUSY or "busy" in text.lower() or "Could not exclusively lock" in text:
-        return f"{url} is busy: another program (a terminal, ModemManager?) has it open"
-    if code == errno.ENOENT or "No such file" in text or "could not open port" in text.lower():
-        return f"{url} does not exist (unplugged? a different name after re-plugging?)"
-    if code == errno.EACCES or "Permission denied" in text:
-        return f"no permission to open {url} (on Linux: add yourself to the dialout group)"
+    busy = f"{url} is busy: another program (a terminal, ModemManager?) has it open"
+    missing = f"{url} does not exist (unplugged? a different name after re-plugging?)"
+    denied = f"no permission to open {url} (on Linux: add yourself to the dialout group)"
+    by_errno = {errno.EBUSY: busy, errno.ENOENT: missing, errno.EACCES: denied}
+    if code in by_errno:
+        return by_errno[code]
+    text = str(exc).replace(url, "<port>")
+    if "Could not exclusively lock" in text or "busy" in text.lower():
+        return busy
+    if "No such file" in text or "could not open port" in text.lower():
+        return missing
+    if "Permission denied" in text:
+        return denied
+    text = str(exc)
     return f"cannot open {url}: {text}"
 
 

@@ -1,0 +1,245 @@
+"""GUI throughput benchmark: AT traffic at 1 MB/s through a pty into the running window.
+
+Not a test (prints figures, never fails on time). It starts the real main window offscreen,
+opens one end of a pseudo-terminal in it exactly as a user opens a port, and a writer thread
+pushes AT lines (responses and URCs of the chosen plugin's family) into the other end at the
+target rate. Meanwhile a 10 ms QTimer heartbeat measures how late it fires: that lateness is
+what a user feels as a stalled UI. At the end it prints the heartbeat's p50/p99/max, the bytes
+that reached the terminal model versus the bytes sent (line endings excluded: the terminal keeps
+each line's bytes without its terminator), how long the window needed to catch up, and the
+start-up time to a shown window.
+
+    .venv/bin/python bench/bench_gui.py [--seconds 30] [--rate 1000000] [--plugin ID]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: One cycle of traffic: what a busy LwM2M module prints (URCs, responses, a final result).
+TRAFFIC = [
+    b'+CEREG: 5,"1A2B","01A2B3C4",7',
+    b'+QLWURC: "event",100,2,"REG_READY"',
+    b'+QLWURC: "report",3303,0,5700,1',
+    b"+CSQ: 24,99",
+    b'+QLWURC: "observe",0,0,3303,0,5700',
+    b"+CESQ: 99,99,255,255,28,55",
+    b"OK",
+    b'+QLWURC: "event",100,4,"UPDATE_SUCCESS"',
+    # A downlink: multi-line URC, then 256 bytes of application data as hex.
+    b'+QLWURC: "recv","/19/0/0",1,256',
+    bytes(range(256)).hex().upper().encode(),
+]
+#: ``--short``: only the short lines (the worst case: most lines per byte).
+SHORT_TRAFFIC = TRAFFIC[:8]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+class Writer(threading.Thread):
+    """Writes AT lines into the pty master at ``rate`` bytes/s (paced every 5 ms)."""
+
+    def __init__(self, fd: int, rate: int, seconds: float, traffic: list[bytes]) -> None:
+        super().__init__(name="bench-writer", daemon=True)
+        self.fd = fd
+        self.rate = rate
+        self.seconds = seconds
+        self.traffic = traffic
+        self.sent_total = 0
+        self.sent_payload = 0
+        self.lines = 0
+        self.finished_at = 0.0
+        self.started_at = 0.0
+
+    def run(self) -> None:
+        block = bytearray()
+        payload = 0
+        n = 0
+        while len(block) < 64 * 1024 or n % len(self.traffic):
+            line = self.traffic[n % len(self.traffic)]
+            block += line + b"\r\n"
+            payload += len(line)
+            n += 1
+        cycle = bytes(block)
+        self.started_at = time.perf_counter()
+        offset = 0
+        while True:
+            elapsed = time.perf_counter() - self.started_at
+            if elapsed >= self.seconds:
+                break
+            due = int(elapsed * self.rate) - self.sent_total
+            if due <= 0:
+                time.sleep(0.005)
+                continue
+            chunk = bytearray()
+            while len(chunk) < due:
+                take = cycle[offset : offset + (due - len(chunk))]
+                chunk += take
+                offset = (offset + len(take)) % len(cycle)
+            # Only whole lines, so "payload bytes" are exact.
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                offset = (offset - len(chunk)) % len(cycle)
+                time.sleep(0.002)
+                continue
+            offset = (offset - (len(chunk) - cut)) % len(cycle)
+            data = bytes(chunk[:cut])
+            view = memoryview(data)
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+            self.sent_total += len(data)
+            self.lines += data.count(b"\n")
+            self.sent_payload += len(data) - data.count(b"\r") - data.count(b"\n")
+        self.finished_at = time.perf_counter()
+
+
+async def bench(args: argparse.Namespace) -> None:
+    import termios
+    import tty
+
+    from PySide6.QtCore import QTimer
+
+    from workbench.gui.mainwindow import MainWindow
+    from workbench.plugins_loader import discover_plugins
+    from workbench.transport.serial_port import PortSettings
+
+    window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
+    window.show()
+    await asyncio.sleep(0)
+    startup = time.perf_counter() - STARTED
+
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)
+    path = os.ttyname(slave)
+    try:
+        plugin = window.context.plugins.get(args.plugin)
+        window.context.set_plugin(plugin)
+    except LookupError:
+        print(f"(plugin {args.plugin} not found: generic AT decoding)")
+    conn = window.open_port(path, PortSettings())
+    assert conn is not None and conn.status == "open", "could not open the pty"
+
+    lateness: list[float] = []
+    interval = 0.010
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        lateness.append(max(0.0, now - last[0] - interval))
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(int(interval * 1000))
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+
+    traffic = SHORT_TRAFFIC if args.short else TRAFFIC
+    mean = sum(map(len, traffic)) / len(traffic) + 2
+    worst = " (--short: worst case)" if args.short else ""
+    print(f"traffic        {len(traffic)} kinds of line, mean {mean:.0f} bytes with CRLF{worst}")
+    gc_pauses: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((time.perf_counter() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
+    writer = Writer(master, args.rate, args.seconds, traffic)
+    writer.start()
+    model = window.terminal.model
+    while writer.is_alive():
+        await asyncio.sleep(0.1)
+    sending_done = time.perf_counter()
+    # Let the window catch up: until every payload byte reached the terminal (or 60 s).
+    deadline = sending_done + 60
+    while model.rx_bytes < writer.sent_payload and time.perf_counter() < deadline:
+        await asyncio.sleep(0.02)
+    caught_up = time.perf_counter() - sending_done
+    heartbeat.stop()
+    send_seconds = writer.finished_at - writer.started_at
+
+    stalls_ms = [x * 1000 for x in lateness]
+    rate = writer.sent_total / max(send_seconds, 1e-9) / 1e6
+    print(
+        f"sent           {writer.sent_total:,} bytes ({writer.lines:,} lines)"
+        f" in {send_seconds:.1f} s = {rate:.2f} MB/s"
+    )
+    print(f"payload sent   {writer.sent_payload:,} bytes (without line endings)")
+    print(
+        f"shown          {model.rx_bytes:,} bytes in the terminal model "
+        f"({'EQUAL' if model.rx_bytes == writer.sent_payload else 'DIFFERENT'})"
+    )
+    print(
+        f"rows           {model.rowCount():,} in view, {model.trimmed:,} trimmed"
+        f" (cap {model.max_lines:,})"
+    )
+    print(f"catch-up       {caught_up:.2f} s after the writer stopped")
+    p50, p99 = percentile(stalls_ms, 50), percentile(stalls_ms, 99)
+    mean_ms = statistics.fmean(stalls_ms) if stalls_ms else 0.0
+    print(
+        f"heartbeat      {len(stalls_ms):,} beats of 10 ms; lateness p50 {p50:.1f} ms,"
+        f" p99 {p99:.1f} ms, max {max(stalls_ms, default=0):.1f} ms, mean {mean_ms:.1f} ms"
+    )
+    gc.callbacks.remove(on_gc)
+    longest_gc = max(gc_pauses, default=0.0)
+    print(
+        f"python gc      {len(gc_pauses)} full collections, longest {longest_gc:.0f} ms"
+        " (the likely source of the max stall)"
+    )
+    print(f"start-up       {startup:.2f} s from process start to a shown window")
+    print(f"decoded        {conn.state.events_applied:,} events into the module state")
+
+    await window.shutdown()
+    os.close(master)
+    os.close(slave)
+    window._closed_for_real = True
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=int, default=1_000_000, help="bytes per second")
+    parser.add_argument("--plugin", default="quectel-bg95")
+    parser.add_argument("--short", action="store_true", help="only short lines (worst case)")
+    args = parser.parse_args()
+
+    import qasync
+    from PySide6.QtCore import QSettings
+
+    from workbench.gui.app import make_application
+
+    settings_dir = tempfile.mkdtemp(prefix="wb-bench-")
+    make_application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    asyncio.run(bench(args), loop_factory=qasync.QEventLoop)
+
+
+if __name__ == "__main__":
+    main()

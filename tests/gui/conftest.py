@@ -1,0 +1,8 @@
+"""Qt tests run offscreen: the platform must be chosen before anything imports Qt."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Main-window fixtures (qasync loop, isolated QSettings and session folder).
+from tests.gui.wb_helpers import wb_app, wb_loop  # noqa: F401

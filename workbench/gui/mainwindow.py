@@ -1,0 +1,621 @@
+"""The main window: connection bar, banner, terminal, dockable panels, menus, status bar.
+
+The window owns the connections (panels only ask, through the context) and the one batch timer
+that moves what the connection collected into the views: every :data:`BATCH_MS` it drains the
+connection's new lines and changed state sections and emits them once — the UI is never fed per
+byte or per event. Panels are listed in :data:`PANELS`; adding one is one line there. Layout and
+size are saved in ``QSettings`` at exit and restored at start; *View → Reset layout* goes back to
+the layout the window was built with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench import __version__
+from workbench.connection import ModuleConnection, PortError, Status
+from workbench.gui import sessions
+from workbench.gui.banner import Banner
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels import PanelSpec
+from workbench.gui.panels.connection import ConnectionBar
+from workbench.gui.panels.module_state import ModuleStatePanel
+from workbench.gui.panels.terminal import TerminalPanel
+from workbench.plugins_loader import PluginRegistry
+from workbench.transport.serial_port import PortSettings
+
+_log = logging.getLogger(__name__)
+
+#: How often the views are fed (ms): ~30 Hz.
+BATCH_MS = 33
+#: Lines handed to the views per batch at most (the rest waits for the next tick).
+BATCH_LINES = 50_000
+#: Bump when docks change incompatibly: an old saved layout is then ignored.
+LAYOUT_VERSION = 1
+
+
+def _commands_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.commands import CommandsPanel
+
+    return CommandsPanel(context)
+
+
+def _has_commands_panel() -> bool:
+    return importlib.util.find_spec("workbench.gui.panels.commands") is not None
+
+
+def default_panels() -> list[PanelSpec]:
+    """The docks of the window, in View-menu order (part 2 adds object tree, timeline...)."""
+    specs = [
+        PanelSpec(
+            "module_state",
+            "Module state",
+            ModuleStatePanel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            "Ctrl+2",
+        ),
+    ]
+    if _has_commands_panel():
+        specs.append(
+            PanelSpec(
+                "commands",
+                "Commands",
+                _commands_panel,
+                Qt.DockWidgetArea.RightDockWidgetArea,
+                "Ctrl+3",
+            )
+        )
+    return specs
+
+
+#: (keys, what) for Help → Keyboard shortcuts; the actions below use the same keys.
+SHORTCUTS: list[tuple[str, str]] = [
+    ("Ctrl+O", "Open the port in the connection bar"),
+    ("Ctrl+W", "Close the port"),
+    ("Ctrl+R", "Reconnect a lost port"),
+    ("Ctrl+Shift+O", "Open a recorded session"),
+    ("Ctrl+E", "Export the terminal log as text"),
+    ("Ctrl+1", "Focus the command input"),
+    ("Ctrl+2", "Show the module state"),
+    ("Ctrl+3", "Show the commands panel"),
+    ("Ctrl+F", "Find in the terminal"),
+    ("Ctrl+L", "Clear the terminal view"),
+    ("Up / Down", "Command history (in the command input)"),
+    ("Ctrl+C", "Copy selected terminal lines"),
+    ("F1", "This list"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    """See the module docstring."""
+
+    #: Emitted once the window has shut everything down and really closed.
+    closed = Signal()
+
+    def __init__(
+        self,
+        plugins: PluginRegistry,
+        parent: QWidget | None = None,
+        *,
+        panels: list[PanelSpec] | None = None,
+        record_sessions: bool = True,
+        port_lister: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setWindowTitle("LwM2M Module Workbench")
+        self.context = WorkbenchContext(plugins, self)
+        self.record_sessions = record_sessions
+        self.demo: Any = None
+        self.session_path: Path | None = None
+        self._shutting_down = False
+        #: The connection replaying a recorded session (never reopened as a port).
+        self._session_view: ModuleConnection | None = None
+        self._status_unsubscribe: Callable[[], None] | None = None
+        #: Seconds from process start to the shown window (set by the app, for the benchmark).
+        self.startup_seconds = 0.0
+        self._closed_for_real = False
+
+        # Central area: banner above the terminal.
+        self.banner = Banner(self)
+        self.terminal = TerminalPanel(self.context, self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.terminal, 1)
+        self.setCentralWidget(central)
+
+        # Connection bar as a toolbar row.
+        bar_kwargs: dict[str, Any] = {}
+        if port_lister is not None:
+            bar_kwargs["port_lister"] = port_lister
+        self.connection_bar = ConnectionBar(self.context, self, **bar_kwargs)
+        self.connection_toolbar = QToolBar("Connection", self)
+        self.connection_toolbar.setObjectName("connection_toolbar")
+        self.connection_toolbar.addWidget(self.connection_bar)
+        self.connection_toolbar.setMovable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.connection_toolbar)
+
+        # Docks.
+        self.docks: dict[str, QDockWidget] = {}
+        self._shortcuts: dict[str, str] = {}
+        self.panels: dict[str, QWidget] = {}
+        for spec in panels if panels is not None else default_panels():
+            self._add_panel(spec)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.resize(1280, 800)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._restore_layout()
+
+        self.context.message.connect(self._message)
+        self.context.open_requested.connect(self.open_port)
+        self.context.close_requested.connect(self.close_port)
+        self.context.reconnect_requested.connect(self.reconnect)
+        self.context.plugin_changed.connect(lambda *_: self._update_status_bar())
+        self.context.state_changed.connect(lambda *_: self._update_status_bar())
+        self.context.status_changed.connect(lambda *_: self._update_status_bar())
+
+        self._batch = QTimer(self)
+        self._batch.setInterval(BATCH_MS)
+        self._batch.timeout.connect(self.pump)
+        self._batch.start()
+        self._update_status_bar()
+
+    # -- construction -----------------------------------------------------------------------
+    def _add_panel(self, spec: PanelSpec) -> None:
+        try:
+            widget = spec.factory(self.context)
+        except Exception as exc:  # one broken panel must not take the window down
+            _log.exception("panel %s failed", spec.name)
+            widget = QLabel(f"This panel failed to start: {exc}")
+            widget.setWordWrap(True)
+        dock = QDockWidget(spec.title, self)
+        dock.setObjectName(f"dock_{spec.name}")
+        dock.setWidget(widget)
+        self.addDockWidget(spec.area, dock)
+        if not spec.visible:
+            dock.hide()
+        self.docks[spec.name] = dock
+        self.panels[spec.name] = widget
+        if spec.shortcut:
+            self._shortcuts[spec.name] = spec.shortcut
+        if len(self.docks) > 1:
+            first = next(iter(self.docks.values()))
+            if self.dockWidgetArea(first) == spec.area:
+                self.tabifyDockWidget(first, dock)
+                first.raise_()
+
+    def _build_status_bar(self) -> None:
+        self.status_port = QLabel(self)
+        self.status_module = QLabel(self)
+        self.status_client = QLabel(self)
+        self.status_server = QLabel(self)
+        for label in (self.status_port, self.status_module, self.status_client, self.status_server):
+            label.setContentsMargins(6, 0, 6, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    def _action(
+        self, menu: Any, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.action_open = self._action(file, "&Open port", self.open_from_bar, "Ctrl+O")
+        self.action_close = self._action(file, "&Close port", self.close_port, "Ctrl+W")
+        self.action_reconnect = self._action(file, "&Reconnect", self.reconnect, "Ctrl+R")
+        file.addSeparator()
+        self.action_open_session = self._action(
+            file, "Open &session…", self.open_session_dialog, "Ctrl+Shift+O"
+        )
+        self.action_export = self._action(
+            file, "&Export terminal log…", self.export_log_dialog, "Ctrl+E"
+        )
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, "Ctrl+Q")
+
+        view = bar.addMenu("&View")
+        self._action(view, "Command input", self.focus_input, "Ctrl+1")
+        self._action(view, "Clear terminal", self.terminal.model.clear, "Ctrl+L")
+        view.addSeparator()
+        for name, dock in self.docks.items():
+            view.addAction(dock.toggleViewAction())
+            shortcut = self._shortcuts.get(name, "")
+            if shortcut:  # "show and focus" (the toggle would hide a visible panel)
+                show = QAction(f"Show {dock.windowTitle()}", self)
+                show.setShortcut(QKeySequence(shortcut))
+                show.triggered.connect(lambda _checked=False, d=dock: self.show_dock(d))
+                self.addAction(show)
+        view.addAction(self.connection_toolbar.toggleViewAction())
+        view.addSeparator()
+        self._action(view, "Reset layout", self.reset_layout)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "About", self.show_about)
+
+    def show_dock(self, dock: QDockWidget) -> None:
+        dock.show()
+        dock.raise_()
+        widget = dock.widget()
+        if widget is not None:
+            widget.setFocus()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(QByteArray(state), LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+
+    def reset_layout(self) -> None:
+        """Back to the layout the window was built with (all docks visible, default places)."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.connection_toolbar.show()
+
+    # -- feeding the views -----------------------------------------------------------------------
+    def pump(self) -> int:
+        """One batch: new lines and state changes of the connection to the panels."""
+        conn = self.context.connection
+        if conn is None:
+            return 0
+        lines = conn.drain(BATCH_LINES)
+        if lines:
+            self.context.lines_appended.emit(lines)
+        changed = conn.drain_changes()
+        if changed:
+            self.context.state_changed.emit(changed)
+        return len(lines)
+
+    def _update_status_bar(self) -> None:
+        conn = self.context.connection
+        if conn is None:
+            self.status_port.setText("No port")
+        else:
+            self.status_port.setText(f"{conn.url}: {conn.status}")
+        plugin = self.context.plugin
+        if plugin is None:
+            self.status_module.setText("Module: auto-detect")
+        else:
+            variant = f" ({self.context.variant})" if len(plugin.variants) > 1 else ""
+            self.status_module.setText(f"Module: {plugin.name}{variant}")
+        state = self.context.state
+        client = state.client.value if state is not None and state.client is not None else "—"
+        self.status_client.setText(f"Client: {client}")
+        self.status_server.setText(
+            f"Server: {self.context.server_url}" if self.context.server_url else "Server: none"
+        )
+        for label in (self.status_port, self.status_module, self.status_client, self.status_server):
+            label.setMinimumWidth(label.sizeHint().width())
+
+    def _message(self, level: str, text: str) -> None:
+        self.banner.show_message(level, text)
+
+    # -- ports -------------------------------------------------------------------------------
+    def open_from_bar(self) -> None:
+        """Ctrl+O: open what the connection bar shows (nothing if a port is open already)."""
+        conn = self.context.connection
+        if conn is None or conn.status not in ("open", "opening"):
+            self.connection_bar.open_or_close()
+
+    def open_port(self, url: str, settings: PortSettings | None = None) -> ModuleConnection | None:
+        """Open ``url``. Reopening the same URL (after a loss or a close) keeps the connection,
+        so history, state, line numbers and the session file go on; another URL starts anew."""
+        settings = settings or PortSettings()
+        conn = self.context.connection
+        if conn is not None and conn.status in ("open", "opening") and conn.url == url:
+            return conn
+        reusable = (
+            conn is not None
+            and conn.url == url
+            and conn is not self._session_view
+            and conn is not self._demo_connection()
+        )
+        if conn is not None and reusable:
+            conn.settings = settings
+            if conn.plugin is not self.context.plugin or conn.variant != self.context.variant:
+                conn.set_plugin(self.context.plugin, self.context.variant or None)
+        else:
+            conn = self._new_connection(url, settings)
+        try:
+            conn.open()
+        except PortError as exc:
+            self.banner.show_message(
+                "error", str(exc), {"Retry": lambda: self.open_port(url, settings)}
+            )
+            return conn
+        self.banner.dismiss()
+        return conn
+
+    def _demo_connection(self) -> ModuleConnection | None:
+        return getattr(self.demo, "connection", None)
+
+    def _new_connection(self, url: str, settings: PortSettings) -> ModuleConnection:
+        recorder = self._start_recorder(url, settings)
+        conn = ModuleConnection(
+            url, self.context.plugin, self.context.variant or None, settings, recorder=recorder
+        )
+        self.adopt_connection(conn)
+        return conn
+
+    def adopt_connection(self, conn: ModuleConnection) -> None:
+        """Make ``conn`` the window's connection (the demo hands its own in)."""
+        old = self.context.connection
+        if old is not None and old is not conn and self._status_unsubscribe is not None:
+            self._status_unsubscribe()
+            if old is not self._demo_connection():
+                self.context.run_soon(self._retire(old))
+        self._status_unsubscribe = conn.subscribe_status(self._connection_status)
+        conn.drain()  # the terminal loads the history itself
+        conn.drain_changes()
+        self.context.set_connection(conn)
+        self.context.status_changed.emit(conn.status, conn.reason)
+        if conn.plugin is not self.context.plugin:
+            self.context.set_plugin(conn.plugin, conn.variant or None)
+
+    async def _retire(self, conn: ModuleConnection) -> None:
+        """A replaced connection: close its port and finish its session file."""
+        await conn.close()
+        sessions.close_recorder(conn)
+
+    def _connection_status(self, status: Status, reason: str) -> None:
+        self.context.status_changed.emit(status, reason)
+        if status == "lost":
+            self.pump()
+            self.banner.show_message(
+                "error",
+                f"{reason}. Everything received so far is kept. Plug the adapter back in, "
+                "then reconnect.",
+                {"Reconnect": self.reconnect},
+            )
+
+    def close_port(self) -> None:
+        conn = self.context.connection
+        if conn is not None and conn.status in ("open", "opening", "lost"):
+            self.context.run_soon(conn.close())
+
+    def reconnect(self) -> None:
+        conn = self.context.connection
+        if conn is None:
+            return
+        try:
+            conn.reconnect()
+        except PortError as exc:
+            self.banner.show_message("error", str(exc), {"Retry": self.reconnect})
+            return
+        self.banner.show_message("info", f"Reconnected to {conn.url}.")
+
+    def focus_input(self) -> None:
+        self.terminal.input.setFocus()
+
+    # -- sessions ----------------------------------------------------------------------------
+    def _start_recorder(self, url: str, settings: PortSettings) -> Any:
+        if not self.record_sessions:
+            return None
+        try:
+            recorder, path = sessions.start_recording(
+                url, settings, self.context.plugin, self.context.variant, self.context.server_url
+            )
+        except Exception as exc:  # recording is a bonus; never block opening the port
+            _log.exception("session recording failed to start")
+            self.banner.show_message("warning", f"Not recording this session: {exc}")
+            return None
+        self.session_path = path
+        return recorder
+
+    def open_session_dialog(self) -> None:
+        folder = str(sessions.session_dir())
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open session", folder, "Workbench sessions (*.wbs);;All files (*)"
+        )
+        if path:
+            self.open_session(Path(path))
+
+    def open_session(self, path: Path) -> ModuleConnection | None:
+        """Browse a recorded session through the same panels (read-only)."""
+        try:
+            conn, plugin_id = sessions.load_session(path, self.context.plugins)
+        except Exception as exc:
+            self.banner.show_message("error", f"Cannot open {path.name}: {exc}")
+            return None
+        self.adopt_connection(conn)
+        self._session_view = conn
+        self.setWindowTitle(f"{path.name} — LwM2M Module Workbench")
+        self.banner.show_message(
+            "info",
+            f"Viewing recorded session {path.name} ({len(conn.history):,} lines, "
+            f"module {plugin_id or 'unknown'}).",
+        )
+        return conn
+
+    def export_log_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export terminal log", "terminal.log", "Text (*.log *.txt);;All files (*)"
+        )
+        if path:
+            self.export_log(Path(path))
+
+    def export_log(self, path: Path) -> None:
+        text = self.terminal.export_text()
+        try:
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.banner.show_message("error", f"Cannot write {path}: {exc}")
+            return
+        self.banner.show_message(
+            "info", f"Exported {self.terminal.model.rowCount():,} lines to {path}."
+        )
+
+    # -- demo --------------------------------------------------------------------------------
+    def start_demo(self, plugin_id: str) -> asyncio.Task[Any]:
+        """Built-in server + simulated module; the connect sequence runs visibly."""
+        return self.context.run_soon(self._demo(plugin_id))
+
+    async def _demo(self, plugin_id: str) -> Any:
+        from workbench.demo import DemoSession
+
+        try:
+            plugin = self.context.plugins.get(plugin_id)
+        except LookupError as exc:
+            self.banner.show_message("error", f"Demo: {exc}")
+            return None
+        if plugin.connect_sequence is None:
+            self.banner.show_message(
+                "error", f"Demo: {plugin.name} has no documented connect sequence yet."
+            )
+            return None
+        await self.stop_demo()
+        recorder = None
+        if self.record_sessions:
+            with contextlib.suppress(Exception):
+                recorder, self.session_path = sessions.start_recording(
+                    f"sim://{plugin.id}", PortSettings(), plugin, plugin.default, ""
+                )
+        demo = DemoSession(plugin, recorder=recorder)
+        self.demo = demo
+        self.context.set_plugin(plugin)
+        try:
+            await demo.start()
+        except Exception as exc:
+            self.banner.show_message("error", f"Demo could not start: {exc}")
+            await demo.stop()
+            self.demo = None
+            return None
+        self.context.server_url = demo.server_url
+        self.context.server = demo.server
+        assert demo.connection is not None
+        self.adopt_connection(demo.connection)
+        self.connection_bar.url.setText(demo.pty_path)
+        self.banner.show_message(
+            "info",
+            f"Demo: built-in server on {demo.server_url}, simulated {plugin.name} on "
+            f"{demo.pty_path}. Sending the module's documented configuration sequence…",
+        )
+        report = await demo.connect()
+        if report.registered:
+            self.banner.show_message(
+                "info",
+                f"Demo: {plugin.name} registered as {report.endpoint} in "
+                f"{report.seconds_to_register:.2f} s. Type commands below or try the panels.",
+            )
+        else:
+            failed = "; ".join(report.failed_commands)
+            self.banner.show_message(
+                "error", f"Demo: no registration ({report.error}). {failed}".strip()
+            )
+        self._update_status_bar()
+        return report
+
+    async def stop_demo(self) -> None:
+        demo, self.demo = self.demo, None
+        if demo is not None:
+            await demo.stop()
+            sessions.close_recorder(demo.connection)
+            self.context.server_url = ""
+            self.context.server = None
+
+    # -- help --------------------------------------------------------------------------------
+    def show_shortcuts(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        table = QTableWidget(len(SHORTCUTS), 2, dialog)
+        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.verticalHeader().hide()
+        for row, (keys, what) in enumerate(SHORTCUTS):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(what))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        dialog.resize(480, 520)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About LwM2M Module Workbench",
+            f"<b>LwM2M Module Workbench</b> {__version__}<br>"
+            "Bring up and debug the LwM2M client of cellular IoT modules: serial terminal, "
+            "decoded module state, command templates and a built-in LwM2M server.",
+        )
+
+    # -- shutdown ----------------------------------------------------------------------------
+    async def shutdown(self) -> None:
+        """Stop everything the window started (idempotent); awaited before the loop ends."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        self._batch.stop()
+        self.connection_bar.shutdown()
+        await self.context.cancel_tasks()
+        conn = self.context.connection
+        demo_conn = self._demo_connection()
+        await self.stop_demo()
+        if conn is not None and conn is not demo_conn:
+            await conn.close()
+        sessions.close_recorder(conn)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        if self._closed_for_real:
+            event.accept()
+            return
+        event.ignore()
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_event_loop().create_task(self._close_async())
+
+    async def _close_async(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self._closed_for_real = True
+            self.close()
+            self.closed.emit()
