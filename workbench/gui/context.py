@@ -77,6 +77,8 @@ class WorkbenchContext(QObject):
     #: The connection bar (or a shortcut) asks the window to close / reopen the port.
     close_requested = Signal()
     reconnect_requested = Signal()
+    #: ``(LwM2MServer | None)`` — the built-in server started, was replaced or stopped.
+    server_changed = Signal(object)
 
     def __init__(self, plugins: PluginRegistry, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +91,21 @@ class WorkbenchContext(QObject):
         #: The built-in server object when one runs (part 2's server panel), else None.
         self.server: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- built-in server --------------------------------------------------------------------
+    def set_server(self, server: Any) -> None:
+        """Publish the running built-in server (or None when it stopped) to every panel.
+
+        Panels read :attr:`server` and subscribe to its ``events`` / ``coap_log`` buses when
+        :attr:`server_changed` fires; they never start or stop it themselves.
+        """
+        self.server = server
+        if server is None:
+            self.server_url = ""
+        else:
+            host, port = server.address
+            self.server_url = f"coap://{host}:{port}"
+        self.server_changed.emit(server)
 
     # -- module ----------------------------------------------------------------------------
     @property

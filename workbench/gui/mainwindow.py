@@ -526,8 +526,7 @@ class MainWindow(QMainWindow):
             await demo.stop()
             self.demo = None
             return None
-        self.context.server_url = demo.server_url
-        self.context.server = demo.server
+        self.context.set_server(demo.server)
         assert demo.connection is not None
         self.adopt_connection(demo.connection)
         self.connection_bar.url.setText(demo.pty_path)
@@ -556,8 +555,7 @@ class MainWindow(QMainWindow):
         if demo is not None:
             await demo.stop()
             sessions.close_recorder(demo.connection)
-            self.context.server_url = ""
-            self.context.server = None
+            self.context.set_server(None)
 
     # -- help --------------------------------------------------------------------------------
     def show_shortcuts(self) -> QDialog:
