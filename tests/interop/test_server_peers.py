@@ -142,3 +142,47 @@ def test_lwm2m_node_lib_client(registry: ObjectRegistry) -> None:
                     await proc.wait()
 
     run(scenario())
+
+
+COAP_CLIENT_DTLS = shutil.which("coap-client-openssl") or shutil.which("coap-client-gnutls")
+
+
+def _dtls_available() -> bool:
+    from workbench.server.dtls import dtls_available
+
+    return dtls_available()
+
+
+@pytest.mark.skipif(COAP_CLIENT_DTLS is None, reason="libcoap's DTLS client missing (libcoap3-bin)")
+@pytest.mark.skipif(not _dtls_available(), reason="DTLSSocket not installed (install-peers.sh)")
+def test_libcoap_dtls_psk_client_registers_and_a_wrong_key_does_not(
+    registry: ObjectRegistry,
+) -> None:
+    key = "interop-psk-key-1"
+
+    async def dtls_client(*args: str) -> tuple[int, str]:
+        assert COAP_CLIENT_DTLS is not None
+        proc = await asyncio.create_subprocess_exec(
+            COAP_CLIENT_DTLS,
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode or 0, out.decode("utf-8", "replace")
+
+    async def scenario() -> None:
+        async with serving(registry, psk={"libcoap-dtls": key.encode()}, dtls_port=0) as server:
+            assert server.dtls_address is not None
+            host, port = server.dtls_address
+            url = f"coaps://{host}:{port}/rd?ep=libcoap-dtls&lt=60&lwm2m=1.1"
+            common = ["-m", "post", "-t", "40", "-e", "</1/0>,</3/0>", "-u", "libcoap-dtls"]
+            # A wrong key: libcoap exits 0 and only says so in its output (ECOSYSTEM.md).
+            rc, out = await dtls_client(*common, "-k", "not-the-key", "-B", "3", url)
+            assert "libcoap-dtls" not in server.clients, out
+            rc, out = await dtls_client(*common, "-k", key, url)
+            assert rc == 0, out
+            info = server.clients["libcoap-dtls"]
+            assert info.secure and sorted(info.objects) == [1, 3]
+
+    run(scenario())

@@ -69,8 +69,10 @@ class _FallbackSingleValue(Codec):
 
 def get_codec(fmt: int) -> Codec | None:
     """The codec for ``fmt``, ``None`` when the client cannot speak it."""
+    from workbench.lwm2m.codecs import canonical_format
+
     try:
-        content_format = ContentFormat(fmt)
+        content_format = ContentFormat(canonical_format(fmt))
     except ValueError:
         return None
     if content_format not in VALUE_FORMATS:

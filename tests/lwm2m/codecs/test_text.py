@@ -208,3 +208,13 @@ def test_encode_refuses_non_finite_floats_and_lone_surrogates() -> None:
 def test_boundaries() -> None:
     path = single(ResourceType.INTEGER)
     assert CODEC.decode(path, str(INT64_MAX).encode(), REGISTRY) == {path: INT64_MAX}
+
+
+def test_legacy_draft_format_numbers_map_to_the_registered_codecs() -> None:
+    from workbench.lwm2m.codecs import canonical_format, codec_for
+    from workbench.lwm2m.codecs.text import TextCodec
+    from workbench.lwm2m.codecs.tlv import TlvCodec
+
+    assert canonical_format(1541) == 0 and canonical_format(11542) == 11542
+    assert isinstance(codec_for(1541), TextCodec)
+    assert isinstance(codec_for(1542), TlvCodec)

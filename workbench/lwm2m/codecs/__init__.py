@@ -10,6 +10,19 @@ from __future__ import annotations
 
 from workbench.lwm2m.codecs.base import Codec, ContentFormat
 
+#: Content-format numbers of the LwM2M 1.0 drafts (``application/vnd.oma.lwm2m+text`` etc.),
+#: still sent by older servers such as lwm2m-node-lib; they mean the registered formats.
+LEGACY_FORMATS: dict[int, ContentFormat] = {
+    1541: ContentFormat.TEXT,
+    1542: ContentFormat.TLV,
+    1543: ContentFormat.LWM2M_JSON,
+}
+
+
+def canonical_format(number: int) -> int:
+    """The registered number for ``number`` (legacy draft numbers mapped, others unchanged)."""
+    return int(LEGACY_FORMATS.get(number, number))
+
 
 def codec_for(content_format: int | ContentFormat) -> Codec:
     """The value codec for a content format; :class:`ValueError` for link-format or unknown."""
@@ -33,9 +46,9 @@ def codec_for(content_format: int | ContentFormat) -> Codec:
         ContentFormat.CBOR: CborCodec,
     }
     try:
-        return codecs[int(content_format)]()
+        return codecs[canonical_format(int(content_format))]()
     except KeyError:
         raise ValueError(f"no value codec for content format {int(content_format)}") from None
 
 
-__all__ = ["Codec", "ContentFormat", "codec_for"]
+__all__ = ["LEGACY_FORMATS", "Codec", "ContentFormat", "canonical_format", "codec_for"]

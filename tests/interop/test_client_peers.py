@@ -1,0 +1,96 @@
+"""Our client engine against a third-party LwM2M server: lwm2m-node-lib (npm).
+
+The peer registers us, reads a Device resource and writes one; the value must land in our
+object store. Install the peer with ``bash scripts/install-peers.sh``; without node or the
+package the test skips with the reason shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import shutil
+import socket
+from typing import Any
+
+import pytest
+
+from workbench.client import LwM2MClient
+
+pytestmark = pytest.mark.interop
+
+NODE_DIR = pathlib.Path(__file__).parent / "node"
+NODE = shutil.which("node")
+HAVE_PEER = (NODE_DIR / "node_modules" / "lwm2m-node-lib").is_dir()
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class NodeServer:
+    """lwm2m-node-lib's server in a child process, driven line by line."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def next(self, timeout: float = 15.0) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        if not line:
+            raise EOFError("lwm2m-node-lib server exited")
+        return dict(json.loads(line))
+
+    async def command(self, text: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await self.next()
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.skipif(not HAVE_PEER, reason="lwm2m-node-lib missing (bash scripts/install-peers.sh)")
+def test_our_client_registers_with_lwm2m_node_lib_and_is_read_and_written() -> None:
+    async def scenario() -> None:
+        port = free_udp_port()
+        assert NODE is not None
+        proc = await asyncio.create_subprocess_exec(
+            NODE,
+            str(NODE_DIR / "peer_server.js"),
+            str(port),
+            cwd=NODE_DIR,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        peer = NodeServer(proc)
+        client = LwM2MClient(
+            "workbench-interop", f"coap://127.0.0.1:{port}", lifetime=60, lwm2m_version="1.0"
+        )
+        try:
+            assert (await peer.next())["event"] == "ready"
+            await client.start(timeout=15)
+            registered = await peer.next()
+            assert registered["event"] == "registered"
+            assert registered["endpoint"] == "workbench-interop"
+            assert "</3/0>" in registered["payload"]
+
+            read = await peer.command("read workbench-interop 3 0 0")
+            assert read == {"event": "read", "value": client.get_value("/3/0/0")}
+
+            written = await peer.command("write workbench-interop 3 0 14 +05:00")
+            assert written == {"event": "write"}
+            assert client.get_value("/3/0/14") == "+05:00"
+        finally:
+            await client.stop()
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+    asyncio.run(scenario())
