@@ -42,6 +42,7 @@ from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
+from workbench.gui.panels.object_tree import ObjectTreePanel
 from workbench.gui.panels.terminal import TerminalPanel
 from workbench.plugins_loader import PluginRegistry
 from workbench.transport.serial_port import PortSettings
@@ -66,6 +67,18 @@ def _has_commands_panel() -> bool:
     return importlib.util.find_spec("workbench.gui.panels.commands") is not None
 
 
+def _server_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.server import ServerPanel
+
+    return ServerPanel(context)
+
+
+def _timeline_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.timeline import TimelinePanel  # pyqtgraph loads on first use
+
+    return TimelinePanel(context)
+
+
 def default_panels() -> list[PanelSpec]:
     """The docks of the window, in View-menu order (part 2 adds object tree, timeline...)."""
     specs = [
@@ -76,7 +89,18 @@ def default_panels() -> list[PanelSpec]:
             Qt.DockWidgetArea.RightDockWidgetArea,
             "Ctrl+2",
         ),
+        PanelSpec("object_tree", "Object tree", ObjectTreePanel, shortcut="Ctrl+5"),
+        PanelSpec("server", "Server", _server_panel, shortcut="Ctrl+7"),
     ]
+    specs.append(
+        PanelSpec(
+            "timeline",
+            "Timeline",
+            _timeline_panel,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+            "Ctrl+6",
+        )
+    )
     if _has_commands_panel():
         specs.append(
             PanelSpec(
@@ -100,6 +124,9 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+1", "Focus the command input"),
     ("Ctrl+2", "Show the module state"),
     ("Ctrl+3", "Show the commands panel"),
+    ("Ctrl+5", "Show the object tree (there: F5 read, F2 write, F9 execute, F7 observe)"),
+    ("Ctrl+7", "Show the built-in server (there: Ctrl+Shift+S start/stop, Ctrl+Shift+G connect)"),
+    ("Ctrl+6", "Show the timeline (keys there: ← → pan, + − zoom, Home fit, End/F follow)"),
     ("Ctrl+F", "Find in the terminal"),
     ("Ctrl+L", "Clear the terminal view"),
     ("Up / Down", "Command history (in the command input)"),
@@ -130,10 +157,15 @@ class MainWindow(QMainWindow):
         self.context = WorkbenchContext(plugins, self)
         self.record_sessions = record_sessions
         self.demo: Any = None
+        #: The built-in server the window started for the server panel (not the demo's).
+        self.server: Any = None
+        self._server_unsubscribe: list[Callable[[], None]] = []
         self.session_path: Path | None = None
         self._shutting_down = False
         #: The connection replaying a recorded session (never reopened as a port).
         self._session_view: ModuleConnection | None = None
+        #: The file behind :attr:`_session_view` (CoAP export reads it).
+        self._session_view_path: Path | None = None
         self._status_unsubscribe: Callable[[], None] | None = None
         #: Seconds from process start to the shown window (set by the app, for the benchmark).
         self.startup_seconds = 0.0
@@ -167,6 +199,10 @@ class MainWindow(QMainWindow):
         self.panels: dict[str, QWidget] = {}
         for spec in panels if panels is not None else default_panels():
             self._add_panel(spec)
+        server_panel = self.panels.get("server")
+        if hasattr(server_panel, "start_requested"):  # the panel asks, the window owns
+            server_panel.start_requested.connect(self.request_server_start)  # type: ignore[union-attr]
+            server_panel.stop_requested.connect(self.request_server_stop)  # type: ignore[union-attr]
 
         self._build_status_bar()
         self._build_menus()
@@ -243,6 +279,9 @@ class MainWindow(QMainWindow):
         )
         self.action_export = self._action(
             file, "&Export terminal log…", self.export_log_dialog, "Ctrl+E"
+        )
+        self.action_export_coap = self._action(
+            file, "Export CoAP traffic as pcap&ng…", self.export_coap_dialog
         )
         file.addSeparator()
         self._action(file, "&Quit", self.close, "Ctrl+Q")
@@ -446,6 +485,9 @@ class MainWindow(QMainWindow):
             self.banner.show_message("warning", f"Not recording this session: {exc}")
             return None
         self.session_path = path
+        server = self.context.server
+        for key in getattr(server, "psk", {}).values() if server is not None else ():
+            recorder.add_secret(key)  # PSKs of the running server never reach the file
         return recorder
 
     def open_session_dialog(self) -> None:
@@ -465,6 +507,13 @@ class MainWindow(QMainWindow):
             return None
         self.adopt_connection(conn)
         self._session_view = conn
+        self._session_view_path = path
+        load_coap = getattr(self.panels.get("timeline"), "load_session_coap", None)
+        if load_coap is not None:  # the recorded CoAP log on the timeline
+            try:
+                load_coap(path)
+            except Exception:
+                _log.exception("loading the session's CoAP log into the timeline failed")
         self.setWindowTitle(f"{path.name} — LwM2M Module Workbench")
         self.banner.show_message(
             "info",
@@ -491,6 +540,52 @@ class MainWindow(QMainWindow):
             "info", f"Exported {self.terminal.model.rowCount():,} lines to {path}."
         )
 
+    def export_coap_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export CoAP traffic", "coap.pcapng", "pcapng (*.pcapng);;All files (*)"
+        )
+        if path:
+            self.context.run_soon(self.export_coap(Path(path)))
+
+    async def export_coap(self, path: Path) -> int | None:
+        """The current session's CoAP log (as recorded, secrets masked) as pcapng at ``path``.
+
+        Reads the session file — the one being recorded, or the one being viewed — in a worker
+        thread so a long session does not freeze the window.
+        """
+        conn = self.context.connection
+        viewing = conn is not None and conn is self._session_view
+        source = self._session_view_path if viewing else self.session_path
+        if source is None or not source.exists():
+            self.banner.show_message(
+                "warning",
+                "No session file to export from: CoAP traffic is exported from the session "
+                "recording (start the demo or open a session with recording on, or open a "
+                "recorded session).",
+            )
+            return None
+        recorder = getattr(conn, "recorder", None)
+        flush = getattr(recorder, "flush", None)
+        if flush is not None:
+            with contextlib.suppress(Exception):
+                flush(sync=False)
+        server = None if viewing else (self.context.server_url.removeprefix("coap://") or None)
+
+        def work() -> int:
+            from workbench.session.export import export_coap_pcapng
+            from workbench.session.reader import SessionReader
+
+            with SessionReader(source) as reader, path.open("wb") as out:
+                return export_coap_pcapng(reader, out, server_address=server)
+
+        try:
+            count = await asyncio.to_thread(work)
+        except Exception as exc:
+            self.banner.show_message("error", f"Cannot export CoAP traffic to {path}: {exc}")
+            return None
+        self.banner.show_message("info", f"Exported {count:,} CoAP messages to {path}.")
+        return count
+
     # -- demo --------------------------------------------------------------------------------
     def start_demo(self, plugin_id: str) -> asyncio.Task[Any]:
         """Built-in server + simulated module; the connect sequence runs visibly."""
@@ -510,6 +605,7 @@ class MainWindow(QMainWindow):
             )
             return None
         await self.stop_demo()
+        await self.stop_server()  # the demo runs (and owns) its own server
         recorder = None
         if self.record_sessions:
             with contextlib.suppress(Exception):
@@ -557,6 +653,63 @@ class MainWindow(QMainWindow):
             sessions.close_recorder(demo.connection)
             self.context.set_server(None)
 
+    # -- built-in server (normal mode) --------------------------------------------------------
+    def request_server_start(self, server: Any) -> None:
+        """The server panel built ``server`` (unstarted): start and publish it."""
+        self.context.run_soon(self.start_server(server))
+
+    def request_server_stop(self) -> None:
+        self.context.run_soon(self.stop_server())
+
+    async def start_server(self, server: Any) -> Any:
+        """Start ``server`` and publish it to the panels; problems go to the banner."""
+        if self.demo is not None:
+            self.banner.show_message("info", "The demo runs its own server; it stops with it.")
+            self.context.set_server(self.context.server)  # panels re-read their state
+            return None
+        await self.stop_server()
+        try:
+            await server.start()
+        except Exception as exc:  # address in use, DTLS unavailable, bad address...
+            host, port = server.host, server.port
+            self.banner.show_message("error", f"The server could not start on {host}:{port}: {exc}")
+            self.context.set_server(None)
+            return None
+        self.server = server
+        self._server_unsubscribe = [
+            server.events.subscribe(lambda e: self._record_server("record_server_event", e)),
+            server.coap_log.subscribe(lambda e: self._record_server("record_coap", e)),
+        ]
+        add_secret = getattr(getattr(self.context.connection, "recorder", None), "add_secret", None)
+        for key in server.psk.values():
+            if add_secret is not None:
+                add_secret(key)
+        self.context.set_server(server)
+        self._update_status_bar()
+        return server
+
+    def _record_server(self, method: str, item: Any) -> None:
+        """The session file of the current connection also gets the server's side."""
+        record = getattr(getattr(self.context.connection, "recorder", None), method, None)
+        if record is not None:
+            record(item)
+
+    async def stop_server(self) -> None:
+        """Stop the window's own server (idempotent; the demo's is left to the demo)."""
+        server, self.server = self.server, None
+        if server is None:
+            return
+        for unsubscribe in self._server_unsubscribe:
+            unsubscribe()
+        self._server_unsubscribe.clear()
+        if self.context.server is server:
+            self.context.set_server(None)
+        try:
+            await server.stop()
+        except Exception:
+            _log.exception("stopping the built-in server failed")
+        self._update_status_bar()
+
     # -- help --------------------------------------------------------------------------------
     def show_shortcuts(self) -> QDialog:
         dialog = QDialog(self)
@@ -597,6 +750,7 @@ class MainWindow(QMainWindow):
         conn = self.context.connection
         demo_conn = self._demo_connection()
         await self.stop_demo()
+        await self.stop_server()
         if conn is not None and conn is not demo_conn:
             await conn.close()
         sessions.close_recorder(conn)

@@ -1,0 +1,241 @@
+"""The server panel: start/stop through the window, live clients, CoAP log with decoded
+payloads and filters, the all-interfaces warning, masked PSKs, bootstrap configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.wb_helpers import run, shot, until
+from workbench.connection import ModuleConnection
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.mainwindow import MainWindow
+from workbench.gui.panels.server import MASKED_KEY, ServerPanel
+from workbench.plugins_loader import discover_plugins
+from workbench.transport.hosting import PtyHost
+
+
+class FakeRecorder:
+    """Records which secrets the panel registered (and nothing else)."""
+
+    def __init__(self) -> None:
+        self.secrets: list[bytes | str] = []
+
+    def add_secret(self, secret: bytes | str) -> None:
+        self.secrets.append(secret)
+
+    def record_rx(self, data: bytes) -> None: ...
+    def record_tx(self, data: bytes) -> None: ...
+    def record_event(self, event: Any) -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+def test_all_interfaces_needs_the_visible_warning(qtbot: Any, wb_app: Any) -> None:
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.host.text() == "127.0.0.1"
+    assert panel.build_server().host == "127.0.0.1"
+    assert not panel.warning.isVisible()
+    panel.all_interfaces.setChecked(True)
+    assert panel.warning.isVisible() and "every network interface" in panel.warning.text()
+    assert not panel.host.isEnabled()
+    assert panel.build_server().host == "::"
+    panel.resize(760, 420)
+    shot(panel, "server_panel_all_interfaces")
+    panel.all_interfaces.setChecked(False)
+    panel.host.setText("0.0.0.0")
+    messages: list[tuple[str, str]] = []
+    panel.context.message.connect(lambda level, text: messages.append((level, text)))
+    panel.toggle()  # refused: any-address without the explicit opt-in
+    assert messages and messages[0][0] == "error" and "all_interfaces" in messages[0][1]
+
+
+def test_psk_keys_are_masked_and_registered_as_secrets(qtbot: Any, wb_app: Any) -> None:
+    context = WorkbenchContext(discover_plugins())
+    recorder = FakeRecorder()
+    context.set_connection(ModuleConnection("loop://", recorder=recorder))
+    panel = ServerPanel(context)
+    qtbot.addWidget(panel)
+    assert panel.psk_key.echoMode().name == "Password"
+    assert not panel.add_psk("bench", "not hex")
+    assert "hexadecimal" in panel.psk_message.text()
+    panel.psk_identity.setText("bench-01")
+    panel.psk_key.setText("00:11:22:33:44:55:66:77")
+    panel.add_psk_from_fields()
+    assert panel.psk == {"bench-01": bytes.fromhex("0011223344556677")}
+    assert panel.psk_key.text() == "" and panel.psk_message.text() == ""
+    shown = [
+        panel.psk_table.item(r, c).text()
+        for r in range(panel.psk_table.rowCount())
+        for c in range(2)
+    ]
+    assert shown == ["bench-01", f"{MASKED_KEY} (8 bytes)"]
+    assert not any("0011" in text or "00:11" in text for text in shown)
+    assert recorder.secrets == [bytes.fromhex("0011223344556677")]
+    assert panel.build_server().psk == {"bench-01": bytes.fromhex("0011223344556677")}
+    panel.psk_table.selectRow(0)
+    panel.remove_selected_psk()
+    assert panel.psk == {} and panel.psk_table.rowCount() == 0
+
+
+def test_bootstrap_configuration_is_loaded_or_explained(
+    qtbot: Any, wb_app: Any, tmp_path: Path
+) -> None:
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    assert "4.04" in panel.bootstrap_label.text()
+    good = tmp_path / "bs.json"
+    good.write_text(
+        json.dumps(
+            {
+                "endpoints": {
+                    "*": {
+                        "servers": [{"short_id": 101, "lifetime": 300}],
+                        "security": [
+                            {"instance": 0, "uri": "coap://127.0.0.1:5683", "short_id": 101}
+                        ],
+                    }
+                }
+            }
+        )
+    )
+    assert panel.load_bootstrap(good)
+    assert "1 endpoint" in panel.bootstrap_label.text()
+    assert "write    /0/0" in panel.bootstrap_view.toPlainText()
+    assert panel.build_server().bootstrap_config is panel.bootstrap
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"endpoints": {"x": {"servers": [{"short_id": "no"}]}}}')
+    assert not panel.load_bootstrap(bad)
+    assert (
+        "Not loaded" in panel.bootstrap_label.text() and "short_id" in panel.bootstrap_label.text()
+    )
+    assert panel.bootstrap is not None  # the good one stays
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the module is hosted on a pty")
+def test_window_runs_the_server_and_shows_clients_and_coap_log(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
+    window.resize(1280, 800)
+    window.show()
+    panel = window.panels["server"]
+    assert isinstance(panel, ServerPanel)
+    panel.port.setValue(0)
+    plugin = window.context.plugins.get("quectel-bg95")
+    host: PtyHost | None = None
+
+    async def body() -> None:
+        nonlocal host
+        try:
+            panel.toggle()
+            await until(lambda: window.context.server is not None, what="server started")
+            server = window.context.server
+            assert server is window.server and server is panel.own_server
+            assert panel.start_button.text() == "Stop"
+            assert window.context.server_url.startswith("coap://127.0.0.1:")
+            assert "this computer only" in panel.status.text()
+            # A simulated module registers (its documented sequence, sent by hand here).
+            host = PtyHost(plugin.make_simulator(None, window.context.server_url))
+            await host.start()
+            conn = ModuleConnection(host.path, plugin, None)
+            conn.open()
+            try:
+                assert plugin.connect_sequence is not None
+                for command in plugin.connect_sequence(window.context.server_url):
+                    await conn.send(command)
+                await until(lambda: panel.clients.rowCount() == 1, what="client row")
+                endpoint = panel.clients.item(0, 0).text()
+                assert endpoint in server.clients
+                assert panel.clients.item(0, 3).text() == "UQS"
+                assert panel.clients.item(0, 4).text() in ("awake", "asleep")
+                assert panel.clients.item(0, 5).text() in ("just now", "2 s ago", "3 s ago")
+                read = await server.read(endpoint, "/3/0")
+                assert read.values
+                await until(lambda: len(panel.log_model.rows) >= 4, what="log rows")
+            finally:
+                await conn.close()
+            rows = panel.log_model.rows
+            assert any(r.get("path") == "/rd" and r["direction"] == "in" for r in rows)
+            # Answers are named by the path of the request they answer.
+            created = next(r for r in rows if r.get("code") == "2.01")
+            assert created["path"] == "/rd"
+            # The answer to the read is decoded by content format.
+            answer = next(r for r in rows if r.get("path") == "/3/0" and r["direction"] == "in")
+            assert isinstance(answer.get("payload"), dict) and "/3/0/0" in answer["payload"]
+            # Rows are named by endpoint; the filters work.
+            assert panel.log_model.data(panel.log_model.index(0, 2)) == endpoint
+            panel.direction_filter.setCurrentIndex(panel.direction_filter.findData("out"))
+            assert panel.log_filter.rowCount() == sum(r["direction"] == "out" for r in rows)
+            panel.direction_filter.setCurrentIndex(0)
+            panel.endpoint_filter.setCurrentIndex(panel.endpoint_filter.findData(endpoint))
+            assert panel.log_filter.rowCount() == len(rows)
+            panel.endpoint_filter.setCurrentIndex(0)
+            # The detail pane: options and decoded payload of the selected message.
+            source_row = rows.index(answer)
+            panel.tabs.setCurrentIndex(1)
+            panel.log.selectRow(panel.log_filter.mapFromSource(
+                panel.log_model.index(source_row, 0)).row())  # fmt: skip
+            detail = panel.detail.toPlainText()
+            assert "Options:" in detail and "Content-Format" in detail
+            assert "Payload (decoded):" in detail and "/3/0/0" in detail
+            await asyncio.sleep(0.1)
+            window.show_dock(window.docks["server"])
+            window.docks["server"].raise_()
+            panel.tabs.setCurrentIndex(0)
+            await asyncio.sleep(0.05)
+            shot(panel, "server_panel_clients")
+            panel.tabs.setCurrentIndex(1)
+            await asyncio.sleep(0.05)
+            shot(panel, "server_panel_coap_log")
+            shot(window, "server_panel_window")
+            # Stop from the panel: the window stops and unpublishes it.
+            panel.toggle()
+            await until(lambda: window.context.server is None, what="server stopped")
+            assert not server.running and window.server is None
+            assert panel.start_button.text() == "Start"
+            assert window.status_server.text() == "Server: none"
+            # Start again, then the window's shutdown stops it cleanly.
+            panel.toggle()
+            await until(lambda: window.context.server is not None, what="restarted")
+            again = window.context.server
+        finally:
+            await window.shutdown()
+            if host is not None:
+                await host.stop()
+        assert not again.running and window.context.server is None
+
+    run(wb_loop, body(), timeout=60)
+    window._closed_for_real = True
+    window.close()
+
+
+def test_log_model_is_capped_and_batched(qtbot: Any, wb_app: Any) -> None:
+    from workbench.gui.panels import coap_log as server_module
+    from workbench.server.coaplog import CoapLogEntry
+    from workbench.server.coapwire import parse_datagram
+
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    old = server_module.MAX_LOG_ROWS
+    server_module.MAX_LOG_ROWS = 100
+    try:
+        for i in range(250):
+            data = bytes([0x40, 1, 0, i % 256])
+            panel._pending.append(
+                CoapLogEntry("in", "127.0.0.1:1", data, message=parse_datagram(data))
+            )
+        panel.pump()
+        assert len(panel.log_model.rows) == 100
+        assert panel.log_model.data(panel.log_model.index(0, 1)) == "→ in"
+        fg = panel.log_model.data(panel.log_model.index(0, 4), Qt.ItemDataRole.DisplayRole)
+        assert fg == "0.01 GET"
+    finally:
+        server_module.MAX_LOG_ROWS = old

@@ -1,0 +1,320 @@
+"""The object tree's pure core and the host-request answers (the latter against real simulators)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path as FsPath
+from typing import Any
+
+import pytest
+
+from workbench.events import Event
+from workbench.hostanswer import HostAnswerer
+from workbench.lwm2m.definitions import builtin_registry, load_registry
+from workbench.lwm2m.errors import ValueValidationError
+from workbench.lwm2m.paths import Path
+from workbench.lwm2m.values import ObjectLink
+from workbench.objecttree import (
+    ObjectTreeData,
+    display_value,
+    module_dialect,
+    parse_attributes,
+    parse_create_values,
+    parse_value,
+)
+from workbench.server.registration import ObjectInfo
+from workbench.state import HostRequest
+
+
+@pytest.fixture(scope="module")
+def registry() -> Any:
+    return builtin_registry()
+
+
+def test_tree_merges_registration_definitions_and_values(registry: Any) -> None:
+    data = ObjectTreeData(registry)
+    data.set_registered({3: ObjectInfo(3, "1.1", [0]), 1: ObjectInfo(1, None, [0])})
+    rev = data.revision
+    assert data.apply_values({"/3/0/0": "ACME", Path.parse("/3/0/7/0"): 3800}, "read") == 2
+    assert data.revision > rev
+    objects = data.objects()
+    assert [o.path.object_id for o in objects] == [1, 3]
+    device = objects[1]
+    assert device.label == "Device v1.1"
+    rows = {r.path.resource_id: r for r in device.instances[0].resources}
+    assert rows[0].name == "Manufacturer" and rows[0].value_text == "ACME"
+    assert rows[0].ops == "R" and rows[0].type_label == "String"
+    assert rows[9].units == "/100" and rows[9].range_text == "0..100"
+    # A multi-instance resource lists its instances.
+    assert [c.name for c in rows[7].instances] == ["[0]"]
+    assert rows[7].instances[0].value_text == "3800"
+    # Observation and errors are per row; a new value clears the error.
+    data.set_observed("/3/0/13", True)
+    data.set_error("/3/0/13", "4.04 Not Found")
+    row13 = {r.path.resource_id: r for r in data.objects()[1].instances[0].resources}[13]
+    assert row13.observed and row13.error == "4.04 Not Found"
+    assert row13.value_text == ""
+    data.apply_values({"/3/0/13": 0}, "notification")
+    row13 = {r.path.resource_id: r for r in data.objects()[1].instances[0].resources}[13]
+    assert row13.error == "" and row13.value_text.startswith("1970-01-01 00:00:00 UTC")
+    assert data.value_info("/3/0/13").source == "notification"  # type: ignore[union-attr]
+
+
+def test_unknown_objects_and_resources_are_shown_by_id(registry: Any) -> None:
+    data = ObjectTreeData(registry)
+    data.apply_values({"/32769/1/5": b"\x01\x02"}, "read")
+    obj = data.objects()[0]
+    assert obj.name == "Object 32769"
+    row = obj.instances[0].resources[0]
+    assert row.name == "Resource 5" and row.type_label == "?" and row.value_text == "01 02"
+
+
+def test_deleted_instances_disappear_until_seen_again(registry: Any) -> None:
+    data = ObjectTreeData(registry)
+    data.set_registered({3303: ObjectInfo(3303, None, [0, 1])})
+    data.mark_deleted("/3303/1")
+    assert data.instance_ids(3303) == [0]
+    data.apply_values({"/3303/1/5700": 1.5}, "read")
+    assert data.instance_ids(3303) == [0, 1]
+
+
+def test_registry_change_retypes_the_tree(tmp_path: FsPath) -> None:
+    registry, _ = load_registry()
+    data = ObjectTreeData(registry)
+    data.apply_values({"/33001/0/1": 5}, "read")
+    assert data.objects()[0].name == "Object 33001"
+    (tmp_path / "x.xml").write_text(
+        """<?xml version="1.0"?><LWM2M><Object ObjectType="MODefinition"><Name>Gizmo</Name>
+        <ObjectID>33001</ObjectID><MultipleInstances>Multiple</MultipleInstances>
+        <Mandatory>Optional</Mandatory><Resources><Item ID="1"><Name>Speed</Name>
+        <Operations>RW</Operations><MultipleInstances>Single</MultipleInstances>
+        <Mandatory>Optional</Mandatory><Type>Integer</Type><RangeEnumeration>0..10</RangeEnumeration>
+        <Units>rpm</Units></Item></Resources></Object></LWM2M>"""
+    )
+    (tmp_path / "broken.xml").write_text("<LWM2M><Object>")
+    bigger, errors = load_registry([tmp_path])
+    assert errors and "broken.xml" in str(
+        errors[0].source if hasattr(errors[0], "source") else errors[0]
+    )
+    data.set_registry(bigger)
+    obj = data.objects()[0]
+    assert obj.name == "Gizmo"
+    row = obj.instances[0].resources[0]
+    assert (row.name, row.units, row.ops, row.range_text) == ("Speed", "rpm", "RW", "0..10")
+    with pytest.raises(ValueValidationError, match="outside"):
+        parse_value(row.definition, "11")
+
+
+def test_parse_value_checks_type_range_and_enumeration(registry: Any) -> None:
+    device = registry.get(3)
+    assert parse_value(device.resource(14), "+02:00") == "+02:00"
+    assert parse_value(device.resource(13), "1700000000") == 1700000000
+    with pytest.raises(ValueValidationError):
+        parse_value(device.resource(13), "soon")
+    with pytest.raises(ValueValidationError):
+        parse_value(device.resource(9), "101")  # battery level 0..100
+    assert parse_value(None, "anything") == "anything"
+    assert display_value(ObjectLink(3, 0)) == "3:0"
+    assert display_value(True) == "true"
+    assert display_value(b"\x00" * 40).endswith("(40 bytes)")
+
+
+def test_parse_attributes() -> None:
+    assert parse_attributes({"pmin": "10", "pmax": "60", "gt": "20.5", "lt": "", "st": "-"}) == {
+        "pmin": 10,
+        "pmax": 60,
+        "gt": 20.5,
+        "st": None,
+    }
+    with pytest.raises(ValueValidationError, match="greater than pmax"):
+        parse_attributes({"pmin": "61", "pmax": "60"})
+    with pytest.raises(ValueValidationError, match="whole number"):
+        parse_attributes({"pmin": "1.5"})
+    with pytest.raises(ValueValidationError, match="below gt"):
+        parse_attributes({"gt": "1", "lt": "2"})
+    with pytest.raises(ValueValidationError, match="not a number"):
+        parse_attributes({"st": "x"})
+
+
+def test_parse_create_values(registry: Any) -> None:
+    values = parse_create_values(registry, 3303, 2, "5700=21.5\n# comment\n5750=kitchen\n")
+    assert values == {Path.of(3303, 2, 5700): 21.5, Path.of(3303, 2, 5750): "kitchen"}
+    with pytest.raises(ValueValidationError, match="line 1"):
+        parse_create_values(registry, 3303, 2, "temperature")
+
+
+def test_module_dialects(registry: Any) -> None:
+    ublox = module_dialect("ublox-sara-r5")
+    assert ublox is not None and module_dialect("ublox-lexi-r4") is ublox
+    assert module_dialect("ublox-lexi-r10") is None and module_dialect("quectel-bg95") is None
+    assert ublox.list_command() == 'AT+ULWM2MLIST="/"'
+    assert ublox.read_command("/3/0") == 'AT+ULWM2MREAD="/3/0"'
+    assert ublox.write_command("/3/0/14", "+01:00", registry) == (
+        'AT+ULWM2MWRITE="{\\"bn\\":\\"/3/0/14\\",\\"e\\":[{\\"sv\\":\\"+01:00\\"}]}"'
+    )
+    assert ublox.delete_command("/3303/1") == 'AT+ULWM2MDELETE="/3303/1"'
+    st = module_dialect("st-st87mxx")
+    assert st is not None
+    assert st.read_command("/3/0") == "AT#LWDUMPOBJ=3"
+    assert st.read_command("/3/0/20") == "AT#LWREADRSCVAL=/3/0/20"
+    assert st.write_command("/3/0/20", 75, registry) == "AT#LWCHGRSCVAL=/3/0/20,75"
+    assert st.create_command("/3/1", {}, registry) == ""
+
+
+def _request(event: Event) -> HostRequest:
+    return HostRequest(
+        str(event.get("op")), str(event.get("path")), event.get("value"), event.line, event.raw
+    )
+
+
+def test_st_answers_offline() -> None:
+    answerer = HostAnswerer("st-st87mxx")
+    raw = "#LWNTYRDOBJ: 1,3443,0,2,3,4"
+    group = [
+        HostRequest("read", "/3443/0/3", None, 7, raw),
+        HostRequest("read", "/3443/0/4", None, 7, raw),
+    ]
+    assert len(answerer.due(group)) == 1
+    answer = answerer.answer(group, {"/3443/0/3": b"\x02\x02"}.get)
+    assert answer.commands == ["AT#LWNTYRDOBJ=1,3443,0,2,3,D,4,0202,4,D,0,"]
+    assert "no value" in answer.problem and "/3443/0/4" in answer.problem
+    answerer.mark_answered(answer)
+    assert answerer.due(group) == []
+    write = HostRequest("write", "/3443/0/2", "0A0B", 9, "#LWNTYWROBJ: 1,3443,0,1,2,D,4,0A0B")
+    answer = answerer.answer([write], lambda p: None)
+    assert answer.commands == ["AT#LWNTYWROBJ=1,3443,0,1,2"]
+    assert answer.written == {"/3443/0/2": b"\x0a\x0b"}
+    exe = HostRequest("execute", "/3443/0/1", "", 11, "#LWNTYEXEOBJ: 1,3443,0,1,1")
+    assert answerer.answer([exe], lambda p: None).commands == ["AT#LWNTYEXEOBJ=1,3443,0,1,1"]
+    assert not HostAnswerer("quectel-bg95").supported
+
+
+def test_sim7028_answers_offline() -> None:
+    answerer = HostAnswerer("simcom-sim7028")
+    read = HostRequest("read", "/3303/0/5700", None, 3, "+LWREAD: 0,3303,0,1,5700")
+    assert answerer.answer([read], {"/3303/0/5700": 21.5}.get).commands == [
+        'AT+LWREADRSP=0,3303,0,1,5700,"F",4,"21.5"'
+    ]
+    whole = HostRequest("read", "/3303/0", None, 4, "+LWREAD: 0,3303,0,0")
+    values = {"/3303/0/5700": 21.5, "/3303/0/5750": "kitchen"}
+    answer = answerer.answer([whole], values.get, lambda base: values)
+    assert answer.commands == ['AT+LWREADRSP=0,3303,0,2,5700,"F",4,"21.5",5750,"S",7,"kitchen"']
+    with pytest.raises(ValueError, match="no values"):
+        answerer.answer([whole], values.get, lambda base: {})
+    write = HostRequest("write", "/3303/0/5750", "den", 5, '+LWWRITE: 0,3303,0,1,5750,S,3,"den"')
+    answer = answerer.answer([write], values.get)
+    assert answer.commands == ["AT+LWWRITERSP=0,68"] and answer.written == {"/3303/0/5750": "den"}
+    exe = HostRequest("execute", "/3303/0/5605", "", 6, "+LWEXECUTE: 0,3303,0,5605")
+    assert answerer.answer([exe], values.get).commands == ["AT+LWEXECUTERSP=0,68"]
+
+
+# -- against the real simulators ----------------------------------------------------------------
+def _background(bench: Any, action: Any) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(bench.run(action)), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _pending(bench: Any, op: str) -> list[HostRequest]:
+    return [_request(e) for e in bench.events() if e.kind == "host_request" and e.get("op") == op]
+
+
+def test_st_answers_the_simulator() -> None:
+    from plugins.st_st87mxx.session import custom_definition
+    from tests.plugins.harness import ModuleBench
+
+    ep = "ST87M01_CLIENT"
+    with ModuleBench("st-st87mxx") as bench:
+        bench.server.registry.add(custom_definition(3443, [0, 1, 2]))
+        url = bench.server_url.upper()
+        bench.at("AT#SOCKETCREATE=5,0,UDP,5683,30,30")
+        bench.at("AT#LWSTART")
+        bench.at(f"AT#LWPARAMS={ep},1,1,{url},U,60,0,0,1")
+        bench.at("AT#LWCFG=5,0")
+        assert bench.at("AT#LWADDOBJ=3443,0,3,0,1,2")[-1] == "OK"
+        bench.at("AT#LWREG=1,1")
+        assert bench.wait_registered() == ep
+        answerer = HostAnswerer("st-st87mxx")
+        tree = {"/3443/0/1": b"\xca\xfe", "/3443/0/2": b"\x01"}
+        thread, out = _background(bench, lambda s: s.read(ep, "/3443/0"))
+        bench.wait_line(r"^#LWNTYRDOBJ: 1,3443,0,3,0,1,2$")
+        groups = answerer.due(_pending(bench, "read"))
+        assert len(groups) == 1 and len(groups[0]) == 3
+        answer = answerer.answer(groups[0], tree.get)
+        assert bench.at(answer.commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.05", out
+        assert out[0].values[Path.parse("/3443/0/1")] == b"\xca\xfe"
+        thread, out = _background(bench, lambda s: s.write(ep, "/3443/0/2", b"\x07\x08"))
+        bench.wait_line(r"^#LWNTYWROBJ: ")
+        (group,) = answerer.due(_pending(bench, "write"))
+        answer = answerer.answer(group, tree.get)
+        assert answer.written == {"/3443/0/2": b"\x07\x08"}
+        assert bench.at(answer.commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.04"
+        thread, out = _background(bench, lambda s: s.execute(ep, "/3443/0/0"))
+        bench.wait_line(r"^#LWNTYEXEOBJ: ")
+        (group,) = answerer.due(_pending(bench, "execute"))
+        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.04"
+
+
+def test_sim7028_answers_the_simulator() -> None:
+    from tests.plugins.harness import ModuleBench
+
+    ep = "simcom"
+    with ModuleBench("simcom-sim7028", host_timeout=5.0) as bench:
+        port = bench.server.address[1]
+        bench.at("AT+LWSTART")
+        for command in (
+            'AT+LWCNF="server","127.0.0.1"',
+            f'AT+LWCNF="serverport","{port}"',
+            f'AT+LWCNF="endpointname","{ep}"',
+        ):
+            bench.at(command)
+        assert bench.at("AT+LWOPEN", timeout=10)[-1] == "OK"
+        assert bench.wait_registered() == ep
+        assert bench.at("AT+LWADDOBJ=0,3303,0,4,5700,5701,5750,5605")[-1] == "OK"
+        answerer = HostAnswerer("simcom-sim7028")
+        tree: dict[str, Any] = {"/3303/0/5700": 21.5, "/3303/0/5750": "kitchen"}
+        thread, out = _background(bench, lambda s: s.read(ep, "/3303/0/5700"))
+        bench.wait_line(r"^\+LWREAD: 0,3303,0,1,5700$")
+        (group,) = answerer.due(_pending(bench, "read"))
+        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.05" and list(out[0].values.values()) == [21.5]
+        thread, out = _background(bench, lambda s: s.write(ep, "/3303/0/5750", "den"))
+        bench.wait_line(r"^\+LWWRITE: ")
+        (group,) = answerer.due(_pending(bench, "write"))
+        answer = answerer.answer(group, tree.get)
+        assert answer.written == {"/3303/0/5750": "den"}
+        assert bench.at(answer.commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.04"
+        thread, out = _background(bench, lambda s: s.execute(ep, "/3303/0/5605"))
+        bench.wait_line(r"^\+LWEXECUTE: ")
+        (group,) = answerer.due(_pending(bench, "execute"))
+        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
+        thread.join(10)
+        assert out[0].code == "2.04"
+
+
+def test_ublox_module_view_commands_work_on_the_simulator(registry: Any) -> None:
+    """The module's own view: list, read and write through +ULWM2M* on the SARA-R5 simulator."""
+    from tests.plugins.harness import ModuleBench
+
+    dialect = module_dialect("ublox-sara-r5")
+    assert dialect is not None
+    with ModuleBench("ublox-sara-r5") as bench:
+        listed = bench.at(dialect.list_command())
+        assert listed[-1] == "OK" and '"/3/0"' in listed[-2]
+        write = dialect.write_command("/3/0/14", "+05:00", registry)
+        assert bench.at(write)[-1] == "OK"
+        assert bench.at(dialect.read_command("/3/0"))[-1] == "OK"
+        values = [e for e in bench.events() if e.kind == "values"]
+        objects = [e for e in bench.events() if e.kind == "objects"]
+        assert "/3/0" in objects[-1]["paths"]
+        assert values[-1]["values"]["/3/0/14"] == "+05:00"

@@ -1,0 +1,1250 @@
+"""The object tree: a module's LwM2M objects as the built-in server sees them, or as it says.
+
+Two views share one tree widget:
+
+* **Server** — a client registered with the built-in server (endpoint picker): its objects and
+  instances from the registration, resources named and typed from the object definitions
+  (units, range, operations). From the tree: read, write (typed editors), execute with
+  arguments, observe/cancel (values then update live from the observation's notifications),
+  write-attributes, discover, create, delete — each with a content format of choice. Every
+  request runs on the loop via ``context.run_soon``; a failure (4.04, timeout) shows on its row
+  and in the banner, never as a traceback.
+* **Module** — where the plugin's AT commands allow it (:func:`workbench.objecttree.module_dialect`:
+  u-blox ``+ULWM2MLIST``/``+ULWM2MREAD``..., ST87MXX ``#LWLISTOBJ``/``#LWDUMPOBJ``...), the
+  module's own objects and values, decoded by the plugin into the module state
+  (``objects``/``values`` events) and sent through ``context.send``.
+
+Host-managed objects (ST87MXX ``#LWNTY*``, SIM7028 ``+LWREAD``/``+LWWRITE``/``+LWEXECUTE``) are
+answered automatically from the tree's values (:mod:`workbench.hostanswer`) unless *Answer by
+hand* is on; then the pending requests wait in the list below the tree.
+
+The widget is fed in batches: notifications and state changes only mark the data dirty; a
+single-shot timer redraws at most every :data:`REFRESH_MS`.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path as FsPath
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.context import NotConnected, WorkbenchContext
+from workbench.gui.panels.value_editors import (
+    AttributesDialog,
+    CreateDialog,
+    ExecuteDialog,
+    WriteDialog,
+)
+from workbench.gui.theme import colours
+from workbench.hostanswer import HostAnswer, HostAnswerer
+from workbench.lwm2m.codecs.linkformat import format_links
+from workbench.lwm2m.ddf import load_ddf_bytes
+from workbench.lwm2m.definitions import load_registry
+from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationError
+from workbench.lwm2m.model import ObjectRegistry, format_text_value
+from workbench.lwm2m.paths import Path
+from workbench.lwm2m.values import Value
+from workbench.objecttree import (
+    CONTENT_FORMATS,
+    ModuleDialect,
+    ObjectNode,
+    ObjectTreeData,
+    ResourceRow,
+    module_dialect,
+)
+from workbench.state import HostRequest
+
+PathData = Qt.ItemDataRole.UserRole + 1
+REFRESH_MS = 100
+COLUMNS = ["Name", "Path", "Value", "Status", "Type", "Units", "Ops"]
+COL_NAME, COL_PATH, COL_VALUE, COL_STATUS, COL_TYPE, COL_UNITS, COL_OPS = range(7)
+SERVER_VIEW, MODULE_VIEW = "server", "module"
+_CODE_TEXT = {
+    "4.00": "Bad Request",
+    "4.01": "Unauthorized",
+    "4.02": "Bad Option",
+    "4.03": "Forbidden",
+    "4.04": "Not Found",
+    "4.05": "Method Not Allowed",
+    "4.06": "Not Acceptable",
+    "4.13": "Request Entity Too Large",
+    "4.15": "Unsupported Content-Format",
+    "5.00": "Internal Server Error",
+    "5.01": "Not Implemented",
+    "5.03": "Service Unavailable",
+}
+
+
+def code_text(code: str) -> str:
+    return f"{code} {_CODE_TEXT.get(code, '')}".strip()
+
+
+class ObjectTreePanel(QWidget):
+    """See the module docstring."""
+
+    def __init__(self, context: WorkbenchContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("object_tree")
+        self.context = context
+        self.registry, errors = load_registry()
+        self._report_definition_errors(errors)
+        self.extra_folders: list[FsPath] = []
+        self.extra_files: list[FsPath] = []
+        #: One tree per endpoint (server view) and one for the module's own view.
+        self.server_data: dict[str, ObjectTreeData] = {}
+        self.module_data = ObjectTreeData(self.registry)
+        #: Values the host answers with when the server reads a host-managed object.
+        self.host_values: dict[str, Value] = {}
+        self.answerer = HostAnswerer(None)
+        self._busy: dict[str, str] = {}
+        self._incoming: list[tuple[str, dict[Path, Value]]] = []
+        self._server_unsub: Callable[[], None] | None = None
+        self._clients_seen: tuple[Any, ...] = ()
+        self._shown: tuple[Any, ...] = ()
+        self._structure: tuple[str, ...] = ()
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._expanded: set[str] = set()
+        self._collapsed: set[str] = set()
+        self.last_discover = ""
+
+        self._build()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._poll_server)
+        self._tick.start()
+
+        context.server_changed.connect(self._server_changed)
+        context.state_changed.connect(self._state_changed)
+        context.connection_changed.connect(lambda _c: self._plugin_changed())
+        context.plugin_changed.connect(lambda *_: self._plugin_changed())
+        self._server_changed(context.server)
+        self._plugin_changed()
+
+    # -- construction -----------------------------------------------------------------------
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        self.view_combo = QComboBox(self)
+        self.view_combo.addItem("Server view", SERVER_VIEW)
+        self.view_combo.addItem("Module view (AT)", MODULE_VIEW)
+        self.view_combo.setToolTip(
+            "Server view: the client as the built-in server sees it.\n"
+            "Module view: the module's own objects through its AT commands."
+        )
+        self.view_combo.currentIndexChanged.connect(lambda _i: self._view_changed())
+        self.endpoint_combo = QComboBox(self)
+        self.endpoint_combo.setMinimumContentsLength(8)
+        self.endpoint_combo.setToolTip("Registered client (endpoint name)")
+        self.endpoint_combo.currentIndexChanged.connect(lambda _i: self._endpoint_changed())
+        self.format_combo = QComboBox(self)
+        for label, number in CONTENT_FORMATS:
+            self.format_combo.addItem(label, number)
+        self.format_combo.setToolTip("Content format of the next requests (auto: the server picks)")
+        self.definitions_button = QToolButton(self)
+        self.definitions_button.setText("Definitions…")
+        self.definitions_button.setToolTip("Add OMA DDF definition files (a folder or one file)")
+        self.definitions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.definitions_button)
+        menu.addAction("Add a folder…", self.add_definitions_folder_dialog)
+        menu.addAction("Add a file…", self.add_definitions_file_dialog)
+        self.definitions_button.setMenu(menu)
+        self.by_hand = QCheckBox("Answer by hand", self)
+        self.by_hand.setToolTip(
+            "Host-managed objects (#LWNTY*, +LWREAD...): off = answered from the tree's values"
+        )
+        self.by_hand.toggled.connect(lambda _on: self._answer_pending())
+        # Two short rows, so the dock can be narrow (it shares the right side with others).
+        top.addWidget(self.view_combo)
+        top.addWidget(QLabel("Client", self))
+        top.addWidget(self.endpoint_combo, 1)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        second.addWidget(QLabel("Format", self))
+        second.addWidget(self.format_combo)
+        second.addWidget(self.definitions_button)
+        second.addStretch(1)
+        second.addWidget(self.by_hand)
+        for combo in (self.view_combo, self.endpoint_combo, self.format_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+        self.view_combo.setMinimumContentsLength(10)
+        self.format_combo.setMinimumContentsLength(9)
+
+        self.toolbar = QToolBar(self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.actions_: dict[str, QAction] = {}
+        for key, text, shortcut, slot, tip in (
+            ("refresh", "Refresh", "", self.refresh_view, "Module view: list and read again"),
+            ("read", "Read", "F5", self.read_selected, "Read the selected path"),
+            ("write", "Write…", "F2", self.write_selected, "Write the selected resource"),
+            ("execute", "Execute…", "F9", self.execute_selected, "Execute with arguments"),
+            ("observe", "Observe", "F7", self.observe_selected, "Observe the selected path"),
+            ("cancel", "Cancel obs.", "Shift+F7", self.cancel_selected, "Cancel the observation"),
+            ("attributes", "Attributes…", "F8", self.attributes_selected, "pmin pmax gt lt st"),
+            ("discover", "Discover", "F6", self.discover_selected, "Discover the selected path"),
+            ("create", "Create…", "Ins", self.create_selected, "Create an instance"),
+            ("delete", "Delete", "Del", self.delete_selected, "Delete the selected instance"),
+            ("host_value", "Set host value…", "", self.set_host_value_selected,
+             "The value the host answers with when the server reads this resource"),
+        ):  # fmt: skip
+            action = QAction(text, self)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.addAction(action)
+            action.triggered.connect(lambda _checked=False, s=slot: s())
+            self.actions_[key] = action
+            if key != "host_value":
+                self.toolbar.addAction(action)
+
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
+        self.tree.itemDoubleClicked.connect(lambda *_: self._double_clicked())
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(COL_NAME, 210)
+        self.tree.setColumnWidth(COL_PATH, 72)
+        self.tree.setColumnWidth(COL_VALUE, 170)
+        self.tree.setColumnWidth(COL_STATUS, 150)
+        self.tree.setColumnWidth(COL_TYPE, 70)
+        self.tree.setColumnWidth(COL_UNITS, 45)
+        self.tree.setColumnWidth(COL_OPS, 36)
+
+        self.details = QLabel(self)
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        self.requests_box = QWidget(self)
+        rlayout = QVBoxLayout(self.requests_box)
+        rlayout.setContentsMargins(0, 0, 0, 0)
+        rhead = QHBoxLayout()
+        self.requests_label = QLabel("Host requests", self.requests_box)
+        self.answer_button = QPushButton("Answer from the tree", self.requests_box)
+        self.answer_button.clicked.connect(self.answer_selected_request)
+        rhead.addWidget(self.requests_label, 1)
+        rhead.addWidget(self.answer_button)
+        self.requests = QListWidget(self.requests_box)
+        self.requests.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 8)
+        rlayout.addLayout(rhead)
+        rlayout.addWidget(self.requests)
+
+        self.banner = QLabel(self)  # what this view needs (no server, no module commands)
+        self.banner.setWordWrap(True)
+        palette = self.banner.palette()
+        palette.setColor(self.banner.foregroundRole(), colours(self).note)
+        self.banner.setPalette(palette)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(second)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.requests_box)
+
+    # -- state of the panel -----------------------------------------------------------------
+    @property
+    def view(self) -> str:
+        return str(self.view_combo.currentData())
+
+    def set_view(self, view: str) -> None:
+        self.view_combo.setCurrentIndex(self.view_combo.findData(view))
+
+    @property
+    def endpoint(self) -> str:
+        return self.endpoint_combo.currentText()
+
+    @property
+    def content_format(self) -> int | None:
+        data = self.format_combo.currentData()
+        return int(data) if isinstance(data, int) else None
+
+    def set_format(self, label: str) -> None:
+        self.format_combo.setCurrentIndex(self.format_combo.findText(label))
+
+    @property
+    def dialect(self) -> ModuleDialect | None:
+        plugin = self.context.plugin
+        return module_dialect(plugin.id if plugin is not None else None)
+
+    def current_data(self) -> ObjectTreeData | None:
+        if self.view == MODULE_VIEW:
+            return self.module_data
+        ep = self.endpoint
+        if not ep:
+            return None
+        data = self.server_data.get(ep)
+        if data is None:
+            data = ObjectTreeData(self.registry)
+            self.server_data[ep] = data
+        return data
+
+    def schedule_refresh(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    # -- the server ---------------------------------------------------------------------------
+    def _server_changed(self, server: Any) -> None:
+        if self._server_unsub is not None:
+            self._server_unsub()
+            self._server_unsub = None
+        if server is not None:
+            self._server_unsub = server.events.subscribe(self._server_event)
+            if self.extra_folders or self.extra_files:
+                server.registry = self.registry
+            else:
+                self.registry = server.registry
+                self._retype()
+        self._clients_seen = ()
+        self._poll_server()
+
+    def _server_event(self, event: Any) -> None:
+        if event.kind in ("registered", "updated", "deregistered", "expired", "observe_ended"):
+            self._poll_server()  # rare events: the endpoint list and objects follow at once
+
+    def _clients(self) -> dict[str, Any]:
+        server = self.context.server
+        if server is None:
+            return {}
+        try:
+            return dict(server.clients)
+        except Exception:  # the server stopped under us
+            return {}
+
+    def _poll_server(self) -> None:
+        clients = self._clients()
+        signature = tuple(
+            (
+                ep,
+                info.location,
+                tuple(sorted((k, tuple(v.instances)) for k, v in info.objects.items())),
+            )
+            for ep, info in sorted(clients.items())
+        )
+        if signature == self._clients_seen:
+            self._sync_observations()
+            return
+        self._clients_seen = signature
+        current = self.endpoint
+        self.endpoint_combo.blockSignals(True)
+        self.endpoint_combo.clear()
+        for ep in sorted(clients):
+            self.endpoint_combo.addItem(ep)
+        if current in clients:
+            self.endpoint_combo.setCurrentText(current)
+        self.endpoint_combo.blockSignals(False)
+        for ep, info in clients.items():
+            data = self.server_data.get(ep)
+            if data is None:
+                data = ObjectTreeData(self.registry)
+                self.server_data[ep] = data
+            data.set_registered(info.objects)
+        self._sync_observations()
+        self._update_banner()
+        self.schedule_refresh()
+
+    def _sync_observations(self) -> None:
+        server = self.context.server
+        if server is None:
+            return
+        by_ep: dict[str, list[str]] = {}
+        for obs in server.observations:
+            if obs.active and "," not in obs.path:
+                by_ep.setdefault(obs.endpoint, []).append(obs.path)
+        changed = False
+        for ep, data in self.server_data.items():
+            before = data.revision
+            data.set_observed_paths(by_ep.get(ep, []))
+            changed = changed or data.revision != before
+        if changed:
+            self.schedule_refresh()
+
+    def _endpoint_changed(self) -> None:
+        self._shown = ()
+        self.refresh()
+
+    # -- the module ---------------------------------------------------------------------------
+    def _plugin_changed(self) -> None:
+        plugin = self.context.plugin
+        self.answerer = HostAnswerer(plugin.id if plugin is not None else None)
+        self.requests_box.setVisible(self.answerer.supported)
+        self._update_banner()
+        self._update_actions()
+        self._state_changed({"objects", "values", "requests"})
+
+    def _state_changed(self, changed: Any) -> None:
+        state = self.context.state
+        if state is None:
+            return
+        sections = set(changed) if changed else set()
+        if {"objects", "values"} & sections:
+            if state.objects is not None:
+                self.module_data.set_paths(state.objects.value)
+            self.module_data.apply_values({p: t.value for p, t in state.values.items()}, "module")
+            self.schedule_refresh()
+        if "requests" in sections or "servers" in sections:
+            self._answer_pending()
+
+    def _view_changed(self) -> None:
+        self._shown = ()
+        self._update_banner()
+        self._update_actions()
+        self.refresh()
+        if (
+            self.view == MODULE_VIEW
+            and self.context.connected
+            and not self.module_data.object_ids()
+        ):
+            self.refresh_view()
+
+    def _update_banner(self) -> None:
+        text = ""
+        if self.view == SERVER_VIEW:
+            if self.context.server is None:
+                text = "No built-in server is running (start one, or run the demo)."
+            elif not self._clients():
+                text = "No client has registered with the built-in server yet."
+        else:
+            dialect = self.dialect
+            if dialect is None:
+                name = (
+                    self.context.plugin.name if self.context.plugin is not None else "this module"
+                )
+                text = f"{name} has no AT commands that list its objects: use the server view."
+            else:
+                text = f"Module's own view through {dialect.note}."
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+        self.endpoint_combo.setEnabled(self.view == SERVER_VIEW)
+
+    # -- drawing ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Redraw from the current data (only what changed; structure changes rebuild)."""
+        for ep, values in self._incoming:
+            data = self.server_data.get(ep)
+            if data is not None:
+                data.apply_values(values, "notification")
+        self._incoming.clear()
+        data = self.current_data()
+        if data is None:
+            self.tree.clear()
+            self._items.clear()
+            self._structure = ()
+            self._shown = ()
+            self._update_actions()
+            return
+        key = (id(data), data.revision, tuple(sorted(self._busy.items())))
+        if key == self._shown:
+            return
+        self._shown = key
+        objects = data.objects()
+        structure = tuple(self._paths(objects))
+        if structure != self._structure:
+            self._rebuild(objects)
+            self._structure = structure
+        else:
+            self._update(objects)
+        self._selection_changed()
+
+    def _paths(self, objects: list[ObjectNode]) -> list[str]:
+        out = []
+        for obj in objects:
+            out.append(str(obj.path))
+            for inst in obj.instances:
+                out.append(str(inst.path))
+                for row in inst.resources:
+                    out.append(str(row.path))
+                    out.extend(str(c.path) for c in row.instances)
+        return out
+
+    def _remember_expansion(self) -> None:
+        for key, item in self._items.items():
+            if item.childCount():
+                (self._expanded if item.isExpanded() else self._collapsed).add(key)
+                (self._collapsed if item.isExpanded() else self._expanded).discard(key)
+
+    def _rebuild(self, objects: list[ObjectNode]) -> None:
+        selected = self.selected_path_text()
+        self._remember_expansion()
+        scroll = self.tree.verticalScrollBar().value()
+        self.tree.clear()
+        self._items.clear()
+        for obj in objects:
+            oitem = self._item(self.tree.invisibleRootItem(), str(obj.path))
+            for inst in obj.instances:
+                iitem = self._item(oitem, str(inst.path))
+                for row in inst.resources:
+                    ritem = self._item(iitem, str(row.path))
+                    for child in row.instances:
+                        self._item(ritem, str(child.path))
+        self._update(objects)
+        for key, item in self._items.items():
+            depth = key.count("/")
+            default = depth <= 2  # objects and instances open, multi-instance resources closed
+            if key in self._expanded:
+                item.setExpanded(True)
+            elif key in self._collapsed:
+                item.setExpanded(False)
+            else:
+                item.setExpanded(default)
+        if selected and selected in self._items:
+            self.tree.setCurrentItem(self._items[selected])
+        self.tree.verticalScrollBar().setValue(scroll)
+
+    def _item(self, parent: QTreeWidgetItem, key: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent)
+        item.setData(0, PathData, key)
+        self._items[key] = item
+        return item
+
+    def _update(self, objects: list[ObjectNode]) -> None:
+        c = colours(self)
+        for obj in objects:
+            item = self._items.get(str(obj.path))
+            if item is None:
+                continue
+            font = item.font(COL_NAME)
+            font.setBold(True)
+            item.setFont(COL_NAME, font)
+            count = len(obj.instances)
+            status = obj.error or ("observed" if obj.observed else f"{count} instance(s)")
+            self._texts(item, [obj.label, str(obj.path), "", "", "", "", status])
+            self._status_colour(item, obj.error, obj.observed, c)
+            if obj.definition is not None:
+                item.setToolTip(
+                    COL_NAME, f"{obj.definition.description}\n({obj.definition.source})"
+                )
+            for inst in obj.instances:
+                iitem = self._items.get(str(inst.path))
+                if iitem is None:
+                    continue
+                status = inst.error or self._busy.get(str(inst.path), "")
+                status = status or ("observed" if inst.observed else "")
+                self._texts(
+                    iitem,
+                    [f"Instance {inst.path.instance_id}", str(inst.path), "", "", "", "", status],
+                )
+                self._status_colour(iitem, inst.error, inst.observed, c)
+                for row in inst.resources:
+                    self._row(row, c)
+                    for child in row.instances:
+                        self._row(child, c)
+
+    def _row(self, row: ResourceRow, c: Any) -> None:
+        item = self._items.get(str(row.path))
+        if item is None:
+            return
+        status = self._busy.get(str(row.path), "")
+        if not status:
+            if row.error:
+                status = row.error
+            else:
+                parts = []
+                if row.observed:
+                    parts.append("observed")
+                if row.value is not None:
+                    stamp = time.strftime("%H:%M:%S", time.localtime(row.value.time))
+                    parts.append(f"{row.value.source} {stamp}")
+                status = " · ".join(parts)
+        whole = row.path.resource_instance_id is None
+        rtype = row.type_label if whole else ""
+        ops = row.ops if whole else ""
+        self._texts(item, [row.name, str(row.path), row.value_text, rtype, row.units, ops, status])
+        self._status_colour(item, row.error, row.observed, c)
+        if row.value is None:
+            item.setForeground(COL_VALUE, c.note)
+        else:
+            item.setForeground(COL_VALUE, c.response)
+            item.setToolTip(COL_VALUE, format_text_value(row.value.value))
+        d = row.definition
+        if d is not None:
+            tip = d.description or d.name
+            if row.range_text:
+                tip += f"\nRange: {row.range_text}"
+            if d.units:
+                tip += f"\nUnits: {d.units}"
+            multiple = "Multiple" if d.multiple else "Single"
+            tip += f"\n{multiple} · {'Mandatory' if d.mandatory else 'Optional'}"
+            item.setToolTip(COL_NAME, tip)
+
+    @staticmethod
+    def _texts(item: QTreeWidgetItem, texts: list[str]) -> None:
+        """``texts`` as name, path, value, type, units, ops, status (put in column order)."""
+        name, path, value, rtype, units, ops, status = texts
+        ordered = [""] * len(COLUMNS)
+        for column, text in (
+            (COL_NAME, name), (COL_PATH, path), (COL_VALUE, value), (COL_TYPE, rtype),
+            (COL_UNITS, units), (COL_OPS, ops), (COL_STATUS, status),
+        ):  # fmt: skip
+            ordered[column] = text
+        for column, text in enumerate(ordered):
+            if item.text(column) != text:
+                item.setText(column, text)
+        item.setToolTip(COL_STATUS, status)
+
+    @staticmethod
+    def _status_colour(item: QTreeWidgetItem, error: str, observed: bool, c: Any) -> None:
+        if error:
+            item.setForeground(COL_STATUS, c.error)
+        elif observed:
+            item.setForeground(COL_STATUS, c.ok)
+        else:
+            item.setForeground(COL_STATUS, c.note)
+
+    # -- selection ----------------------------------------------------------------------------
+    def selected_path_text(self) -> str:
+        item = self.tree.currentItem()
+        if item is None:
+            return ""
+        key = item.data(0, PathData)
+        return key if isinstance(key, str) else ""
+
+    def selected_path(self) -> Path | None:
+        text = self.selected_path_text()
+        try:
+            return Path.parse(text) if text else None
+        except PathError:
+            return None
+
+    def select(self, path: str) -> bool:
+        """Select the row of ``path`` (tests, keyboard navigation)."""
+        self.refresh()
+        item = self._items.get(path)
+        if item is None:
+            return False
+        self.tree.setCurrentItem(item)
+        self.tree.scrollToItem(item)
+        return True
+
+    def item_for(self, path: str) -> QTreeWidgetItem | None:
+        return self._items.get(path)
+
+    def value_text(self, path: str) -> str:
+        item = self._items.get(path)
+        return item.text(COL_VALUE) if item is not None else ""
+
+    def status_text(self, path: str) -> str:
+        item = self._items.get(path)
+        return item.text(COL_STATUS) if item is not None else ""
+
+    def _selection_changed(self) -> None:
+        self._update_actions()
+        path = self.selected_path()
+        data = self.current_data()
+        if path is None or data is None:
+            self.details.setText(html.escape(self.last_discover))
+            return
+        lines = [f"<b>{path}</b>"]
+        d = data.definition(path) if path.resource_id is not None else None
+        if d is not None:
+            ops = d.operations.letters or "no operations"
+            lines[0] += html.escape(f" {d.name} — {d.type.label}, {ops}")
+            if d.description:
+                lines.append(html.escape(d.description.replace("\n", " ")[:300]))
+        info = data.value_info(path)
+        if info is not None:
+            stamp = time.strftime("%H:%M:%S", time.localtime(info.time))
+            lines.append(html.escape(f"Value from {info.source} at {stamp}"))
+        if self.last_discover:
+            lines.append(html.escape(self.last_discover))
+        self.details.setText("<br>".join(lines))
+
+    def _update_actions(self) -> None:
+        path = self.selected_path()
+        data = self.current_data()
+        server_view = self.view == SERVER_VIEW
+        d = (
+            data.definition(path)
+            if data is not None and path is not None and path.resource_id is not None
+            else None
+        )
+        has_client = server_view and bool(self.endpoint) and self.context.server is not None
+        module_ok = not server_view and self.dialect is not None
+        target = path is not None
+        resource = target and path is not None and path.resource_id is not None
+        readable = d is None or d.readable
+        writable = d is None or d.writable
+        executable = d is None or d.executable
+        a = self.actions_
+        a["refresh"].setEnabled(module_ok or has_client)
+        a["read"].setEnabled(target and readable and (has_client or module_ok))
+        a["write"].setEnabled(
+            resource
+            and writable
+            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_write)))
+        )
+        a["execute"].setEnabled(resource and executable and has_client)
+        a["observe"].setEnabled(target and has_client and readable)
+        observed = data is not None and path is not None and data.is_observed(path)
+        a["cancel"].setEnabled(has_client and observed)
+        a["attributes"].setEnabled(target and has_client)
+        a["discover"].setEnabled(target and has_client)
+        a["create"].setEnabled(
+            target
+            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_create)))
+        )
+        is_instance = path is not None and path.instance_id is not None and path.resource_id is None
+        a["delete"].setEnabled(
+            is_instance
+            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_delete)))
+        )
+        a["host_value"].setEnabled(resource and self.answerer.supported)
+
+    def _context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for key in ("read", "write", "execute", "observe", "cancel", "attributes", "discover",
+                    "create", "delete", "host_value"):  # fmt: skip
+            if key == "create":
+                menu.addSeparator()
+            menu.addAction(self.actions_[key])
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def _double_clicked(self) -> None:
+        if self.actions_["write"].isEnabled():
+            self.write_selected()
+        elif self.actions_["read"].isEnabled():
+            self.read_selected()
+
+    # -- running requests ---------------------------------------------------------------------
+    def _run(
+        self, path: Path, what: str, call: Callable[[Any, str], Awaitable[Any]],
+        done: Callable[[Any], None],
+    ) -> Any:  # fmt: skip
+        """Start ``call(server, endpoint)`` on the loop; errors go to the row and the banner."""
+        server, ep = self.context.server, self.endpoint
+        if server is None or not ep:
+            self.context.notify("warning", "No registered client to talk to.")
+            return None
+        key = str(path)
+        self._busy[key] = f"{what}…"
+        self.schedule_refresh()
+
+        async def body() -> None:
+            try:
+                result = await call(server, ep)
+            except Exception as exc:  # ServerRequestError, timeouts, encoding errors...
+                text = str(exc) or type(exc).__name__
+                if isinstance(exc, TimeoutError):
+                    text = f"timeout ({text})" if str(exc) else "timeout"
+                self._fail(ep, path, what, text)
+            else:
+                code = getattr(result, "code", "2.05")
+                if isinstance(code, str) and not code.startswith("2."):
+                    self._fail(ep, path, what, code_text(code))
+                else:
+                    data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))
+                    data.set_error(path, "")
+                    done(result)
+            finally:
+                self._busy.pop(key, None)
+                self.schedule_refresh()
+
+        return self.context.run_soon(body())
+
+    def _fail(self, ep: str, path: Path, what: str, text: str) -> None:
+        data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))
+        data.set_error(path, f"{what}: {text}")
+        self.context.notify("warning", f"{what.capitalize()} {path} on {ep} failed: {text}")
+
+    def _apply(self, ep: str, values: dict[Path, Value], source: str) -> None:
+        data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))
+        data.apply_values(values, source)
+        self.schedule_refresh()
+
+    # -- operations (public: buttons, shortcuts and tests) ------------------------------------
+    def read_selected(self) -> Any:
+        path = self.selected_path()
+        if path is None:
+            return None
+        if self.view == MODULE_VIEW:
+            return self.module_read(path)
+        return self.read(path)
+
+    def read(self, path: Path | str) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        fmt = self.content_format
+        ep = self.endpoint
+
+        def done(result: Any) -> None:
+            if result.decode_error:
+                self._fail(ep, target, "read", f"cannot decode: {result.decode_error}")
+            self._apply(ep, dict(result.values), "read")
+
+        return self._run(target, "read", lambda s, e: s.read(e, target, fmt), done)
+
+    def write_selected(self) -> Any:
+        path = self.selected_path()
+        data = self.current_data()
+        if path is None or data is None or path.resource_id is None:
+            return None
+        dialog = WriteDialog(path, data.definition(path), data.value(path), self)
+        if dialog.exec() != WriteDialog.DialogCode.Accepted:
+            return None
+        if self.view == MODULE_VIEW:
+            return self.module_write(path, dialog.result_value)
+        return self.write(path, dialog.result_value)
+
+    def write(self, path: Path | str, value: Value) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        fmt = self.content_format
+        ep = self.endpoint
+        return self._run(
+            target,
+            "write",
+            lambda s, e: s.write(e, target, value, fmt),
+            lambda _r: self._apply(ep, {target: value}, "written"),
+        )
+
+    def execute_selected(self) -> Any:
+        path = self.selected_path()
+        data = self.current_data()
+        if path is None or data is None:
+            return None
+        d = data.definition(path)
+        dialog = ExecuteDialog(path, d.name if d is not None else "resource", self)
+        if dialog.exec() != ExecuteDialog.DialogCode.Accepted:
+            return None
+        return self.execute(path, dialog.arguments.text())
+
+    def execute(self, path: Path | str, arguments: str = "") -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        return self._run(
+            target,
+            "execute",
+            lambda s, e: s.execute(e, target, arguments),
+            lambda r: self.context.notify("info", f"Executed {target}: {r.code}"),
+        )
+
+    def observe_selected(self) -> Any:
+        path = self.selected_path()
+        return self.observe(path) if path is not None else None
+
+    def observe(self, path: Path | str) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        fmt = self.content_format
+        ep = self.endpoint
+
+        def notified(notification: Any) -> None:
+            # On the loop, maybe many per second: queue, the refresh timer applies them.
+            self._incoming.append((notification.endpoint, dict(notification.result.values)))
+            self.schedule_refresh()
+
+        def done(obs: Any) -> None:
+            data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))
+            data.set_observed(target, True)
+            self._apply(ep, dict(obs.initial.values), "observe")
+
+        return self._run(
+            target, "observe", lambda s, e: s.observe(e, target, fmt, callback=notified), done
+        )
+
+    def cancel_selected(self) -> Any:
+        path = self.selected_path()
+        return self.cancel_observation(path) if path is not None else None
+
+    def cancel_observation(self, path: Path | str) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        ep = self.endpoint
+
+        def done(_r: Any) -> None:
+            self.server_data.setdefault(ep, ObjectTreeData(self.registry)).set_observed(
+                target, False
+            )
+
+        async def cancel(server: Any, endpoint: str) -> Any:
+            result = await server.cancel_observation(endpoint, str(target))
+            return result if result is not None else _Ok()
+
+        return self._run(target, "cancel", cancel, done)
+
+    def attributes_selected(self) -> Any:
+        path = self.selected_path()
+        if path is None:
+            return None
+        dialog = AttributesDialog(path, self)
+        if dialog.exec() != AttributesDialog.DialogCode.Accepted:
+            return None
+        return self.write_attributes(path, dialog.attributes)
+
+    def write_attributes(self, path: Path | str, attributes: dict[str, float | int | None]) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+        text = "&".join(k if v is None else f"{k}={v}" for k, v in attributes.items())
+        return self._run(
+            target,
+            "attributes",
+            lambda s, e: s.write_attributes(e, target, attributes),
+            lambda r: self.context.notify("info", f"Attributes {text} on {target}: {r.code}"),
+        )
+
+    def discover_selected(self) -> Any:
+        path = self.selected_path()
+        return self.discover(path) if path is not None else None
+
+    def discover(self, path: Path | str) -> Any:
+        target = Path.parse(path) if isinstance(path, str) else path
+
+        def done(result: Any) -> None:
+            links = format_links(result.links) if result.links else "(no links)"
+            self.last_discover = f"Discover {target}: {links}"
+            self._selection_changed()
+
+        return self._run(target, "discover", lambda s, e: s.discover(e, target), done)
+
+    def create_selected(self) -> Any:
+        path = self.selected_path()
+        data = self.current_data()
+        if path is None or data is None:
+            return None
+        oid = path.object_id
+        existing = data.instance_ids(oid)
+        suggested = max(existing) + 1 if existing else 0
+        dialog = CreateDialog(self.registry, oid, suggested, self)
+        if dialog.exec() != CreateDialog.DialogCode.Accepted:
+            return None
+        instance = Path.of(oid, dialog.instance.value())
+        if self.view == MODULE_VIEW:
+            return self.module_send(
+                self.dialect.create_command(instance, dialog.values, self.registry)
+                if self.dialect else "",
+                then_read=instance,
+            )  # fmt: skip
+        return self.create_instance(instance, dialog.values)
+
+    def create_instance(self, instance: Path | str, values: dict[Path, Value]) -> Any:
+        target = Path.parse(instance) if isinstance(instance, str) else instance
+        fmt = self.content_format
+        ep = self.endpoint
+        obj = Path.of(target.object_id)
+
+        def done(result: Any) -> None:
+            self._apply(ep, dict(values), "created")
+            self.context.notify("info", f"Created {result.location or target} on {ep}")
+
+        return self._run(obj, "create", lambda s, e: s.create(e, obj, values, fmt), done)
+
+    def delete_selected(self, confirm: bool = True) -> Any:
+        path = self.selected_path()
+        if path is None or path.instance_id is None or path.resource_id is not None:
+            return None
+        if confirm:
+            answer = QMessageBox.question(self, "Delete", f"Delete {path}?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        if self.view == MODULE_VIEW:
+            command = self.dialect.delete_command(path) if self.dialect else ""
+            self.module_data.mark_deleted(path)
+            return self.module_send(command, then_list=True)
+        return self.delete(path)
+
+    def delete(self, instance: Path | str) -> Any:
+        target = Path.parse(instance) if isinstance(instance, str) else instance
+        ep = self.endpoint
+
+        def done(_r: Any) -> None:
+            self.server_data.setdefault(ep, ObjectTreeData(self.registry)).mark_deleted(target)
+
+        return self._run(target, "delete", lambda s, e: s.delete(e, target), done)
+
+    # -- module view over AT ------------------------------------------------------------------
+    def refresh_view(self) -> Any:
+        """Module view: list, then read every instance; server view: read every instance."""
+        if self.view == SERVER_VIEW:
+            data = self.current_data()
+            if data is None:
+                return None
+            tasks = [
+                self.read(Path.of(oid, iid))
+                for oid in data.object_ids()
+                if oid != 0  # the Security object is not readable by a server
+                for iid in data.instance_ids(oid)
+            ]
+            return tasks
+        dialect = self.dialect
+        if dialect is None:
+            return None
+        return self.context.run_soon(self._module_refresh(dialect))
+
+    async def _module_refresh(self, dialect: ModuleDialect) -> None:
+        if not await self._send(dialect.list_command()):
+            return
+        self._state_changed({"objects"})
+        for oid in self.module_data.object_ids():
+            if oid == 0:
+                continue  # u-blox refuses to read Security (§5.1.1)
+            instances = self.module_data.instance_ids(oid) or [0]
+            targets = (
+                [Path.of(oid)]
+                if dialect.name == "st87mxx"
+                else [Path.of(oid, i) for i in instances]
+            )
+            for target in targets:
+                await self._send(dialect.read_command(target))
+
+    async def _send(self, command: str) -> bool:
+        if not command:
+            return False
+        try:
+            result = await self.context.send(command)
+        except NotConnected as exc:
+            self.context.notify("warning", str(exc))
+            return False
+        if not result.ok:
+            lines = " ".join(getattr(result, "lines", []) or [])
+            self.context.notify(
+                "warning", f"{command} failed: {result.status.name} {lines}".strip()
+            )
+            return False
+        return True
+
+    def module_read(self, path: Path) -> Any:
+        dialect = self.dialect
+        if dialect is None:
+            return None
+        return self.module_send(dialect.read_command(path))
+
+    def module_write(self, path: Path, value: Value) -> Any:
+        dialect = self.dialect
+        if dialect is None:
+            return None
+        return self.module_send(dialect.write_command(path, value, self.registry), then_read=path)
+
+    def module_send(
+        self, command: str, then_read: Path | None = None, then_list: bool = False
+    ) -> Any:
+        if not command:
+            self.context.notify("warning", "This module has no AT command for that.")
+            return None
+
+        async def body() -> None:
+            if await self._send(command):
+                dialect = self.dialect
+                if dialect is not None and then_read is not None:
+                    await self._send(dialect.read_command(then_read))
+                if dialect is not None and then_list:
+                    await self._send(dialect.list_command())
+            self.schedule_refresh()
+
+        return self.context.run_soon(body())
+
+    # -- host-managed objects -----------------------------------------------------------------
+    def _lookup(self, path: str) -> Value:
+        if path in self.host_values:
+            return self.host_values[path]
+        data = self.server_data.get(self.endpoint)
+        for source in (data, self.module_data):
+            if source is not None:
+                try:
+                    value = source.value(path)
+                except PathError:
+                    return None
+                if value is not None:
+                    return value
+        return None
+
+    def _below(self, base: str) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        data = self.server_data.get(self.endpoint)
+        for source in (self.module_data, data):
+            if source is not None:
+                out.update(
+                    {str(p): v for p, v in source.values().items() if str(p).startswith(base + "/")}
+                )
+        out.update({p: v for p, v in self.host_values.items() if p.startswith(base + "/")})
+        return out
+
+    def pending_groups(self) -> list[list[HostRequest]]:
+        state = self.context.state
+        if state is None or not self.answerer.supported:
+            return []
+        return self.answerer.due(state.pending_requests)
+
+    def _answer_pending(self) -> None:
+        groups = self.pending_groups()
+        self._show_requests(groups)
+        if self.by_hand.isChecked():
+            return
+        for group in groups:
+            self.answer_group(group)
+
+    def _show_requests(self, groups: list[list[HostRequest]]) -> None:
+        self.requests.clear()
+        for group in groups:
+            first = group[0]
+            paths = ", ".join(r.path for r in group)
+            item = QListWidgetItem(f"line {first.line}: {first.op} {paths}    {first.raw}")
+            item.setData(Qt.ItemDataRole.UserRole, first.line)
+            self.requests.addItem(item)
+        mode = "by hand" if self.by_hand.isChecked() else "automatic"
+        self.requests_label.setText(f"Host requests waiting: {len(groups)} ({mode})")
+        self.answer_button.setEnabled(bool(groups))
+        self.requests.setVisible(bool(groups))
+
+    def answer_selected_request(self) -> None:
+        groups = self.pending_groups()
+        item = self.requests.currentItem()
+        line = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        for group in groups:
+            if line is None or group[0].line == line:
+                self.answer_group(group)
+                return
+
+    def answer_group(self, group: list[HostRequest]) -> HostAnswer | None:
+        try:
+            answer = self.answerer.answer(group, self._lookup, self._below)
+        except ValueError as exc:
+            self.answerer.answered.update(r.line for r in group)  # do not retry every batch
+            self.context.notify("warning", f"Cannot answer {group[0].raw}: {exc}")
+            return None
+        self.answerer.mark_answered(answer)
+        if answer.written:
+            self.host_values.update(answer.written)
+            data = self.server_data.get(self.endpoint)
+            if data is not None:
+                data.apply_values(dict(answer.written), "host write")
+            self.schedule_refresh()
+        if answer.problem:
+            self.context.notify("warning", f"Host answer to {group[0].raw}: {answer.problem}")
+
+        async def send() -> None:
+            for command in answer.commands:
+                await self._send(command)
+
+        self.context.run_soon(send())
+        self._show_requests(self.pending_groups())
+        return answer
+
+    def set_host_value_selected(self) -> None:
+        path = self.selected_path()
+        data = self.current_data()
+        if path is None or data is None or path.resource_id is None:
+            return
+        current = self._lookup(str(path))
+        dialog = WriteDialog(path, data.definition(path), current, self, title="Host value for")
+        if dialog.exec() == WriteDialog.DialogCode.Accepted:
+            self.set_host_value(path, dialog.result_value)
+
+    def set_host_value(self, path: Path | str, value: Value) -> None:
+        key = str(path)
+        self.host_values[key] = value
+        data = self.current_data()
+        if data is not None:
+            data.apply_values({key: value}, "host value")
+        self.schedule_refresh()
+
+    # -- definitions ----------------------------------------------------------------------------
+    def add_definitions_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of object definitions (DDF XML)")
+        if folder:
+            self.add_definitions(FsPath(folder))
+
+    def add_definitions_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Object definition file", "", "OMA DDF (*.xml);;All files (*)"
+        )
+        if path:
+            self.add_definitions(FsPath(path))
+
+    def add_definitions(self, path: FsPath) -> ObjectRegistry:
+        """Load a folder or a file on top of what is loaded; the tree re-types."""
+        if path.is_dir():
+            self.extra_folders.append(path)
+        else:
+            self.extra_files.append(path)
+        registry, errors = load_registry(self.extra_folders)
+        for file in self.extra_files:
+            try:
+                for definition in load_ddf_bytes(file.read_bytes(), file.name):
+                    registry.add(definition)
+            except DefinitionError as exc:
+                errors.append(exc)
+            except OSError as exc:
+                errors.append(
+                    DefinitionError(f"cannot read file: {exc.strerror or exc}", file.name)
+                )
+        self.registry = registry
+        server = self.context.server
+        if server is not None:
+            server.registry = registry  # reads decode with the new types too
+        self._retype()
+        self._report_definition_errors(errors)
+        loaded = len(list(registry))
+        self.context.notify(
+            "info" if not errors else "warning",
+            f"Definitions from {path.name}: {loaded} objects known"
+            + (f", {len(errors)} file(s) broken" if errors else ""),
+        )
+        return registry
+
+    def _retype(self) -> None:
+        for data in [*self.server_data.values(), self.module_data]:
+            data.set_registry(self.registry)
+        self._structure = ()
+        self._shown = ()
+        self.schedule_refresh()
+
+    def _report_definition_errors(self, errors: list[DefinitionError]) -> None:
+        if not errors:
+            return
+        shown = "; ".join(str(e) for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        self.context.notify("warning", f"Broken definition files: {shown}{more}")
+
+    # -- teardown -------------------------------------------------------------------------------
+    def closeEvent(self, event: Any) -> None:
+        if self._server_unsub is not None:
+            self._server_unsub()
+            self._server_unsub = None
+        super().closeEvent(event)
+
+
+class _Ok:
+    """A successful outcome without a CoAP answer (a passive cancel)."""
+
+    code = "2.05"
+
+
+__all__ = ["ObjectTreePanel", "ValueValidationError"]

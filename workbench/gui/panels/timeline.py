@@ -1,0 +1,681 @@
+"""The timeline: decoded module events and the built-in server's CoAP messages on one clock.
+
+Lanes (client, registration, notify/observe, host requests, errors, CoAP in, CoAP out) share one
+time axis, so a module's "registered" URC sits beside the ``POST /rd`` → ``2.01`` exchange that
+caused it. Events live in a :class:`~workbench.timeline.TimelineStore` (pure core, columnar); a
+frame asks it for the visible range decimated to one mark per pixel column and tone, so drawing
+a million events costs what drawing a few thousand costs (see ``bench/bench_timeline.py``).
+
+Feeding is batched: terminal lines arrive in the window's ~30 Hz ``lines_appended`` batches, CoAP
+log entries are queued by the bus callback and drained by this panel's own ~30 Hz timer, which
+also redraws — only when something changed, never per event.
+
+Interaction: drag / wheel pans and zooms time (the lanes stay put); keys ← → pan, + − zoom,
+Home fits everything, End follows live, F toggles follow. "Follow live" keeps the newest
+events in view and switches itself off when the user pans. Hover shows an event's details;
+a click shows its terminal line (``context.show_line``) or, for a CoAP message, selects it:
+:attr:`TimelinePanel.coap_selected` carries the entry for whoever wants it (the server panel).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QCursor, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QStyleOptionGraphicsItem,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.theme import is_dark
+from workbench.timeline import (
+    COAP_LANES,
+    LANE_TITLES,
+    CoapRows,
+    Lane,
+    TimelineItem,
+    TimelineStore,
+    Tone,
+    describe_coap,
+    rows_from_lines,
+)
+
+#: Redraw / CoAP drain period (ms): ~30 Hz.
+TICK_MS = 33
+#: Width of the view (s) when following live before the user zoomed.
+DEFAULT_WINDOW = 60.0
+#: Half the height of an event mark, in lane units (a lane is 1.0 high).
+MARK_HALF = 0.3
+#: Hover / click distance to an event, in pixels.
+HIT_PIXELS = 6
+#: Labels are drawn for a lane only while it shows at most this many marks.
+LABEL_LIMIT = 400
+
+_LANES = list(Lane)
+
+
+@dataclass(frozen=True)
+class _Palette:
+    lanes: dict[Lane, QColor]
+    good: QColor
+    bad: QColor
+    pending: QColor
+    band: QColor
+    text: QColor
+    background: QColor
+    axis: QColor
+
+
+_LIGHT_LANES = {
+    Lane.CLIENT: "#1f5fbf",
+    Lane.REGISTRATION: "#00796b",
+    Lane.NOTIFY: "#8a3ab9",
+    Lane.HOST: "#9c5700",
+    Lane.ERRORS: "#c62828",
+    Lane.COAP_IN: "#37587a",
+    Lane.COAP_OUT: "#5b4a9e",
+}
+_DARK_LANES = {
+    Lane.CLIENT: "#7fb2ff",
+    Lane.REGISTRATION: "#4dd0c0",
+    Lane.NOTIFY: "#d7a6ff",
+    Lane.HOST: "#ffb865",
+    Lane.ERRORS: "#ff7b72",
+    Lane.COAP_IN: "#9cc3e6",
+    Lane.COAP_OUT: "#b8a9ff",
+}
+
+
+def timeline_palette(widget: QWidget) -> _Palette:
+    """Two tuned colour sets (light / dark) plus the widget palette's own text and base."""
+    palette = widget.palette()
+    dark = is_dark(palette)
+    lanes = {lane: QColor(c) for lane, c in (_DARK_LANES if dark else _LIGHT_LANES).items()}
+    base = palette.color(QPalette.ColorRole.Base)
+    band = QColor(base.lighter(118) if dark else base.darker(105))
+    return _Palette(
+        lanes=lanes,
+        good=QColor("#7ee787" if dark else "#2e7d32"),
+        bad=QColor("#ff7b72" if dark else "#c62828"),
+        pending=QColor("#f2c14e" if dark else "#b26a00"),
+        band=band,
+        text=palette.color(QPalette.ColorRole.Text),
+        background=base,
+        axis=palette.color(QPalette.ColorRole.WindowText),
+    )
+
+
+def _clock(t: float, ms: bool = True) -> str:
+    text = datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")
+    return text[:-3] if ms else text[:-7]
+
+
+def _lane_y(lane: int) -> float:
+    """Lanes top to bottom: the first lane has the largest y."""
+    return float(len(_LANES) - 1 - lane)
+
+
+class _ClockAxis(pg.DateAxisItem):  # type: ignore[misc]
+    """A wall-clock axis for values relative to :attr:`origin` (keeps float precision)."""
+
+    def __init__(self, origin: float) -> None:
+        super().__init__(orientation="bottom")
+        self.origin = origin
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[Any]:
+        values = super().tickValues(minVal + self.origin, maxVal + self.origin, size)
+        return [(spacing, [v - self.origin for v in ticks]) for spacing, ticks in values]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        absolute = [v + self.origin for v in values]
+        strings = list(super().tickStrings(absolute, scale, spacing))
+        # Fine zoom levels print only seconds: the first tick says which minute it is.
+        if spacing < 60 and not any(":" in text for text in strings):
+            low = min(self.range)
+            first = next((i for i, v in enumerate(values) if v >= low), None)
+            if first is not None:
+                strings[first] = _clock(absolute[first], ms=spacing < 1)
+        return strings
+
+
+class _PaintLayer(pg.GraphicsObject):  # type: ignore[misc]
+    """An item covering the visible view that paints with a callback (bands, labels)."""
+
+    def __init__(self, painter: Callable[[QPainter, QRectF], None]) -> None:
+        super().__init__()
+        self._paint = painter
+        self._rect = QRectF()
+
+    def set_rect(self, rect: QRectF) -> None:
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = QRectF(rect)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(
+        self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        self._paint(p, self._rect)
+
+
+class TimelinePanel(QWidget):
+    """Lanes of events and CoAP messages on one clock; see the module docstring."""
+
+    #: ``(index, CoapLogEntry)`` — the user clicked a CoAP message.
+    coap_selected = Signal(int, object)
+    #: ``(TimelineItem)`` — the user clicked any event (CoAP ones too).
+    event_selected = Signal(object)
+    #: ``(bool)`` — follow live was switched on or off.
+    follow_changed = Signal(bool)
+
+    def __init__(self, context: WorkbenchContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.context = context
+        self.store = TimelineStore()
+        #: The CoAP log entries on the timeline; a CoAP event's ``ref`` indexes this list.
+        self.coap_entries: list[Any] = []
+        self._coap_rows = CoapRows()
+        self._pending_coap: deque[Any] = deque()
+        self._coap_unsubscribe: Callable[[], None] | None = None
+        self._connection: Any = None
+        self._drawn_version = -1
+        self._drawn_range: tuple[float, float, int] | None = None
+        self._labels: list[tuple[float, int, str, QColor]] = []
+        self._last_follow = 0.0
+        self.selected: TimelineItem | None = None
+        self.frames = 0
+
+        self._build()
+        self._apply_palette()
+
+        context.lines_appended.connect(self._lines_appended)
+        context.connection_changed.connect(self._connection_changed)
+        context.server_changed.connect(self._server_changed)
+        context.status_changed.connect(lambda *_: self._follow_now())
+        if context.connection is not None:
+            self._connection_changed(context.connection)
+        if context.server is not None:
+            self._server_changed(context.server)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self.tick)
+        self._tick.start()
+        self.set_follow(True)
+
+    # -- construction --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.origin = time.time()
+        self.axis = _ClockAxis(self.origin)
+        self.lane_axis = pg.AxisItem("left")
+        self.lane_axis.setTicks([[(_lane_y(lane), LANE_TITLES[lane]) for lane in _LANES], []])
+        self.plot_widget = pg.PlotWidget(
+            self, axisItems={"bottom": self.axis, "left": self.lane_axis}
+        )
+        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # The dock starts with room for a line of text per lane (sizeHint) but may be squeezed.
+        self.plot_widget.setMinimumHeight(80)
+        self.plot_widget.setAntialiasing(False)
+        plot = self.plot_widget.getPlotItem()
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.showGrid(x=True, y=False, alpha=0.15)
+        self.view = plot.getViewBox()
+        self.view.setMouseEnabled(x=True, y=False)
+        top = len(_LANES) - 0.5
+        self.view.setLimits(yMin=-0.5, yMax=top, minXRange=0.001, maxXRange=10 * 365 * 86400)
+        self.view.setYRange(-0.5, top, padding=0)
+        self.view.setXRange(-DEFAULT_WINDOW, 0, padding=0)
+        width = max(QFontMetrics(self.font()).horizontalAdvance(t) for t in LANE_TITLES.values())
+        self.lane_axis.setWidth(width + 14)
+
+        self._bands = _PaintLayer(self._paint_bands)
+        self._bands.setZValue(-10)
+        self.view.addItem(self._bands, ignoreBounds=True)
+        self.curves: dict[tuple[int, int], pg.PlotCurveItem] = {}
+        for lane in _LANES:
+            for tone in Tone:
+                curve = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True)
+                self.view.addItem(curve, ignoreBounds=True)
+                self.curves[(int(lane), int(tone))] = curve
+        self._label_layer = _PaintLayer(self._paint_labels)
+        self._label_layer.setZValue(-5)  # under the marks: the marks are the data
+        self.view.addItem(self._label_layer, ignoreBounds=True)
+
+        self.view.sigXRangeChanged.connect(lambda *_: self.redraw())
+        self.view.sigResized.connect(lambda *_: self.redraw())
+        self.view.sigRangeChangedManually.connect(lambda *_: self.set_follow(False))
+        scene = self.plot_widget.scene()
+        scene.sigMouseMoved.connect(self._mouse_moved)
+        scene.sigMouseClicked.connect(self._mouse_clicked)
+
+        self.follow_button = self._button("Follow live", "Keep the newest events in view (End)")
+        self.follow_button.setCheckable(True)
+        self.follow_button.toggled.connect(self.set_follow)
+        fit = self._button("Fit all", "Show every event (Home)")
+        fit.clicked.connect(self.fit_all)
+        zoom_in = self._button("+", "Zoom in (+)")
+        zoom_in.clicked.connect(lambda: self.zoom(0.5))
+        zoom_out = self._button("−", "Zoom out (−)")
+        zoom_out.clicked.connect(lambda: self.zoom(2.0))
+        clear = self._button("Clear", "Forget the events shown so far")
+        clear.clicked.connect(self.clear)
+        self.count_label = QLabel(self)
+        self.count_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = QLabel(self)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setMinimumWidth(50)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.follow_button, fit, zoom_in, zoom_out, clear):
+            bar.addWidget(widget)
+        bar.addSpacing(8)
+        bar.addWidget(self.detail, 1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot_widget, 1)
+
+        keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
+            ("Left", lambda: self.pan(-0.1)),
+            ("Right", lambda: self.pan(0.1)),
+            ("Shift+Left", lambda: self.pan(-0.5)),
+            ("Shift+Right", lambda: self.pan(0.5)),
+            ("+", lambda: self.zoom(0.5)),
+            ("=", lambda: self.zoom(0.5)),
+            ("-", lambda: self.zoom(2.0)),
+            ("Home", self.fit_all),
+            ("End", lambda: self.set_follow(True)),
+            ("F", lambda: self.set_follow(not self.follow)),
+        ]
+        for key, slot in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.setFocusProxy(self.plot_widget)
+
+    def sizeHint(self) -> QSize:
+        lane_px = QFontMetrics(self.font()).height() + 10
+        toolbar = self.follow_button.sizeHint().height()
+        return QSize(900, len(_LANES) * lane_px + 40 + toolbar)
+
+    def _button(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return button
+
+    def _apply_palette(self) -> None:
+        self.colours = timeline_palette(self)
+        c = self.colours
+        self.plot_widget.setBackground(c.background)
+        for axis in (self.axis, self.lane_axis):
+            axis.setPen(pg.mkPen(c.axis))
+            axis.setTextPen(pg.mkPen(c.axis))
+        for (lane, tone), curve in self.curves.items():
+            colour = {
+                Tone.INFO: c.lanes[Lane(lane)],
+                Tone.GOOD: c.good,
+                Tone.BAD: c.bad,
+                Tone.PENDING: c.pending,
+            }[Tone(tone)]
+            curve.setPen(pg.mkPen(colour, width=2))
+        self._drawn_range = None
+        self.redraw()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def tone_colour(self, lane: int, tone: int) -> QColor:
+        c = self.colours
+        if tone == Tone.GOOD:
+            return c.good
+        if tone == Tone.BAD:
+            return c.bad
+        if tone == Tone.PENDING:
+            return c.pending
+        return c.lanes[Lane(lane)]
+
+    # -- feeding ---------------------------------------------------------------------------------
+    def _lines_appended(self, lines: list[Any]) -> None:
+        self.store.extend(rows_from_lines(lines))
+
+    def _connection_changed(self, conn: Any) -> None:
+        """Another connection: its lines replace the module lanes (seqs are per connection)."""
+        if conn is self._connection:
+            return
+        self._connection = conn
+        self.store.clear([lane for lane in _LANES if lane not in COAP_LANES])
+        if conn is not None:
+            self.store.extend(rows_from_lines(list(conn.history)))
+        self._after_reload()
+
+    def _server_changed(self, server: Any) -> None:
+        if self._coap_unsubscribe is not None:
+            self._coap_unsubscribe()
+            self._coap_unsubscribe = None
+        if server is not None:
+            self._coap_unsubscribe = server.coap_log.subscribe(self._pending_coap.append)
+
+    def add_coap_entries(self, entries: list[Any]) -> None:
+        """Put CoAP log entries on the timeline (what the bus queued, or a session's log)."""
+        base = len(self.coap_entries)
+        self.coap_entries.extend(entries)
+        rows = self._coap_rows
+        self.store.extend(rows.row(entry, base + i) for i, entry in enumerate(entries))
+
+    def load_session_coap(self, path: Path) -> int:
+        """Show the CoAP log recorded in session file ``path`` (replaces the CoAP lanes)."""
+        from workbench.session.reader import SessionReader
+
+        with SessionReader(path) as reader:
+            entries = list(reader.coap_log())
+        self._pending_coap.clear()
+        self.coap_entries = []
+        self._coap_rows = CoapRows()
+        self.store.clear(COAP_LANES)
+        self.add_coap_entries(entries)
+        self._after_reload()
+        return len(entries)
+
+    def _after_reload(self) -> None:
+        if self.follow:
+            self._follow_now(force=True)
+        self.redraw()
+
+    def clear(self) -> None:
+        self.store.clear()
+        self.coap_entries = []
+        self._coap_rows = CoapRows()
+        self._pending_coap.clear()
+        self.selected = None
+        self.detail.clear()
+        self.redraw()
+
+    def tick(self) -> None:
+        """The ~30 Hz batch: drain queued CoAP entries, follow, redraw if anything changed."""
+        if self._pending_coap:
+            batch = list(self._pending_coap)
+            self._pending_coap.clear()
+            self.add_coap_entries(batch)
+        if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
+            return
+        if self.follow:
+            self._follow_now()
+        if self.store.version != self._drawn_version:
+            self.redraw()
+
+    # -- view control ----------------------------------------------------------------------------
+    @property
+    def follow(self) -> bool:
+        return self.follow_button.isChecked()
+
+    def set_follow(self, on: bool) -> None:
+        if self.follow_button.isChecked() != on:
+            self.follow_button.setChecked(on)  # re-enters through toggled
+            return
+        if on:
+            self._follow_now(force=True)
+        self.follow_changed.emit(on)
+
+    def _live(self) -> bool:
+        conn = self.context.connection
+        return conn is not None and getattr(conn, "status", "") == "open"
+
+    def _follow_now(self, force: bool = False) -> None:
+        """Keep the newest event (or now, on a live port) at the right edge."""
+        if not self.follow:
+            return
+        now = time.time()
+        if (
+            not force
+            and now - self._last_follow < 0.25
+            and self.store.version == self._drawn_version
+        ):
+            return
+        self._last_follow = now
+        span = self.store.span()
+        right = span[1] if span is not None else now
+        if self._live():
+            right = max(right, now)
+        x0, x1 = self.view.viewRange()[0]
+        width = x1 - x0 if x1 > x0 else DEFAULT_WINDOW
+        right_rel = right - self.origin + width * 0.03
+        if abs(right_rel - x1) > width * 1e-4:
+            self.view.setXRange(right_rel - width, right_rel, padding=0)
+
+    def pan(self, fraction: float) -> None:
+        """Move the view by ``fraction`` of its width (keyboard); stops following."""
+        self.set_follow(False)
+        x0, x1 = self.view.viewRange()[0]
+        shift = (x1 - x0) * fraction
+        self.view.setXRange(x0 + shift, x1 + shift, padding=0)
+
+    def zoom(self, factor: float) -> None:
+        """Scale the visible time span by ``factor`` around its centre (or the right edge
+        while following, so the newest events stay in view)."""
+        x0, x1 = self.view.viewRange()[0]
+        width = (x1 - x0) * factor
+        if self.follow:
+            self.view.setXRange(x1 - width, x1, padding=0)
+        else:
+            centre = (x0 + x1) / 2
+            self.view.setXRange(centre - width / 2, centre + width / 2, padding=0)
+
+    def fit_all(self) -> None:
+        span = self.store.span()
+        self.set_follow(False)
+        if span is None:
+            return
+        t0, t1 = span[0] - self.origin, span[1] - self.origin
+        pad = max((t1 - t0) * 0.03, 0.5)
+        self.view.setXRange(t0 - pad, t1 + pad, padding=0)
+
+    def show_time(self, t0: float, t1: float) -> None:
+        """Show wall-clock range ``[t0, t1]`` (stops following)."""
+        self.set_follow(False)
+        self.view.setXRange(t0 - self.origin, t1 - self.origin, padding=0)
+
+    def visible_range(self) -> tuple[float, float]:
+        """The visible wall-clock range."""
+        x0, x1 = self.view.viewRange()[0]
+        return x0 + self.origin, x1 + self.origin
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _columns(self) -> int:
+        return max(1, int(self.view.width()))
+
+    def redraw(self) -> None:
+        """Rebuild the marks for the visible range (decimated to pixel columns)."""
+        store = self.store
+        columns = self._columns()
+        t0, t1 = self.visible_range()
+        key = (t0, t1, columns)
+        if key == self._drawn_range and store.version == self._drawn_version:
+            return
+        self._drawn_range = key
+        self._drawn_version = store.version
+        self.frames += 1
+        labels: list[tuple[float, int, str, QColor]] = []
+        for lane in _LANES:
+            y = _lane_y(lane)
+            idx = store.decimate(lane, t0, t1, columns)
+            times = store.times(lane)[idx] - self.origin
+            tones = store.tones(lane)[idx]
+            for tone in Tone:
+                curve = self.curves[(int(lane), int(tone))]
+                xs = times[tones == tone] if len(idx) else times
+                if len(xs) == 0:
+                    if curve.xData is None or len(curve.xData):
+                        curve.setData(np.empty(0), np.empty(0), connect="pairs")
+                    continue
+                x = np.repeat(xs, 2)
+                ys = np.empty(len(x))
+                ys[0::2] = y - MARK_HALF
+                ys[1::2] = y + MARK_HALF
+                curve.setData(x, ys, connect="pairs", skipFiniteCheck=True)
+            if 0 < len(idx) <= LABEL_LIMIT:
+                label_ids = store.label_ids(lane)[idx]
+                for x, tone, label_id in zip(
+                    times.tolist(), tones.tolist(), label_ids.tolist(), strict=True
+                ):
+                    labels.append(
+                        (x, int(lane), store.label(label_id), self.tone_colour(lane, tone))
+                    )
+        self._labels = labels
+        rect = self.view.viewRect()
+        self._bands.set_rect(rect)
+        self._label_layer.set_rect(rect)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        total = len(self.store)
+        coap = sum(self.store.count(lane) for lane in COAP_LANES)
+        self.count_label.setText(f"{total - coap:,} events · {coap:,} CoAP")
+
+    def _paint_bands(self, p: QPainter, rect: QRectF) -> None:
+        p.save()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.colours.band)
+        for lane in _LANES:
+            if lane % 2 == 0:
+                y = _lane_y(lane)
+                p.drawRect(QRectF(rect.left(), y - 0.5, rect.width(), 1.0))
+        p.restore()
+
+    def _paint_labels(self, p: QPainter, rect: QRectF) -> None:
+        """Event labels right of their marks, in device pixels, without overlaps per lane."""
+        if not self._labels:
+            return
+        transform = p.transform()
+        p.save()
+        p.resetTransform()
+        metrics = QFontMetrics(p.font())
+        ascent = metrics.ascent() - metrics.height() / 2
+        free: dict[int, float] = {}
+        text_colour = self.colours.text
+        halo = QColor(self.colours.background)
+        halo.setAlpha(200)
+        height = metrics.height()
+        for x, lane, label, _colour in self._labels:
+            point = transform.map(QPointF(x, _lane_y(lane)))
+            px = point.x() + 4
+            if px < free.get(lane, -1e9):
+                continue
+            width = metrics.horizontalAdvance(label)
+            free[lane] = px + width + 10
+            p.fillRect(QRectF(px - 1, point.y() - height / 2, width + 2, height), halo)
+            p.setPen(text_colour)
+            p.drawText(QPointF(px, point.y() + ascent), label)
+        p.restore()
+
+    # -- pointer ---------------------------------------------------------------------------------
+    def item_at(self, scene_pos: QPointF) -> TimelineItem | None:
+        """The event under a scene position (within :data:`HIT_PIXELS`), if any."""
+        if not self.view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.view.mapSceneToView(scene_pos)
+        lane = len(_LANES) - 1 - round(point.y())
+        if not 0 <= lane < len(_LANES):
+            return None
+        x0, x1 = self.view.viewRange()[0]
+        per_pixel = (x1 - x0) / self._columns()
+        index = self.store.nearest(lane, point.x() + self.origin, per_pixel * HIT_PIXELS)
+        return None if index is None else self.store.item(lane, index)
+
+    def scene_pos_of(self, item: TimelineItem) -> QPointF:
+        """Where ``item`` is drawn, in scene coordinates (tests, keyboard selection)."""
+        point: QPointF = self.view.mapViewToScene(
+            QPointF(item.time - self.origin, _lane_y(item.lane))
+        )
+        return point
+
+    def describe(self, item: TimelineItem) -> str:
+        """Tooltip / detail text of an event."""
+        head = f"{_clock(item.time)} · {LANE_TITLES[item.lane]} · {item.label}"
+        if item.is_coap:
+            if 0 <= item.ref < len(self.coap_entries):
+                return f"{head}\n{describe_coap(self.coap_entries[item.ref])}"
+            return head
+        conn = self.context.connection
+        line = conn.line(item.ref) if conn is not None else None
+        if line is None:
+            return f"{head}\nterminal line {item.ref} (no longer in the scrollback)"
+        return f"{head}\nterminal line {item.ref}: {line.text}\nclick to show it in the terminal"
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        item = self.item_at(scene_pos)
+        if item is None:
+            QToolTip.hideText()
+            self.plot_widget.unsetCursor()
+            return
+        self.plot_widget.setCursor(Qt.CursorShape.PointingHandCursor)
+        QToolTip.showText(QCursor.pos(), self.describe(item), self.plot_widget)
+
+    def _mouse_clicked(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self.item_at(event.scenePos())
+        if item is not None:
+            event.accept()
+            self.activate(item)
+
+    def activate(self, item: TimelineItem) -> None:
+        """Select ``item``: show its terminal line, or publish its CoAP message."""
+        self.selected = item
+        text = self.describe(item).split("\n")
+        self.detail.setText(" · ".join(text[:2]) if item.is_coap else text[0])
+        self.detail.setToolTip("\n".join(text))
+        self.event_selected.emit(item)
+        if item.is_coap:
+            if 0 <= item.ref < len(self.coap_entries):
+                self.coap_selected.emit(item.ref, self.coap_entries[item.ref])
+        else:
+            self.context.show_line(item.ref)
+
+    # -- life cycle --------------------------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._drawn_range = None
+        if self.follow:
+            self._follow_now(force=True)
+        self.redraw()
+
+    def closeEvent(self, event: Any) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self._tick.stop()
+        if self._coap_unsubscribe is not None:
+            self._coap_unsubscribe()
+            self._coap_unsubscribe = None
+
+
+__all__ = ["TimelinePanel", "timeline_palette"]
