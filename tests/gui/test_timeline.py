@@ -280,6 +280,9 @@ def test_demo_registration_beside_its_coap_exchange(
         assert conn is not None
         assert any(i.label == "POST /rd" for i in panel.store.items(Lane.COAP_IN))
         assert any(i.label.startswith("registered") for i in panel.store.items(Lane.REGISTRATION))
+        # ... and in the server panel's CoAP log.
+        server_log = window.panels["server"].log_model.rows  # type: ignore[attr-defined]
+        assert any(r.get("method") == "POST" and r.get("path") == "/rd" for r in server_log)
         replayed = tmp_path / "replayed.pcapng"
         assert await window.export_coap(replayed) == count
 

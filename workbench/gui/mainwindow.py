@@ -508,12 +508,14 @@ class MainWindow(QMainWindow):
         self.adopt_connection(conn)
         self._session_view = conn
         self._session_view_path = path
-        load_coap = getattr(self.panels.get("timeline"), "load_session_coap", None)
-        if load_coap is not None:  # the recorded CoAP log on the timeline
+        for name in ("timeline", "server"):  # the recorded CoAP log on those panels too
+            load_coap = getattr(self.panels.get(name), "load_session_coap", None)
+            if load_coap is None:
+                continue
             try:
                 load_coap(path)
             except Exception:
-                _log.exception("loading the session's CoAP log into the timeline failed")
+                _log.exception("loading the session's CoAP log into the %s panel failed", name)
         self.setWindowTitle(f"{path.name} — LwM2M Module Workbench")
         self.banner.show_message(
             "info",

@@ -439,6 +439,17 @@ class ServerPanel(QWidget):
     def endpoint_of(self, peer: str) -> str:
         return self.endpoints.get(peer, "")
 
+    def load_session_coap(self, path: Path) -> int:
+        """Show the CoAP log recorded in session file ``path`` (a reopened session)."""
+        from workbench.session.reader import SessionReader
+
+        with SessionReader(path) as reader:
+            rows = [entry.to_dict() for entry in reader.coap_log()]
+        self._pending.clear()
+        self.log_model.clear()
+        self.log_model.append(rows)
+        return len(rows)
+
     def pump(self) -> None:
         """One batch: queued CoAP log entries into the model, the clients table if changed."""
         if self._pending:
