@@ -276,8 +276,33 @@ COMMON_TEMPLATES: tuple[CommandTemplate, ...] = (
     CommandTemplate("cops_read", "+COPS", CommandForm.READ, summary="Operator", doc=_3GPP),
 )
 
+#: ``AT+CFUN=<fun>`` for modules whose document uses the plain 3GPP form (15/16 reset the
+#: module). Not in :data:`COMMON_TEMPLATES`: some vendors add parameters (Quectel ``<rst>``).
+CFUN_SET = CommandTemplate(
+    "cfun",
+    "+CFUN",
+    CommandForm.SET,
+    (
+        Param(
+            "fun",
+            ParamType.ENUM,
+            choices=(
+                Choice(0, "minimum"),
+                Choice(1, "full"),
+                Choice(4, "flight mode"),
+                Choice(15, "reset"),
+                Choice(16, "reset"),
+            ),
+            default=1,
+        ),
+    ),
+    summary="Set phone functionality",
+    doc=_3GPP,
+)
+
 __all__ = [
     "API_VERSION",
+    "CFUN_SET",
     "COMMON_TEMPLATES",
     "HOST_OPS",
     "REG_STAT",

@@ -8,6 +8,7 @@ id lists of ``AT+LWADDOBJ`` are fifteen optional parameters so each id is range-
 from __future__ import annotations
 
 from workbench.plugin_api import (
+    CFUN_SET,
     COMMON_TEMPLATES,
     Choice,
     CommandForm,
@@ -237,27 +238,5 @@ LWM2M_TEMPLATES: tuple[CommandTemplate, ...] = (
     ),
 )
 
-#: +CFUN set form (the common set only has the read form); 15/16 reset the simulated module.
-CFUN_SET = CommandTemplate(
-    "cfun",
-    "+CFUN",
-    CommandForm.SET,
-    (
-        Param(
-            "fun",
-            ParamType.ENUM,
-            choices=(
-                Choice(0, "minimum"),
-                Choice(1, "full"),
-                Choice(4, "flight mode"),
-                Choice(15, "reset"),
-                Choice(16, "reset"),
-            ),
-            default=1,
-        ),
-    ),
-    summary="Set phone functionality",
-    doc=DocRef("3GPP TS 27.007"),
-)
 
 TEMPLATES: tuple[CommandTemplate, ...] = (*COMMON_TEMPLATES, CFUN_SET, *LWM2M_TEMPLATES)

@@ -9,7 +9,10 @@ the help text says so. The module writes strings bare (``ST87M01_CLIENT``, ``COA
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workbench.plugin_api import (
+    CFUN_SET,
     COMMON_TEMPLATES,
     Choice,
     CommandForm,
@@ -439,28 +442,7 @@ MODULE_TEMPLATES: tuple[CommandTemplate, ...] = (
         doc=_doc("3.1"),
         group=_MODULE,
     ),
-    CommandTemplate(
-        "cfun",
-        "+CFUN",
-        CommandForm.SET,
-        (
-            Param(
-                "fun",
-                ParamType.ENUM,
-                choices=(
-                    Choice(0, "minimum"),
-                    Choice(1, "full"),
-                    Choice(4, "flight mode"),
-                    Choice(15, "reset"),
-                    Choice(16, "reset"),
-                ),
-                default=1,
-            ),
-        ),
-        summary="Set functionality",
-        doc=DocRef("3GPP TS 27.007"),
-        group=_MODULE,
-    ),
+    replace(CFUN_SET, summary="Set functionality", group=_MODULE),
 )
 
 TEMPLATES: tuple[CommandTemplate, ...] = COMMON_TEMPLATES + MODULE_TEMPLATES + LWM2M_TEMPLATES
