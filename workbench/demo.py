@@ -1,9 +1,11 @@
 """The demo: the built-in server and a simulated module on a pty, connected as a user would.
 
 Everything is real: the server listens on 127.0.0.1, the simulated module sits behind a
-pseudo-terminal, the workbench opens that pty with pyserial (reader thread, batched), sends the
-plugin's documented configuration sequence through the AT engine, decodes every line with the
-plugin's decoder into the module state, and watches the registration arrive on the server.
+pseudo-terminal (on Windows, which has none, behind a loopback TCP port that pyserial opens
+as ``socket://127.0.0.1:PORT``), the workbench opens that port with pyserial (reader thread,
+batched), sends the plugin's documented configuration sequence through the AT engine,
+decodes every line with the plugin's decoder into the module state, and watches the
+registration arrive on the server.
 The headless ``lwm2m-workbench demo`` command, the window's ``--demo`` and ``--self-test`` all
 drive this one class.
 """
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from workbench.at.types import ClassifiedLine, CommandResult
 from workbench.connection import ModuleConnection, Recorder, TerminalLine
@@ -23,10 +26,13 @@ from workbench.events import Event
 from workbench.plugin_api import Plugin
 from workbench.server import LwM2MServer, ServerRequestError
 from workbench.server.coaplog import ServerEvent
+from workbench.sim.base import Simulator
 from workbench.state import ModuleState
-from workbench.transport.hosting import PtyHost
+from workbench.transport.hosting import PtyHost, TcpHost
 
 DEFAULT_PLUGIN = "quectel-bg95"
+#: How the simulated module is hosted: a pseudo-terminal or a loopback TCP port.
+Hosting = Literal["pty", "tcp"]
 #: How long after the server saw the registration the module's URC may take to say so.
 MODULE_REPORT_SECONDS = 5.0
 
@@ -57,11 +63,35 @@ class DemoReport:
     error: str = ""
 
 
+def default_hosting(platform: str | None = None) -> Hosting:
+    """``"tcp"`` on Windows (no pseudo-terminals), ``"pty"`` everywhere else."""
+    return "tcp" if (platform or sys.platform) == "win32" else "pty"
+
+
+async def host_simulator(simulator: Simulator, hosting: Hosting) -> tuple[PtyHost | TcpHost, str]:
+    """Start ``simulator`` behind a pty or a loopback TCP port; the host and the port to open.
+
+    The port is a pty path or ``socket://127.0.0.1:PORT`` (what pyserial's
+    ``serial_for_url`` opens).
+    """
+    if hosting == "tcp":
+        tcp = TcpHost(simulator, "127.0.0.1", 0)
+        await tcp.start()
+        return tcp, f"socket://127.0.0.1:{tcp.port}"
+    if hosting == "pty":
+        pty = PtyHost(simulator)
+        await pty.start()
+        return pty, pty.path
+    raise ValueError(f"unknown hosting {hosting!r}; use 'pty' or 'tcp'")
+
+
 class DemoSession:
     """Server + simulated module + :class:`~workbench.connection.ModuleConnection`, for one plugin.
 
     The connection is the same object the window's terminal shows, so the GUI's ``--demo``
-    adopts :attr:`connection` and the user watches the sequence being sent.
+    adopts :attr:`connection` and the user watches the sequence being sent. ``hosting``
+    chooses how the simulator is reached (default: :func:`default_hosting`); :attr:`pty_path`
+    is then a pty path or ``socket://127.0.0.1:PORT``.
     """
 
     def __init__(
@@ -72,6 +102,7 @@ class DemoSession:
         server_port: int = 0,
         callbacks: DemoCallbacks | None = None,
         recorder: Recorder | None = None,
+        hosting: Hosting | None = None,
     ) -> None:
         if plugin.connect_sequence is None:
             raise ValueError(f"plugin {plugin.id!r} has no documented connect sequence")
@@ -83,10 +114,11 @@ class DemoSession:
         self.server_url = ""
         self.pty_path = ""
         self.recorder = recorder
+        self.hosting: Hosting = hosting or default_hosting()
         #: The module connection (created by :meth:`start`).
         self.connection: ModuleConnection | None = None
         self._state = ModuleState()
-        self._host: PtyHost | None = None
+        self._host: PtyHost | TcpHost | None = None
         self._registered = asyncio.Event()
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -96,7 +128,7 @@ class DemoSession:
         return self.connection.state if self.connection is not None else self._state
 
     async def start(self) -> None:
-        """Start the server and the simulated module, and open the module's pty."""
+        """Start the server and the simulated module, and open the module's port."""
         await self.server.start()
         host, port = self.server.address
         self.server_url = f"coap://{host}:{port}"
@@ -108,9 +140,7 @@ class DemoSession:
         if recorder is not None and hasattr(recorder, "record_coap"):
             self._unsubscribe.append(self.server.coap_log.subscribe(recorder.record_coap))
         simulator = self.plugin.make_simulator(self.variant, self.server_url)
-        self._host = PtyHost(simulator)
-        await self._host.start()
-        self.pty_path = self._host.path
+        self._host, self.pty_path = await host_simulator(simulator, self.hosting)
         conn = ModuleConnection(self.pty_path, self.plugin, self.variant, recorder=recorder)
         self.connection = conn
         self._unsubscribe.append(conn.subscribe_decoded(self._line))

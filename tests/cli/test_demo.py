@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from workbench.cli import main
-from workbench.demo import DEFAULT_PLUGIN
+from workbench.demo import DEFAULT_PLUGIN, DemoReport, DemoSession, default_hosting
 from workbench.plugins_loader import discover_plugins
 
 
@@ -30,3 +31,31 @@ def test_demo_unknown_module_is_a_clear_error(capsys: pytest.CaptureFixture[str]
     assert main(["demo", "no-such-module"]) == 2
     err = capsys.readouterr().err
     assert "no-such-module" in err and "modules:" in err
+
+
+def test_demo_hosting_choice_follows_the_platform() -> None:
+    assert default_hosting("win32") == "tcp"
+    assert default_hosting("linux") == "pty"
+    assert default_hosting("darwin") == "pty"
+
+
+def test_demo_registers_over_a_tcp_hosted_simulator() -> None:
+    """The Windows path (no pty): the simulator on loopback TCP, opened as socket://H:P."""
+    plugins = discover_plugins(user=False, entry_points=False)
+    if DEFAULT_PLUGIN not in plugins:
+        pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
+
+    async def scenario() -> DemoReport:
+        session = DemoSession(plugins.get(DEFAULT_PLUGIN), hosting="tcp")
+        try:
+            await session.start()
+            assert session.hosting == "tcp"
+            assert session.pty_path.startswith("socket://127.0.0.1:")
+            assert int(session.pty_path.rsplit(":", 1)[1]) > 0
+            return await session.connect(20)
+        finally:
+            await session.stop()
+
+    report = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert report.registered and report.module_registered, report.error
+    assert report.device and not report.failed_commands

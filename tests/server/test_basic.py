@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiocoap.numbers.codes import Code
 
 from tests.server.conftest import run, serving
@@ -9,12 +10,14 @@ from tests.server.device import FakeDevice
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
+from workbench.server.transport import TRANSPORTS
 
 
-def test_register_read_write_execute(registry: ObjectRegistry) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_register_read_write_execute(registry: ObjectRegistry, transport: str) -> None:
     async def scenario() -> None:
         dev = FakeDevice(registry)
-        async with serving(registry, dev) as server:
+        async with serving(registry, dev, transport=transport) as server:
             events = server.events.stream()
             log: list[dict[str, object]] = []
             server.coap_log.subscribe(lambda entry: log.append(entry.to_dict()))

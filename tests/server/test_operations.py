@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiocoap.numbers.codes import Code
 
 from tests.server.conftest import run, serving
@@ -18,12 +19,14 @@ from workbench.server import (
     ServerConfig,
     UnknownClientError,
 )
+from workbench.server.transport import TRANSPORTS
 
 
-def test_observe_notifications_and_cancels(registry: ObjectRegistry) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_observe_notifications_and_cancels(registry: ObjectRegistry, transport: str) -> None:
     async def scenario() -> None:
         dev = FakeDevice(registry)
-        async with serving(registry, dev) as server:
+        async with serving(registry, dev, transport=transport) as server:
             await dev.register(server.address)
             got: list[int | None] = []
             obs = await server.observe("dev-1", "/3/0/9", callback=lambda n: got.append(n.sequence))

@@ -63,7 +63,13 @@ from workbench.server.requests import (
 )
 from workbench.server.robustness import Verdict, make_loop_exception_handler
 from workbench.server.site import HandlerResult, ServerSite
-from workbench.server.transport import BuiltContext, build_context, format_peer
+from workbench.server.transport import (
+    BuiltContext,
+    build_context,
+    check_transport,
+    default_transport,
+    format_peer,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -88,6 +94,9 @@ class ServerConfig:
     max_body: int = 64 * 1024
     #: Install a loop exception handler while the server runs (when none is installed).
     loop_exception_handler: bool = True
+    #: aiocoap UDP transport: ``"udp6"`` (Linux) or ``"simplesocketserver"`` (Windows, macOS;
+    #: binds one concrete address only). ``None`` picks the platform's default.
+    transport: str | None = None
 
 
 def _as_path(path: PathLike) -> Path:
@@ -186,6 +195,7 @@ class LwM2MServer:
         bootstrap: BootstrapConfig | None = None,
         config: ServerConfig | None = None,
         dtls_port: int | None = None,
+        transport: str | None = None,
     ) -> None:
         if all_interfaces:
             host = "::"
@@ -197,6 +207,9 @@ class LwM2MServer:
         self.host = host
         self.port = port
         self.config = config or ServerConfig()
+        #: The aiocoap UDP transport (argument, else the config's, else the platform's default).
+        self.transport = transport or self.config.transport or default_transport()
+        check_transport(self.transport, host)
         if registry is None:
             from workbench.lwm2m.definitions import builtin_registry
 
@@ -250,7 +263,9 @@ class LwM2MServer:
             self._handler_installed = True
         self._site = ServerSite(self._handle, self._report_error, self.config.max_body)
         try:
-            self._built = await build_context(self._site, self.host, self.port, self._tap)
+            self._built = await build_context(
+                self._site, self.host, self.port, self._tap, transport=self.transport
+            )
             if self.psk:
                 from workbench.server.dtls import start_dtls
 
@@ -261,6 +276,7 @@ class LwM2MServer:
         host, port = self._built.address
         data: dict[str, Any] = {"host": host, "port": port}
         data["receive_buffer"] = self._built.receive_buffer
+        data["transport"] = self.transport
         if self._dtls is not None:
             data["dtls_port"] = self._dtls.address[1]
         self._event("server_started", None, data)

@@ -9,8 +9,13 @@ the server needs three things aiocoap does not offer as options:
   always picks a fresh one, so the token manager can be told which token a request gets;
 * only the UDP transport may open (no TCP/TLS/WebSocket listeners, ECOSYSTEM.md).
 
-The subclass is created per server (:func:`make_interface_class`) so no state is shared
-between servers in one process.
+Two UDP transports of aiocoap are supported: ``udp6`` (Linux: one socket for every address,
+ICMP errors, packet info) and ``simplesocketserver`` (Windows and macOS, where ``udp6`` is
+unavailable or unreliable: one socket bound to one concrete address, no ICMP errors). Both get
+the same gate, log tap, forced tokens and receive buffer.
+
+The subclasses are created per server (:func:`make_interface_class`,
+:func:`make_simple_interface_class`) so no state is shared between servers in one process.
 """
 
 from __future__ import annotations
@@ -19,13 +24,22 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiocoap import Context
 from aiocoap.messagemanager import MessageManager
+from aiocoap.numbers import COAP_PORT
 from aiocoap.tokenmanager import TokenManager
+from aiocoap.transports.simplesocketserver import (
+    MessageInterfaceSimpleServer,
+    _Address,
+    _DatagramServerSocketSimple,
+)
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
+from aiocoap.util import hostportjoin
 
 from workbench.server.robustness import Verdict, inspect_datagram
 
@@ -34,6 +48,27 @@ _log = logging.getLogger(__name__)
 #: Receive buffer asked for: bursts of registrations overflow the default (ECOSYSTEM.md).
 RECEIVE_BUFFER = 4 * 1024 * 1024
 MSG_TRUNC = getattr(socket, "MSG_TRUNC", 0x20)
+
+#: The aiocoap UDP transports the server can run on.
+TRANSPORTS = ("udp6", "simplesocketserver")
+#: Host names that mean "every interface" (``simplesocketserver`` cannot bind them).
+ANY_ADDRESSES = ("", "::", "0.0.0.0")
+
+
+def default_transport() -> str:
+    """``udp6`` on Linux, ``simplesocketserver`` elsewhere (ECOSYSTEM.md)."""
+    return "udp6" if sys.platform.startswith("linux") else "simplesocketserver"
+
+
+def check_transport(transport: str, host: str) -> None:
+    """Raise :class:`ValueError` for an unknown transport or one that cannot bind ``host``."""
+    if transport not in TRANSPORTS:
+        raise ValueError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")
+    if transport == "simplesocketserver" and host in ANY_ADDRESSES:
+        raise ValueError(
+            "the simplesocketserver transport cannot listen on every interface; "
+            "give the concrete address to listen on"
+        )
 
 
 def format_peer(sockaddr: Any) -> str:
@@ -105,6 +140,95 @@ def make_interface_class(tap: DatagramTap) -> type[MessageInterfaceUDP6]:
     return GatedUDP6
 
 
+class _SimpleAddress(_Address):  # type: ignore[misc]
+    """simplesocketserver's remote address, with ``sockaddr`` like udp6's (for the server)."""
+
+    @property
+    def sockaddr(self) -> Any:
+        return self.address
+
+
+class _SimpleServerSocket(_DatagramServerSocketSimple):  # type: ignore[misc]
+    """simplesocketserver's socket, bound by us: no SO_REUSEPORT, the real port when 0."""
+
+    _Address = _SimpleAddress
+
+    @classmethod
+    async def create(
+        cls, bind: Any, log: Any, loop: asyncio.AbstractEventLoop, message_interface: Any
+    ) -> Any:
+        host, port = bind
+        check_transport("simplesocketserver", host)
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        if not infos:
+            raise OSError(f"cannot resolve {host!r}")
+        family, _type, proto, _name, sockaddr = infos[0]
+        sock = socket.socket(family, socket.SOCK_DGRAM, proto)
+        try:
+            if sys.platform == "win32":
+                # Without this, an ICMP port unreachable (a module that rebooted) surfaces as
+                # ConnectionResetError on the next receive and can stop Proactor's read loop.
+                with contextlib.suppress(OSError, AttributeError, ValueError):
+                    sock.ioctl(socket.SIO_UDP_CONNRESET, False)
+            sock.bind(sockaddr)
+            sock.setblocking(False)
+            ready: asyncio.Future[Any] = loop.create_future()
+            _transport, protocol = await loop.create_datagram_endpoint(
+                lambda: cls(ready.set_result, message_interface, log), sock=sock
+            )
+        except BaseException:
+            sock.close()
+            raise
+        real_port = int(sock.getsockname()[1])
+        protocol.hostinfo_local = hostportjoin(host, real_port if real_port != COAP_PORT else None)
+        self = await ready
+        self._loop = loop
+        return self
+
+
+def make_simple_interface_class(tap: DatagramTap) -> type[MessageInterfaceSimpleServer]:
+    """A simplesocketserver message interface whose datagrams pass the gate and the log."""
+
+    class GatedSimpleServer(MessageInterfaceSimpleServer):  # type: ignore[misc]
+        """aiocoap's simplesocketserver interface behind :func:`inspect_datagram`."""
+
+        _serversocket = _SimpleServerSocket
+
+        def _received_datagram(self, address: Any, datagram: bytes) -> None:
+            data = bytes(datagram)
+            peer = format_peer(address.address)
+            try:
+                # asyncio does not say whether a datagram was truncated.
+                verdict = inspect_datagram(data, False, tap.max_payload)
+            except Exception as exc:  # pragma: no cover - the gate is fuzzed; belt and braces
+                tap.internal_error("gate", exc)
+                return
+            tap.datagram("in", data, peer, verdict)
+            if verdict.reply is not None:
+                try:
+                    address.send(verdict.reply)
+                except Exception as exc:
+                    tap.internal_error("reply", exc)
+                else:
+                    tap.datagram("out", verdict.reply, peer, None)
+            if not verdict.accept:
+                return
+            try:
+                super()._received_datagram(address, datagram)
+            except Exception as exc:
+                tap.internal_error("dispatch", exc)
+
+        def send(self, message: Any) -> None:
+            if self._mman is None:
+                super().send(message)  # aiocoap logs "already shutting down"
+                return
+            data = message.encode()
+            message.remote.send(data)
+            tap.datagram("out", data, format_peer(message.remote.address), None)
+
+    return GatedSimpleServer
+
+
 class ForcedTokenManager(TokenManager):  # type: ignore[misc]
     """A token manager that can be told the token of one particular outgoing request."""
 
@@ -157,25 +281,45 @@ class BuiltContext:
 
 
 async def build_context(
-    site: Any, host: str, port: int, tap: DatagramTap, logger_name: str = "workbench.coap"
+    site: Any,
+    host: str,
+    port: int,
+    tap: DatagramTap,
+    logger_name: str = "workbench.coap",
+    transport: str = "udp6",
 ) -> BuiltContext:
     """Bind ``host:port`` (``port`` 0 picks a free one) and return the running context."""
+    check_transport(transport, host)
     loop = asyncio.get_running_loop()
     ctx = Context(loop=loop, serversite=site, loggername=logger_name)
     tman = ForcedTokenManager(ctx)
     mman = MessageManager(tman)
-    cls = make_interface_class(tap)
+    create: Callable[[], Any]
+    if transport == "udp6":
+        cls = make_interface_class(tap)
+
+        def create() -> Any:
+            return cls.create_server_transport_endpoint(
+                mman, log=ctx.log, loop=loop, bind=(host, port), multicast=[]
+            )
+    else:
+        simple = make_simple_interface_class(tap)
+
+        def create() -> Any:
+            return simple.create_server((host, port), mman, log=ctx.log, loop=loop)
+
     try:
-        interface = await cls.create_server_transport_endpoint(
-            mman, log=ctx.log, loop=loop, bind=(host, port), multicast=[]
-        )
+        interface = await create()
     except BaseException:
         await _close_quietly(tman)
         raise
     mman.message_interface = interface
     tman.token_interface = mman
     ctx.request_interfaces.append(tman)
-    sock = interface.transport.get_extra_info("socket")
+    if transport == "udp6":
+        sock = interface.transport.get_extra_info("socket")
+    else:
+        sock = interface._pool._transport.get_extra_info("socket")
     granted = raise_receive_buffer(sock)
     sockname = sock.getsockname()
     bound_host = str(sockname[0])
