@@ -10,10 +10,12 @@ import pytest
 
 from workbench.events import Event
 from workbench.hostanswer import HostAnswerer
+from workbench.lwm2m.codecs.linkformat import ObjectInfo
 from workbench.lwm2m.definitions import builtin_registry, load_registry
 from workbench.lwm2m.errors import ValueValidationError
+from workbench.lwm2m.model import Operations, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
-from workbench.lwm2m.values import ObjectLink
+from workbench.lwm2m.values import ObjectLink, Value
 from workbench.objecttree import (
     ObjectTreeData,
     display_value,
@@ -21,8 +23,11 @@ from workbench.objecttree import (
     parse_attributes,
     parse_create_values,
     parse_value,
+    recorded_value,
+    session_trees,
 )
-from workbench.server.registration import ObjectInfo
+from workbench.server.coaplog import CoapLogEntry, ServerEvent
+from workbench.server.coapwire import MessageType, RawMessage
 from workbench.state import HostRequest
 
 
@@ -35,7 +40,8 @@ def test_tree_merges_registration_definitions_and_values(registry: Any) -> None:
     data = ObjectTreeData(registry)
     data.set_registered({3: ObjectInfo(3, "1.1", [0]), 1: ObjectInfo(1, None, [0])})
     rev = data.revision
-    assert data.apply_values({"/3/0/0": "ACME", Path.parse("/3/0/7/0"): 3800}, "read") == 2
+    mixed: dict[Any, Value] = {"/3/0/0": "ACME", Path.parse("/3/0/7/0"): 3800}
+    assert data.apply_values(mixed, "read") == 2
     assert data.revision > rev
     objects = data.objects()
     assert [o.path.object_id for o in objects] == [1, 3]
@@ -318,3 +324,111 @@ def test_ublox_module_view_commands_work_on_the_simulator(registry: Any) -> None
         objects = [e for e in bench.events() if e.kind == "objects"]
         assert "/3/0" in objects[-1]["paths"]
         assert values[-1]["values"]["/3/0/14"] == "+05:00"
+
+
+# -- a recorded session's server view -----------------------------------------------------------
+PEER_A, PEER_B = "127.0.0.1:5001", "127.0.0.1:5002"
+
+
+def _coap(direction: str, peer: str, code: int, token: bytes, t: float, path: str,
+          values: dict[str, Any] | None = None, payload: bytes = b"",
+          options: tuple[tuple[int, bytes], ...] = ()) -> CoapLogEntry:  # fmt: skip
+    mtype = MessageType.CON if 1 <= code <= 31 else MessageType.ACK
+    message = RawMessage(mtype, code, 1, token, options, payload)
+    return CoapLogEntry(direction, peer, b"", t, message, path=path, values=values)
+
+
+def _registered(ep: str, peer: str, t: float, objects: dict[str, Any]) -> ServerEvent:
+    return ServerEvent("registered", ep, {"address": peer, "objects": objects}, t)
+
+
+def test_session_trees_rebuild_each_endpoint_from_the_records(registry: Any) -> None:
+    events = [
+        _registered("ep-a", PEER_A, 1.0, {"3": {"version": None, "instances": [0]},
+                                          "3303": {"version": "1.1", "instances": [0, 1]}}),
+        _registered("ep-b", PEER_B, 1.5, {"3": {"version": None, "instances": [0]}}),
+        ServerEvent("observe_started", "ep-a", {"path": "/3303/0/5700", "success": True,
+                                                "values": {"/3303/0/5700": 21.5}}, 4.0),
+        ServerEvent("send", "ep-b", {"values": {"/3/0/1": "Model B"}}, 6.0),
+    ]  # fmt: skip
+    coap = [
+        # A read of /3/0 on A, decoded by the server (opaque as hex, objlnk as text).
+        _coap("out", PEER_A, 1, b"\x01", 2.0, "/3/0"),
+        _coap("in", PEER_A, 69, b"\x01", 2.1, "/3/0",
+              {"/3/0/0": "Acme", "/3/0/9": 87, "/3/0/17": {"hex": "0102"}}),
+        # A read whose values were not kept: the raw text payload is decoded here.
+        _coap("in", PEER_B, 69, b"\x02", 3.0, "/3/0/0", None, b"Other Corp",
+              ((12, b""),)),
+        # A notification (Observe option) on A.
+        _coap("in", PEER_A, 69, b"\x03", 5.0, "/3303/0/5700", {"/3303/0/5700": 22.0},
+              options=((6, b"\x02"),)),
+        # A write A acknowledged with 2.04, and one B refused with 4.05.
+        _coap("out", PEER_A, 3, b"\x04", 7.0, "/3303/1/5750", {"/3303/1/5750": "hall"}),
+        _coap("in", PEER_A, 68, b"\x04", 7.1, "/3303/1/5750"),
+        _coap("out", PEER_B, 3, b"\x05", 7.0, "/3/0/14", {"/3/0/14": "+02"}),
+        _coap("in", PEER_B, 133, b"\x05", 7.1, "/3/0/14"),
+        # A datagram from nobody who registered is ignored.
+        _coap("in", "10.0.0.9:1", 69, b"\x06", 8.0, "/3/0/0", {"/3/0/0": "stranger"}),
+    ]  # fmt: skip
+    trees = session_trees(coap, events, registry)
+    assert sorted(trees) == ["ep-a", "ep-b"]
+    a, b = trees["ep-a"], trees["ep-b"]
+    assert a.object_ids() == [3, 3303] and a.instance_ids(3303) == [0, 1]
+    assert a.value("/3/0/0") == "Acme"
+    info = a.value_info("/3/0/0")
+    assert info is not None and info.source == "read" and info.time == 2.1
+    assert a.value("/3/0/9") == 87
+    assert a.value("/3/0/17") == b"\x01\x02"
+    assert a.value("/3303/0/5700") == 22.0  # the notification after the initial 21.5
+    last = a.value_info("/3303/0/5700")
+    assert last is not None and last.source == "notification"
+    assert a.is_observed("/3303/0/5700")
+    assert a.value("/3303/1/5750") == "hall"
+    written = a.value_info("/3303/1/5750")
+    assert written is not None and written.source == "write"
+    assert b.value("/3/0/0") == "Other Corp"
+    assert b.value("/3/0/1") == "Model B"
+    assert b.value("/3/0/14") is None  # the refused write changed nothing
+    assert "stranger" not in [v for t in trees.values() for v in t.values().values()]
+    rows = {str(r.path): r for o in a.objects() for i in o.instances for r in i.resources}
+    assert rows["/3/0/0"].value_text == "Acme"
+
+
+def test_session_trees_follow_deletes_observe_ends_and_objlnks(registry: Any) -> None:
+    events = [
+        _registered("ep", PEER_A, 1.0, {"3303": {"version": None, "instances": [0, 1]},
+                                        "bad": {"instances": [0]}, "9": "junk"}),
+        ServerEvent("observe_started", "ep", {"path": "/3303/0", "success": True}, 2.0),
+        ServerEvent("observe_ended", "ep", {"path": "/3303/0", "reason": "cancelled"}, 3.0),
+        ServerEvent("server_started", None, {}, 0.5),
+    ]  # fmt: skip
+    coap = [
+        _coap("out", PEER_A, 4, b"\x07", 4.0, "/3303/1"),
+        _coap("in", PEER_A, 66, b"\x07", 4.1, "/3303/1"),
+        _coap("in", PEER_A, 69, b"\x08", 5.0, "/1/0", {"/1/0/0": 1}),
+        _coap("in", PEER_A, 69, b"\x09", 5.0, "/0/0", {"/0/0/3": "***"}),
+        CoapLogEntry("in", PEER_A, b"\xff", 6.0),  # not CoAP at all
+    ]  # fmt: skip
+    trees = session_trees(coap, events, registry)
+    data = trees["ep"]
+    assert data.instance_ids(3303) == [0]
+    assert not data.is_observed("/3303/0")
+    assert data.value("/1/0/0") == 1
+    assert data.value("/0/0/3") == "***"  # a masked secret stays masked
+    # A single registered endpoint takes datagrams from any peer (NAT rebinding, no update).
+    other = session_trees([_coap("in", PEER_B, 69, b"\x01", 2.0, "/3/0/0", {"/3/0/0": "X"})],
+                          [_registered("solo", PEER_A, 1.0, {})], registry)  # fmt: skip
+    assert other["solo"].value("/3/0/0") == "X"
+
+
+def test_recorded_values_are_typed_back(registry: Any) -> None:
+    device = registry.get(3)
+    assert recorded_value({"hex": "00ff"}, None) == b"\x00\xff"
+    assert recorded_value({"hex": "zz"}, None) == "zz"
+    assert recorded_value("3:0", None) == "3:0"
+    link = ResourceDefinition(2, "Link", ResourceType.OBJLNK, Operations.READ)
+    assert recorded_value("3:0", link) == ObjectLink(3, 0)
+    assert recorded_value("nonsense", link) == "nonsense"
+    assert recorded_value(12, device.resource(9)) == 12
+    assert recorded_value([1, 2], None) == "[1, 2]"
+    assert recorded_value(None, None) is None

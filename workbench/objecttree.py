@@ -12,6 +12,9 @@ so it is tested with plain pytest:
 * value text for display (:func:`display_value`) and parsing of typed editor input
   (:func:`parse_value`, :func:`parse_attributes`, :func:`parse_create_values`);
 * :data:`CONTENT_FORMATS` — the per-request format choice;
+* :func:`session_trees` — the server view of a *recorded* session (read-only): endpoints,
+  objects and instances from the registrations, last values from recorded reads,
+  notifications, Sends and acknowledged writes;
 * :class:`ModuleDialect` — the AT commands with which a module shows its *own* view of its
   objects (u-blox ``+ULWM2MLIST``/``+ULWM2MREAD``/``WRITE``/``CREATE``/``DELETE``, ST87MXX
   ``#LWLISTOBJ``/``#LWDUMPOBJ``/``#LWREADRSCVAL``/``#LWCHGRSCVAL``), chosen by plugin id with
@@ -25,7 +28,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.codecs.ublox_json import encode_ublox_json, quote_at_json
@@ -39,7 +42,10 @@ from workbench.lwm2m.model import (
     parse_text_value,
 )
 from workbench.lwm2m.paths import Path
-from workbench.lwm2m.values import Value
+from workbench.lwm2m.values import ObjectLink, Value
+
+if TYPE_CHECKING:
+    from workbench.server.coaplog import CoapLogEntry, ServerEvent
 
 #: (label, content-format number or None for "let the server choose"), in combo order.
 CONTENT_FORMATS: tuple[tuple[str, int | None], ...] = (
@@ -310,8 +316,16 @@ class ObjectTreeData:
             self._announced = announced
             self._changed()
 
-    def apply_values(self, values: Mapping[Path, Value] | Mapping[str, Value], source: str) -> int:
-        """Merge read/notified values; returns how many changed. Clears errors of those rows."""
+    def apply_values(
+        self,
+        values: Mapping[Path, Value] | Mapping[str, Value],
+        source: str,
+        at: float | None = None,
+    ) -> int:
+        """Merge read/notified values; returns how many changed. Clears errors of those rows.
+
+        ``at`` is when the values were learnt (now by default; a recorded session's own time).
+        """
         changed = 0
         for key, value in values.items():
             try:
@@ -322,7 +336,9 @@ class ObjectTreeData:
             old = self._values.get(path)
             if old is None or old.value != value or old.source != source:
                 changed += 1
-            self._values[path] = ValueInfo(value, source)
+            self._values[path] = (
+                ValueInfo(value, source) if at is None else ValueInfo(value, source, at)
+            )
             self._errors.pop(path, None)
         if changed:
             self._changed()
@@ -469,6 +485,210 @@ class ObjectTreeData:
                 )
             )
         return row
+
+
+# -- a recorded session's server view -----------------------------------------------------------
+#: CoAP codes (class << 5 | detail) a recorded exchange is recognised by.
+_CONTENT, _CHANGED, _DELETED = 69, 68, 66
+_POST, _PUT, _DELETE = 2, 3, 4
+_OPT_OBSERVE, _OPT_CONTENT_FORMAT = 6, 12
+
+
+class _Announced(NamedTuple):
+    """An object as a recorded registration announced it (what :meth:`set_registered` reads)."""
+
+    version: str | None
+    instances: list[int]
+
+
+def recorded_value(value: Any, definition: ResourceDefinition | None) -> Value:
+    """A typed value back from the JSON a session stores (``{"hex": ...}``, ``"3:0"``...)."""
+    if isinstance(value, dict):
+        hex_text = value.get("hex")
+        if isinstance(hex_text, str):
+            try:
+                return bytes.fromhex(hex_text)
+            except ValueError:
+                return hex_text
+        return str(value)
+    if isinstance(value, list):
+        return str(value)
+    if isinstance(value, str) and definition is not None and definition.type is ResourceType.OBJLNK:
+        try:
+            return ObjectLink.parse(value)
+        except (ValueError, TypeError):
+            return value
+    if value is None or isinstance(value, str | int | float | bool | bytes):
+        return value
+    return str(value)
+
+
+def _recorded_values(values: Mapping[str, Any], registry: ObjectRegistry) -> dict[Path, Value]:
+    out: dict[Path, Value] = {}
+    for key, raw in values.items():
+        try:
+            path = as_path(key)
+        except (PathError, ValueError):
+            continue
+        definition = registry.resource(path) if path.resource_id is not None else None
+        out[path] = recorded_value(raw, definition)
+    return out
+
+
+def _entry_values(entry: CoapLogEntry, registry: ObjectRegistry) -> dict[Path, Value]:
+    """The values a recorded datagram carried: as the server decoded them, else decoded here."""
+    if entry.values is not None:
+        return _recorded_values(entry.values, registry)
+    msg = entry.message
+    if msg is None or not msg.payload or entry.path is None or entry.secret:
+        return {}  # secret payloads are zero-filled in the file: nothing to decode
+    fmt = msg.uint_option(_OPT_CONTENT_FORMAT)
+    if fmt is None:
+        return {}
+    from workbench.lwm2m.codecs import codec_for
+
+    try:
+        base = Path.parse(entry.path)
+        return dict(codec_for(fmt).decode(base, msg.payload, registry))
+    except Exception:  # a payload the codecs cannot read stays in the CoAP log only
+        return {}
+
+
+def session_trees(
+    coap: Iterable[CoapLogEntry],
+    events: Iterable[ServerEvent],
+    registry: ObjectRegistry,
+) -> dict[str, ObjectTreeData]:
+    """The built-in server's view of each endpoint of a recorded session, as it ended.
+
+    ``coap`` and ``events`` are a session's :meth:`~workbench.session.reader.SessionReader.
+    coap_log` and ``server_events``. Objects and instances come from the registrations; values
+    from read responses (source ``read``), notifications (``notification``), Sends (``send``)
+    and writes the client acknowledged with 2.04 (``write``), each stamped with its recorded
+    time; a 2.02 Delete hides its instance; observations still active at the end are marked.
+    Datagrams are matched to endpoints by the peer address of the registration (a single
+    endpoint takes them all).
+    """
+    from workbench.server.coaplog import CoapLogEntry
+
+    items: list[tuple[float, int, CoapLogEntry | ServerEvent]] = []
+    records: list[CoapLogEntry | ServerEvent] = [*events, *coap]
+    for order, record in enumerate(records):
+        items.append((record.time, order, record))
+    items.sort(key=lambda t: (t[0], t[1]))
+    trees: dict[str, ObjectTreeData] = {}
+    peers: dict[str, str] = {}
+    writes: dict[tuple[str, bytes], tuple[str, dict[Path, Value]]] = {}
+    deletes: dict[tuple[str, bytes], tuple[str, Path]] = {}
+
+    def tree(endpoint: str) -> ObjectTreeData:
+        data = trees.get(endpoint)
+        if data is None:
+            data = trees[endpoint] = ObjectTreeData(registry)
+        return data
+
+    for at, _order, item in items:
+        if isinstance(item, CoapLogEntry):
+            _replay_coap(item, at, registry, tree, trees, peers, writes, deletes)
+            continue
+        ep = item.endpoint
+        if ep is None:
+            continue
+        data = item.data
+        if item.kind == "registered":
+            tree(ep).set_registered(_announced(data.get("objects")))
+        elif item.kind in ("notification", "observe_started", "send"):
+            values = data.get("values")
+            if isinstance(values, dict):
+                source = "send" if item.kind == "send" else "notification"
+                tree(ep).apply_values(_recorded_values(values, registry), source, at)
+        observed = _path_or_none(data.get("path"))
+        if item.kind == "observe_started" and observed is not None:
+            tree(ep).set_observed(observed, bool(data.get("success", True)))
+        elif item.kind == "observe_ended" and observed is not None:
+            tree(ep).set_observed(observed, False)
+        if item.kind in ("registered", "updated"):
+            address = data.get("address")
+            changed = data.get("changed")
+            if isinstance(changed, dict) and isinstance(changed.get("address"), dict):
+                address = changed["address"].get("new")
+            if isinstance(address, str):
+                peers[address] = ep
+    return trees
+
+
+def _replay_coap(
+    entry: CoapLogEntry,
+    at: float,
+    registry: ObjectRegistry,
+    tree: Any,
+    trees: Mapping[str, ObjectTreeData],
+    peers: Mapping[str, str],
+    writes: dict[tuple[str, bytes], tuple[str, dict[Path, Value]]],
+    deletes: dict[tuple[str, bytes], tuple[str, Path]],
+) -> None:
+    """One recorded datagram into the trees (see :func:`session_trees`)."""
+    msg = entry.message
+    if msg is None:
+        return
+    target = peers.get(entry.peer)
+    if target is None and len(trees) == 1:
+        target = next(iter(trees))
+    if target is None:
+        return
+    key = (entry.peer, msg.token)
+    if entry.direction == "out" and msg.is_request:
+        if msg.code in (_PUT, _POST):
+            values = _entry_values(entry, registry)
+            if values:
+                writes[key] = (target, values)
+        elif msg.code == _DELETE:
+            path = _path_or_none(entry.path)
+            if path is not None and path.instance_id is not None and path.resource_id is None:
+                deletes[key] = (target, path)
+    elif entry.direction == "in" and msg.is_request:
+        if msg.code == _POST and entry.path == "/dp":
+            tree(target).apply_values(_entry_values(entry, registry), "send", at)
+    elif entry.direction == "in" and msg.is_response:
+        if msg.code == _CONTENT:
+            source = "notification" if msg.uint_option(_OPT_OBSERVE) is not None else "read"
+            values = _entry_values(entry, registry)
+            if values:
+                tree(target).apply_values(values, source, at)
+        elif msg.code == _CHANGED and key in writes:
+            endpoint, written = writes.pop(key)
+            tree(endpoint).apply_values(written, "write", at)
+        elif msg.code == _DELETED and key in deletes:
+            endpoint, instance = deletes.pop(key)
+            tree(endpoint).mark_deleted(instance)
+
+
+def _announced(objects: Any) -> dict[int, _Announced]:
+    """``{"3": {"version": null, "instances": [0]}}`` of a recorded registration."""
+    out: dict[int, _Announced] = {}
+    if not isinstance(objects, dict):
+        return out
+    for oid, info in objects.items():
+        if not isinstance(info, dict):
+            continue
+        version = info.get("version")
+        try:
+            out[int(oid)] = _Announced(
+                None if version is None else str(version),
+                [int(i) for i in info.get("instances") or []],
+            )
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _path_or_none(text: Any) -> Path | None:
+    if not isinstance(text, str) or "," in text:
+        return None
+    try:
+        return Path.parse(text)
+    except (PathError, ValueError):
+        return None
 
 
 # -- the module's own view over AT -------------------------------------------------------------

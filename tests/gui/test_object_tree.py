@@ -9,6 +9,7 @@ the buttons call after the dialogs.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
@@ -19,6 +20,7 @@ from PySide6.QtCore import QDateTime, QTimeZone
 from tests.gui.wb_helpers import run, shot, until
 from workbench.client import LwM2MClient
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.object_tree import ObjectTreePanel
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
@@ -36,7 +38,7 @@ from workbench.lwm2m.definitions import builtin_registry
 from workbench.lwm2m.errors import ValueValidationError
 from workbench.lwm2m.model import Operations, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
-from workbench.lwm2m.values import ObjectLink
+from workbench.lwm2m.values import ObjectLink, Value
 from workbench.plugins_loader import discover_plugins
 from workbench.server import LwM2MServer
 
@@ -175,7 +177,7 @@ def test_create_and_delete_instances(wb_loop: asyncio.AbstractEventLoop) -> None
     async def body(rig: Rig) -> None:
         panel = rig.panel
         await until(lambda: panel.item_for("/3/0") is not None, 2)
-        values = {Path.parse("/1/1/0"): 202, Path.parse("/1/1/1"): 60,
+        values: dict[Path, Value] = {Path.parse("/1/1/0"): 202, Path.parse("/1/1/1"): 60,
                   Path.parse("/1/1/6"): False, Path.parse("/1/1/7"): "U"}  # fmt: skip
         panel.create_instance("/1/1", values)
         await until(lambda: any("Created" in t for _l, t in rig.messages), 3, "created")
@@ -261,3 +263,83 @@ def test_dialogs_validate_inline(qapp: Any, registry: Any) -> None:
     dialog = WriteDialog(Path.parse("/3/0/13"), device.resource(13), 1_700_000_000)
     dialog.show()
     shot(dialog, "object_tree_write_time_dialog")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")
+def test_reopened_session_replays_into_the_tree(
+    wb_loop: asyncio.AbstractEventLoop, tmp_path: FsPath
+) -> None:
+    window = MainWindow(discover_plugins(), record_sessions=True, port_lister=lambda: [])
+    window.resize(1280, 860)
+    window.show()
+    panel = window.panels["object_tree"]
+    assert isinstance(panel, ObjectTreePanel)
+    live: dict[str, str] = {}
+
+    async def body() -> None:
+        try:
+            window.start_demo("quectel-bg95")
+            # The demo's server reads /3/0 once the module registered (the server panel logs it).
+            server_log = window.panels["server"].log_model.rows  # type: ignore[attr-defined]
+
+            def read_answer() -> dict[str, Any] | None:
+                for row in server_log:
+                    payload = row.get("payload")
+                    if (
+                        row.get("code") == "2.05"
+                        and isinstance(payload, dict)
+                        and "/3/0/0" in payload
+                    ):
+                        found: dict[str, Any] = row
+                        return found
+                return None
+
+            await until(lambda: read_answer() is not None, 30, "the demo's read of /3/0")
+            await until(lambda: panel.endpoint != "", 5, "the endpoint listed live")
+            live["ep"] = panel.endpoint
+            answer = read_answer()
+            assert answer is not None
+            live["value"] = str(answer["payload"]["/3/0/0"])
+            await asyncio.sleep(0.3)  # the recorder has written the read
+            session = window.session_path
+            assert session is not None
+        finally:
+            await window.shutdown()
+
+        conn = window.open_session(session)
+        assert conn is not None
+        # The recorded server view, read-only: same endpoint, objects and the value read.
+        assert panel.recorded == session.name
+        assert panel.endpoint == live["ep"]
+        assert panel.value_text("/3/0/0") == live["value"]
+        assert panel.status_text("/3/0/0").startswith("read ")
+        assert "recorded session" in panel.banner.text().lower()
+        assert "read-only" in panel.banner.text()
+        assert panel.item_for("/3").text(0).startswith("Device")  # type: ignore[union-attr]
+        assert panel.select("/3/0/0")
+        panel.refresh()
+        for key in ("read", "write", "execute", "observe", "attributes", "discover", "create"):
+            assert not panel.actions_[key].isEnabled(), key
+        assert panel.read("/3/0/0") is None  # refused, nothing sent
+        await asyncio.sleep(1.2)  # the panel's server poll does not wipe the recording
+        assert panel.value_text("/3/0/0") == live["value"]
+        window.docks["object_tree"].raise_()
+        panel.select("/3/0/0")
+        await asyncio.sleep(0.2)
+        shot(panel, "object_tree_session")
+        # Opening the same session again gives the same view; a server starting leaves it.
+        assert panel.load_session_coap(session) == 1
+        server = LwM2MServer("127.0.0.1", 0)
+        await server.start()
+        try:
+            window.context.set_server(server)
+            assert panel.recorded == ""
+            assert panel.value_text("/3/0/0") == ""
+            assert "No client has registered" in panel.banner.text()
+        finally:
+            window.context.set_server(None)
+            await server.stop()
+
+    run(wb_loop, body(), timeout=60)
+    window._closed_for_real = True
+    window.close()

@@ -508,7 +508,8 @@ class MainWindow(QMainWindow):
         self.adopt_connection(conn)
         self._session_view = conn
         self._session_view_path = path
-        for name in ("timeline", "server"):  # the recorded CoAP log on those panels too
+        # The recorded CoAP log (and the server view built from it) on those panels too.
+        for name in ("timeline", "server", "object_tree"):
             load_coap = getattr(self.panels.get(name), "load_session_coap", None)
             if load_coap is None:
                 continue

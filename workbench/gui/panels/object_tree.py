@@ -14,6 +14,11 @@ Two views share one tree widget:
   module's own objects and values, decoded by the plugin into the module state
   (``objects``/``values`` events) and sent through ``context.send``.
 
+A reopened session (:meth:`ObjectTreePanel.load_session_coap`) shows the server view as the
+recording ended — endpoints, objects and instances from the registrations, last values from the
+recorded reads, notifications, Sends and acknowledged writes — marked *recorded session
+(read-only)*, with every operation off until a live server or connection takes over.
+
 Host-managed objects (ST87MXX ``#LWNTY*``, SIM7028 ``+LWREAD``/``+LWWRITE``/``+LWEXECUTE``) are
 answered automatically from the tree's values (:mod:`workbench.hostanswer`) unless *Answer by
 hand* is on; then the pending requests wait in the list below the tree.
@@ -76,6 +81,7 @@ from workbench.objecttree import (
     ObjectTreeData,
     ResourceRow,
     module_dialect,
+    session_trees,
 )
 from workbench.state import HostRequest
 
@@ -131,6 +137,9 @@ class ObjectTreePanel(QWidget):
         self._expanded: set[str] = set()
         self._collapsed: set[str] = set()
         self.last_discover = ""
+        #: The session file whose server view is shown read-only ("" when live).
+        self.recorded = ""
+        self._recorded_conn: Any = None
 
         self._build()
         self._refresh_timer = QTimer(self)
@@ -144,7 +153,7 @@ class ObjectTreePanel(QWidget):
 
         context.server_changed.connect(self._server_changed)
         context.state_changed.connect(self._state_changed)
-        context.connection_changed.connect(lambda _c: self._plugin_changed())
+        context.connection_changed.connect(self._connection_changed)
         context.plugin_changed.connect(lambda *_: self._plugin_changed())
         self._server_changed(context.server)
         self._plugin_changed()
@@ -327,8 +336,62 @@ class ObjectTreePanel(QWidget):
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
+    # -- a recorded session ---------------------------------------------------------------------
+    def load_session_coap(self, path: FsPath) -> int:
+        """Show the server view recorded in session file ``path``, read-only.
+
+        Returns how many endpoints the recording has. The view stays until a server starts or
+        another connection is opened (:meth:`leave_recording`).
+        """
+        from workbench.session.reader import SessionReader
+
+        with SessionReader(path) as reader:
+            events = list(reader.server_events())
+            coap = list(reader.coap_log())
+        trees = session_trees(coap, events, self.registry)
+        self.recorded = FsPath(path).name
+        self._recorded_conn = self.context.connection
+        self.server_data = trees
+        self._clients_seen = ()
+        self._busy.clear()
+        self._incoming.clear()
+        self.endpoint_combo.blockSignals(True)
+        self.endpoint_combo.clear()
+        for ep in sorted(trees):
+            self.endpoint_combo.addItem(ep)
+        self.endpoint_combo.blockSignals(False)
+        self.endpoint_combo.setToolTip("Endpoint of the recorded session")
+        self.set_view(SERVER_VIEW)
+        self._shown = ()
+        self._update_banner()
+        self._update_actions()
+        self.refresh()
+        return len(trees)
+
+    def leave_recording(self) -> None:
+        """Back to the live server view (a server started, another connection opened)."""
+        if not self.recorded:
+            return
+        self.recorded = ""
+        self._recorded_conn = None
+        self.server_data = {}
+        self._clients_seen = ()
+        self.endpoint_combo.setToolTip("Registered client (endpoint name)")
+        self._poll_server()
+        self._update_banner()
+        self._shown = ()
+        self.refresh()
+        self._update_actions()
+
+    def _connection_changed(self, connection: Any) -> None:
+        if self.recorded and connection is not self._recorded_conn:
+            self.leave_recording()
+        self._plugin_changed()
+
     # -- the server ---------------------------------------------------------------------------
     def _server_changed(self, server: Any) -> None:
+        if server is not None:
+            self.leave_recording()
         if self._server_unsub is not None:
             self._server_unsub()
             self._server_unsub = None
@@ -356,6 +419,8 @@ class ObjectTreePanel(QWidget):
             return {}
 
     def _poll_server(self) -> None:
+        if self.recorded:
+            return  # the recorded endpoints stay until a server or connection takes over
         clients = self._clients()
         signature = tuple(
             (
@@ -389,7 +454,7 @@ class ObjectTreePanel(QWidget):
 
     def _sync_observations(self) -> None:
         server = self.context.server
-        if server is None:
+        if server is None or self.recorded:
             return
         by_ep: dict[str, list[str]] = {}
         for obs in server.observations:
@@ -443,7 +508,17 @@ class ObjectTreePanel(QWidget):
 
     def _update_banner(self) -> None:
         text = ""
-        if self.view == SERVER_VIEW:
+        if self.view == SERVER_VIEW and self.recorded:
+            count = len(self.server_data)
+            text = (
+                f"Recorded session {self.recorded} (read-only): the server view as the "
+                f"recording ended, {count} endpoint{'s' if count != 1 else ''}. "
+                "Operations are off."
+                if count
+                else f"Recorded session {self.recorded} (read-only): no client registered "
+                "with the built-in server in this recording."
+            )
+        elif self.view == SERVER_VIEW:
             if self.context.server is None:
                 text = "No built-in server is running (start one, or run the demo)."
             elif not self._clients():
@@ -702,8 +777,11 @@ class ObjectTreePanel(QWidget):
             if data is not None and path is not None and path.resource_id is not None
             else None
         )
-        has_client = server_view and bool(self.endpoint) and self.context.server is not None
-        module_ok = not server_view and self.dialect is not None
+        live = not self.recorded  # a recorded session is read-only
+        has_client = (
+            live and server_view and bool(self.endpoint) and self.context.server is not None
+        )
+        module_ok = live and not server_view and self.dialect is not None
         target = path is not None
         resource = target and path is not None and path.resource_id is not None
         readable = d is None or d.readable
@@ -756,6 +834,9 @@ class ObjectTreePanel(QWidget):
     ) -> Any:  # fmt: skip
         """Start ``call(server, endpoint)`` on the loop; errors go to the row and the banner."""
         server, ep = self.context.server, self.endpoint
+        if self.recorded:
+            self.context.notify("warning", f"{self.recorded} is a recorded session (read-only).")
+            return None
         if server is None or not ep:
             self.context.notify("warning", "No registered client to talk to.")
             return None
