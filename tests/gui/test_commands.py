@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from tests.gui.wb_helpers import dark_palette
 from tests.plugin_fixtures import PLUGINS_OK
 from workbench.at.types import CommandResult, Line, ResultStatus
 from workbench.gui.context import WorkbenchContext
@@ -125,35 +125,6 @@ def shot(widget: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     assert widget.grab().save(str(SHOTS / f"{name}.png"))
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = QPalette.ColorRole
-    for role, colour in (
-        (roles.Window, "#202124"),
-        (roles.WindowText, "#e8eaed"),
-        (roles.Base, "#17181a"),
-        (roles.AlternateBase, "#232427"),
-        (roles.Text, "#e8eaed"),
-        (roles.Button, "#2d2e31"),
-        (roles.ButtonText, "#e8eaed"),
-        (roles.Highlight, "#3d6fb4"),
-        (roles.HighlightedText, "#ffffff"),
-        (roles.ToolTipBase, "#2d2e31"),
-        (roles.ToolTipText, "#e8eaed"),
-        (roles.PlaceholderText, "#9aa0a6"),
-        (roles.Mid, "#3c4043"),
-        (roles.Dark, "#111214"),
-        (roles.Light, "#4a4d51"),
-        (roles.Midlight, "#3a3c40"),
-        (roles.Shadow, "#000000"),
-        (roles.Link, "#8ab4f8"),
-    ):
-        palette.setColor(role, QColor(colour))
-    for role in (roles.WindowText, roles.Text, roles.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return palette
 
 
 # -- template browser -----------------------------------------------------------------------

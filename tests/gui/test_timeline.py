@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QPalette, QWheelEvent
+from PySide6.QtGui import QPalette, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from tests.gui.wb_helpers import run, shot, until
+from tests.gui.wb_helpers import dark_palette, run, shot, until
 from workbench.connection import TerminalLine
 from workbench.events import Event
 from workbench.gui.context import WorkbenchContext
@@ -23,29 +23,6 @@ from workbench.plugins_loader import discover_plugins
 from workbench.timeline import Lane, Tone
 
 DEMO_PLUGIN = "quectel-bg95"
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = QPalette.ColorRole
-    for role, colour in (
-        (roles.Window, "#202124"),
-        (roles.WindowText, "#e8eaed"),
-        (roles.Base, "#17181a"),
-        (roles.AlternateBase, "#232427"),
-        (roles.Text, "#e8eaed"),
-        (roles.Button, "#2d2e31"),
-        (roles.ButtonText, "#e8eaed"),
-        (roles.Highlight, "#3d6fb4"),
-        (roles.HighlightedText, "#ffffff"),
-        (roles.ToolTipBase, "#2d2e31"),
-        (roles.ToolTipText, "#e8eaed"),
-        (roles.Mid, "#3c4043"),
-        (roles.Dark, "#111214"),
-        (roles.Light, "#4a4d51"),
-    ):
-        palette.setColor(role, QColor(colour))
-    return palette
 
 
 def _line(seq: int, t: float, *events: Event, text: str = "") -> TerminalLine:

@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from workbench.gui.app import make_application
@@ -67,3 +68,33 @@ def shot(widget: QWidget, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     assert widget.grab().save(str(path)), f"could not save {path}"
     return path
+
+
+def dark_palette() -> QPalette:
+    """A dark desktop palette, as a dark system theme hands it to the application."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#202124"),
+        (roles.WindowText, "#e8eaed"),
+        (roles.Base, "#17181a"),
+        (roles.AlternateBase, "#232427"),
+        (roles.Text, "#e8eaed"),
+        (roles.Button, "#2d2e31"),
+        (roles.ButtonText, "#e8eaed"),
+        (roles.Highlight, "#3d6fb4"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#2d2e31"),
+        (roles.ToolTipText, "#e8eaed"),
+        (roles.PlaceholderText, "#9aa0a6"),
+        (roles.Mid, "#3c4043"),
+        (roles.Dark, "#111214"),
+        (roles.Light, "#4a4d51"),
+        (roles.Midlight, "#3a3c40"),
+        (roles.Shadow, "#000000"),
+        (roles.Link, "#8ab4f8"),
+    ):
+        palette.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
+    return palette
