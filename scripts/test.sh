@@ -12,4 +12,19 @@ ruff format --check .
 echo "== mypy (pure core)"
 mypy
 echo "== pytest"
-exec pytest "$@"
+if [ "$#" -gt 0 ]; then
+    exec pytest "$@"
+fi
+# The GUI tests run in their own process after the headless suite. Qt has crashed (SIGSEGV in
+# the event loop, seen once in about ten full runs, not yet understood; see the issue notes):
+# a crash must not hide the headless results, and a process killed by a signal gets exactly
+# one more run, announced loudly. Any test failure still fails the run.
+pytest --ignore=tests/gui
+status=0
+pytest tests/gui || status=$?
+if [ "$status" -ge 128 ]; then
+    echo "!! the GUI test process died from signal $((status - 128)); running the GUI tests once more" >&2
+    status=0
+    pytest tests/gui || status=$?
+fi
+exit "$status"
