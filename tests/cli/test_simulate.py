@@ -7,22 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import serial
 
+from tests.serial_helpers import read_until
 from workbench.transport import register_url_handlers
 
 MODULE = "quectel-bg95"
-
-
-def read_until(port: serial.Serial, marker: bytes, timeout: float = 10.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    data = b""
-    while marker not in data and time.monotonic() < deadline:
-        data += port.read(256)
-    return data
 
 
 @pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX-only")
@@ -39,10 +31,10 @@ def test_simulate_on_a_pty_answers_a_terminal_program() -> None:
         assert announced["module"] == MODULE
         with serial.Serial(announced["pty"], 115200, timeout=0.1) as port:
             port.write(b"AT+CGMM\r\n")
-            reply = read_until(port, b"OK\r\n")
+            reply = read_until(port, b"OK\r\n", timeout=10)
             assert b"BG95" in reply and b"\r\nOK\r\n" in reply
             port.write(b'AT+QLWCFG="nonsense"\r\n')
-            assert b"ERROR" in read_until(port, b"ERROR")
+            assert b"ERROR" in read_until(port, b"ERROR", timeout=10)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
@@ -60,7 +52,7 @@ def test_simulate_on_tcp_is_opened_with_socket_url() -> None:
         where = json.loads(proc.stdout.readline())["tcp"]
         with serial.serial_for_url(f"socket://{where}", timeout=0.1) as port:
             port.write(b"ATI\r\n")
-            assert b"OK\r\n" in read_until(port, b"OK\r\n")
+            assert b"OK\r\n" in read_until(port, b"OK\r\n", timeout=10)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
@@ -81,7 +73,7 @@ def test_sim_url_opens_a_module_in_process() -> None:
     register_url_handlers()
     with serial.serial_for_url(f"sim://{MODULE}?variant=bg95-m1", timeout=0.2) as port:
         port.write(b"AT+CGMM\r\n")
-        reply = read_until(port, b"OK\r\n")
+        reply = read_until(port, b"OK\r\n", timeout=10)
         assert b"BG95-M1" in reply
         port.write(b"AT+CFUN=1,1\r\n")  # reboot: OK, then the boot URCs
-        assert b"APP RDY" in read_until(port, b"APP RDY")
+        assert b"APP RDY" in read_until(port, b"APP RDY", timeout=10)

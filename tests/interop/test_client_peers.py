@@ -11,11 +11,11 @@ import asyncio
 import json
 import pathlib
 import shutil
-import socket
 from typing import Any
 
 import pytest
 
+from tests.client.helpers import free_udp_port
 from workbench.client import LwM2MClient
 
 pytestmark = pytest.mark.interop
@@ -23,12 +23,6 @@ pytestmark = pytest.mark.interop
 NODE_DIR = pathlib.Path(__file__).parent / "node"
 NODE = shutil.which("node")
 HAVE_PEER = (NODE_DIR / "node_modules" / "lwm2m-node-lib").is_dir()
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class NodeServer:

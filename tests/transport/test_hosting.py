@@ -11,21 +11,11 @@ import pytest
 import serial
 
 from tests.fixtures.plugins_ok.example import PLUGINS
+from tests.serial_helpers import read_until
 from workbench.transport.hosting import PtyHost, TcpHost
 from workbench.transport.loopthread import LoopThread
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX-only")
-
-
-def read_until(port: serial.Serial, marker: bytes, timeout: float = 5.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    data = b""
-    while marker not in data and time.monotonic() < deadline:
-        try:
-            data += port.read(256)
-        except serial.SerialException:  # the far end closed: keep what arrived before
-            break
-    return data
 
 
 @pytest.fixture
