@@ -143,13 +143,19 @@ def test_create_delete_and_definitions(
 ) -> None:
     async def body(rig: Rig) -> None:
         panel = rig.panel
-        # A client that went away: the failure (network error or timeout) shows inline too.
+        # A client that went away (its port closed): the request waits for it to register
+        # again, saying so on the row; when it does not within the queue timeout, the row
+        # says why it failed.
         rig.server.config.request_timeout = 0.5
+        rig.server.config.queue_timeout = 1.0
         await rig.client.stop(deregister=False)
         panel.read("/3/0/1")
+        await until(lambda: "queued" in panel.status_text("/3/0/1"), 5, "queued row")
+        assert panel.status_text("/3/0/1") == "read queued: module restarting…"
         await until(lambda: panel.server_data[EP].error("/3/0/1") != "", 8, "timeout row")
-        error = panel.server_data[EP].error("/3/0/1").lower()
-        assert error.startswith("read: ") and ("timeout" in error or "network" in error), error
+        error = panel.server_data[EP].error("/3/0/1")
+        assert error.startswith("read: ") and "is closed" in error, error
+        assert "did not within the queue timeout" in error, error
         # Definitions added at run time: an unknown object gets named and typed.
         panel.server_data[EP].apply_values({"/33001/0/1": 5}, "read")
         panel.refresh()
@@ -169,6 +175,38 @@ def test_create_delete_and_definitions(
             and item.text(0) == "Speed"
             and "rpm" in [item.text(c) for c in range(7)]
         )
+
+    run(wb_loop, _rig(body), timeout=30)
+
+
+def test_a_write_while_the_module_restarts_is_queued_then_done(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    """The module resets (socket closed, no De-register) and registers again from a new port:
+    a write in between says it is queued, then lands on the restarted module."""
+
+    async def body(rig: Rig) -> None:
+        panel = rig.panel
+        await until(lambda: panel.item_for("/3/0/14") is not None, 2, "tree from registration")
+        await rig.client.stop(deregister=False)
+        panel.write("/3/0/14", "+05:00")
+        await until(lambda: "queued" in panel.status_text("/3/0/14"), 5, "queued row")
+        assert panel.status_text("/3/0/14") == "write queued: module restarting…"
+        info = [t for level, t in rig.messages if level == "info" and "/3/0/14" in t]
+        assert info and "is closed" in info[-1] and "register again" in info[-1], rig.messages
+        panel.select("/3/0/14")
+        panel.refresh()
+        shot(panel, "object_tree_write_queued")
+        host, port = rig.server.address
+        restarted = LwM2MClient(EP, f"coap://{host}:{port}", request_timeout=3.0)
+        try:
+            await restarted.start(timeout=5)
+            await until(lambda: "written" in panel.status_text("/3/0/14"), 5, "written row")
+            assert restarted.get_value("/3/0/14") == "+05:00"
+            assert panel.value_text("/3/0/14") == "+05:00"
+        finally:
+            await restarted.stop()
+        assert not [m for m in rig.messages if m[0] in ("warning", "error")], rig.messages
 
     run(wb_loop, _rig(body), timeout=30)
 

@@ -7,13 +7,24 @@ wait until the client is awake (always, for a non-queue client), then go out one
 A client is awake for ``awake_window`` seconds after it last talked (register, update, send,
 notification); LwM2M lets the client sleep after MAX_TRANSMIT_WAIT (93 s) but most modules
 sleep much sooner, so the window is configurable.
+
+A module that restarts (``AT+CFUN=16``, an Execute on /3/0/4, a power cycle) closes its UDP
+socket without deregistering and registers again from a new port. A request caught in between
+is queued, not failed: :class:`ReturnWatch` wakes it when the module talks again, and
+:func:`port_closed` / :func:`resendable` decide when sending it once more is safe.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import time
 from typing import Any
+
+from aiocoap.numbers.codes import Code
+
+#: Methods that do the same thing when sent twice (RFC 7252 §5.1, RFC 8132 §2 and §3).
+IDEMPOTENT = frozenset({Code.GET, Code.PUT, Code.DELETE, Code.FETCH, Code.iPATCH})
 
 
 class ChannelClosedError(Exception):
@@ -123,3 +134,49 @@ class ClientChannel:
     def release(self) -> None:
         """Give the turn to the next request."""
         self._lock.release()
+
+
+def port_closed(exc: BaseException) -> bool:
+    """``exc`` says the client's port is closed (ICMP port unreachable: ``ECONNREFUSED``).
+
+    aiocoap reports it as a ``NetworkError`` whose cause is the ``OSError`` from the socket's
+    error queue; a bare ``ConnectionRefusedError`` comes from the plain transports.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ECONNREFUSED:
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def resendable(code: Any, elapsed: float, ack_timeout: float) -> bool:
+    """Whether a request the client's closed port refused may be sent again to the client.
+
+    An idempotent request may always go again. Any other (Execute, Create, a partial-update
+    Write: POST) only when the refusal came before the first retransmission was due
+    (``elapsed < ack_timeout``): then the one datagram sent is the one refused, so the module
+    never saw it. Later, an earlier transmission may have been carried out, and running a
+    reboot or a create twice is worse than reporting the failure.
+    """
+    return code in IDEMPOTENT or elapsed < ack_timeout
+
+
+class ReturnWatch:
+    """Wakes the requests that wait for a client to talk again (register, update, leave)."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def wake(self, endpoint: str) -> None:
+        """Something happened to ``endpoint``'s registration: its waiters look again."""
+        event = self._events.pop(endpoint, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, endpoint: str) -> None:
+        """Until the next :meth:`wake` for ``endpoint`` (callers put a deadline around it)."""
+        event = self._events.get(endpoint)
+        if event is None:
+            event = self._events[endpoint] = asyncio.Event()
+        await event.wait()

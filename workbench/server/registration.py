@@ -195,6 +195,8 @@ class ClientRecord:
     last_seen: float = field(default_factory=time.time)
     last_update_monotonic: float = field(default_factory=time.monotonic)
     closed: bool = False
+    #: Why the registration ended (deregistered, replaced, expired, server stopped).
+    close_reason: str = ""
 
     def snapshot(self, awake: bool) -> ClientInfo:
         return ClientInfo(

@@ -2,7 +2,9 @@
 
 Every request the server sends gets a :class:`PendingRequest` that moves through
 ``queued → sent → done | failed | timeout`` and is published as an event on each change, so
-the GUI can show a request waiting for a sleeping (queue-mode) module.
+the GUI can show a request waiting for a sleeping (queue-mode) module. A request whose module
+closed its port (it restarted) goes from ``sent`` back to ``queued``, with the reason in
+``waiting``, until the module registers again.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class PendingRequest:
     code: str | None = None
     error: str | None = None
     content_format: int | None = None
+    #: Why a queued request waits, when it is for more than the client's turn.
+    waiting: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -82,6 +86,8 @@ class PendingRequest:
             out["error"] = self.error
         if self.content_format is not None:
             out["format"] = self.content_format
+        if self.waiting is not None:
+            out["waiting"] = self.waiting
         if self.sent_at is not None and self.finished_at is not None:
             out["rtt_ms"] = round((self.finished_at - self.sent_at) * 1000, 2)
         return out

@@ -36,7 +36,13 @@ from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values,
 from workbench.server.coapwire import parse_datagram
 from workbench.server.events import EventBus
 from workbench.server.observe import Observation
-from workbench.server.queue import ChannelClosedError, ClientChannel
+from workbench.server.queue import (
+    ChannelClosedError,
+    ClientChannel,
+    ReturnWatch,
+    port_closed,
+    resendable,
+)
 from workbench.server.registration import (
     DEFAULT_LIFETIME,
     ClientInfo,
@@ -223,6 +229,7 @@ class LwM2MServer:
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
         self._table = ClientTable()
         self._channels: dict[ClientRecord, ClientChannel] = {}
+        self._returns = ReturnWatch()
         self._expiry: dict[ClientRecord, asyncio.TimerHandle] = {}
         self._observations: dict[tuple[str, str], Observation] = {}
         self._requests: OrderedDict[int, PendingRequest] = OrderedDict()
@@ -435,6 +442,8 @@ class LwM2MServer:
 
     def _close_client(self, record: ClientRecord, reason: str) -> None:
         record.closed = True
+        record.close_reason = reason
+        self._returns.wake(record.endpoint)
         handle = self._expiry.pop(record, None)
         if handle is not None:
             handle.cancel()
@@ -518,6 +527,7 @@ class LwM2MServer:
         if params.unknown:
             data["unknown_parameters"] = params.unknown
         self._event("registered", record.endpoint, data)
+        self._returns.wake(record.endpoint)
         return response, channel.touch
 
     def _update(self, request: Any, location: str, body: bytes) -> HandlerResult:
@@ -563,6 +573,7 @@ class LwM2MServer:
             record.endpoint,
             {"location": location, "address": record.address, "changed": changed},
         )
+        self._returns.wake(record.endpoint)
         return Message(code=Code.CHANGED), channel.touch
 
     def _deregister(self, request: Any, location: str) -> HandlerResult:
@@ -658,61 +669,157 @@ class LwM2MServer:
         remote: Any = None,
         on_request: Callable[[Any], None] | None = None,
     ) -> tuple[PendingRequest, Any]:
-        """Send one request in the client's turn; the response (any code) or an exception."""
+        """Send one request in the client's turn; the response (any code) or an exception.
+
+        A module that restarts closes its socket and registers again from a new port (see
+        :mod:`workbench.server.queue`). A request caught in between is not reported as a
+        network error: one still waiting for its turn follows the module to its new
+        registration; one the old port refused goes back to ``queued`` (the reason in
+        ``waiting``) until the module registers or updates again, then goes out once more
+        when :func:`resendable` says that cannot do anything twice. The queue timeout bounds
+        the whole wait.
+        """
         record = self._record(endpoint) if remote is None else None
         built = self._built
         if built is None:
             raise RequestFailedError("the server is not running")
         pending = PendingRequest(next(self._ids), endpoint, operation, path)
         self._track(pending)
-        channel = self._channel(record) if record is not None else None
-        if channel is not None:
-            try:
-                async with asyncio.timeout(queue_timeout or self.config.queue_timeout):
-                    await channel.acquire()
-            except TimeoutError:
-                self._finish(pending, RequestState.TIMEOUT, error="client did not wake up in time")
-                raise RequestTimeoutError(
-                    f"{endpoint}: not sent, the client did not talk within the queue timeout",
-                    pending,
-                ) from None
-            except ChannelClosedError as exc:
-                self._finish(pending, RequestState.FAILED, error=exc.reason)
-                raise RequestFailedError(f"{endpoint}: {exc.reason}", pending) from None
-        try:
-            target = remote if record is None else record
-            message = build(target)
-            message.remote = remote if record is None else record.remote
-            accept_option = message.opt.accept
-            pending.content_format = None if accept_option is None else int(accept_option)
-            pending.state = RequestState.SENT
-            pending.sent_at = time.time()
-            self._publish_request(pending)
-            coap_request = built.context.request(message)
-            if on_request is not None:
-                on_request(coap_request)
-            try:
-                async with asyncio.timeout(timeout or self.config.request_timeout):
-                    response = await coap_request.response
-            except TimeoutError:
-                coap_request.response.cancel()
-                self._finish(pending, RequestState.TIMEOUT, error="no response")
-                raise RequestTimeoutError(
-                    f"{endpoint}: no response to {operation}", pending
-                ) from None
-            except (coap_error.Error, OSError) as exc:
-                text = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-                self._finish(pending, RequestState.FAILED, error=text)
-                raise RequestFailedError(
-                    f"{endpoint}: {operation} failed ({text})", pending
-                ) from None
-        finally:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (queue_timeout or self.config.queue_timeout)
+        resent = False
+        while True:
+            channel = self._channel(record) if record is not None else None
             if channel is not None:
-                channel.release()
+                assert record is not None
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        await channel.acquire()
+                except TimeoutError:
+                    self._finish(
+                        pending, RequestState.TIMEOUT, error="client did not wake up in time"
+                    )
+                    raise RequestTimeoutError(
+                        f"{endpoint}: not sent, the client did not talk within the queue timeout",
+                        pending,
+                    ) from None
+                except ChannelClosedError as exc:
+                    newer = self._successor(record)
+                    if newer is None:
+                        self._finish(pending, RequestState.FAILED, error=exc.reason)
+                        raise RequestFailedError(f"{endpoint}: {exc.reason}", pending) from None
+                    record = newer  # not sent yet: it goes to the module's new registration
+                    continue
+            refused: str | None = None
+            try:
+                target = remote if record is None else record
+                message = build(target)
+                message.remote = remote if record is None else record.remote
+                accept_option = message.opt.accept
+                pending.content_format = None if accept_option is None else int(accept_option)
+                pending.state = RequestState.SENT
+                pending.sent_at = time.time()
+                self._publish_request(pending)
+                sent = loop.time()
+                coap_request = built.context.request(message)
+                if on_request is not None:
+                    on_request(coap_request)
+                try:
+                    async with asyncio.timeout(timeout or self.config.request_timeout):
+                        response = await coap_request.response
+                except TimeoutError:
+                    coap_request.response.cancel()
+                    self._finish(pending, RequestState.TIMEOUT, error="no response")
+                    raise RequestTimeoutError(
+                        f"{endpoint}: no response to {operation}", pending
+                    ) from None
+                except (coap_error.Error, OSError) as exc:
+                    text = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+                    ack_timeout = message.transport_tuning.ACK_TIMEOUT
+                    if (
+                        record is None
+                        or resent
+                        or not port_closed(exc)
+                        or not resendable(message.code, loop.time() - sent, ack_timeout)
+                    ):
+                        if record is not None and port_closed(exc):
+                            text = f"the module's port {record.address} is closed; {text}"
+                        self._finish(pending, RequestState.FAILED, error=text)
+                        raise RequestFailedError(
+                            f"{endpoint}: {operation} failed ({text})", pending
+                        ) from None
+                    refused = record.address
+            finally:
+                if channel is not None:
+                    channel.release()
+            if refused is None:
+                break
+            assert record is not None
+            record = await self._await_return(record, pending, deadline)
+            resent = True
         if record is not None:
             record.last_seen = time.time()
         self._finish(pending, RequestState.DONE, code=_code_text(response.code))
         return pending, response
+
+    def _successor(self, record: ClientRecord) -> ClientRecord | None:
+        """The registration that replaced ``record`` (the module registered again), if any."""
+        current = self._table.by_endpoint(record.endpoint)
+        if current is None or current is record or current.closed:
+            return None
+        return current
+
+    async def _await_return(
+        self, record: ClientRecord, pending: PendingRequest, deadline: float
+    ) -> ClientRecord:
+        """The module's port refused ``pending``: queue it until the module talks again.
+
+        Returns the registration to send it to: a new one (the module restarted and
+        registered again) or the same one updated from a new address. The request fails when
+        the registration ends otherwise (deregistered, expired, server stopped) or the queue
+        timeout passes first.
+        """
+        address = record.address
+        why = (
+            f"the module's port {address} is closed (it restarted or closed its socket); "
+            "waiting for it to register again"
+        )
+        pending.state = RequestState.QUEUED
+        pending.waiting = why
+        self._publish_request(pending)
+        self._event(
+            "unreachable",
+            record.endpoint,
+            {
+                "address": address,
+                "location": record.location,
+                "request_id": pending.id,
+                "operation": pending.operation,
+                "path": pending.path,
+            },
+        )
+        while True:
+            newer = self._successor(record)
+            if newer is not None:
+                break
+            if not record.closed and record.address != address:
+                newer = record  # an Update from the module's new port
+                break
+            if record.closed:
+                reason = record.close_reason or "registration ended"
+                pending.waiting = None
+                self._finish(pending, RequestState.FAILED, error=f"{why}; then {reason}")
+                raise RequestFailedError(f"{pending.endpoint}: {why}; then {reason}", pending)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._returns.wait(record.endpoint)
+            except TimeoutError:
+                pending.waiting = None
+                error = f"{why}; it did not within the queue timeout"
+                self._finish(pending, RequestState.TIMEOUT, error=error)
+                raise RequestTimeoutError(f"{pending.endpoint}: {error}", pending) from None
+        pending.waiting = None
+        return newer
 
     def _single_format(self, path: Path) -> int | None:
         """Plain text (opaque for Opaque) when ``path`` is one value, else ``None``.
@@ -1134,19 +1241,32 @@ class LwM2MServer:
         early: list[Any] = []
 
         def on_request(coap_request: Any) -> None:
+            # A request the module's closed port refused is sent again (see _exchange): only
+            # the latest one's notifications and errors belong to this observation.
             holder["request"] = coap_request
-            coap_request.observation.register_callback(
-                lambda r: handler(r) if "obs" in holder else early.append(r),
-                _suppress_deprecation=True,
-            )
-            coap_request.observation.register_errback(
-                lambda e: ender(e) if "obs" in holder else early.append(e),
-                _suppress_deprecation=True,
-            )
+            early.clear()
+
+            def on_item(item: Any) -> None:
+                if holder.get("request") is not coap_request:
+                    return
+                if "obs" not in holder:
+                    early.append(item)
+                elif isinstance(item, BaseException):
+                    ender(item)
+                else:
+                    handler(item)
+
+            coap_request.observation.register_callback(on_item, _suppress_deprecation=True)
+            coap_request.observation.register_errback(on_item, _suppress_deprecation=True)
+
+        def build_for(rec: ClientRecord) -> Any:
+            holder["record"] = rec
+            return build(rec)
 
         pending, response = await self._exchange(
-            endpoint, "observe", key, build, timeout=timeout, on_request=on_request
+            endpoint, "observe", key, build_for, timeout=timeout, on_request=on_request
         )
+        record = holder.get("record", record)
         response.pending = pending
         initial = result_of(response)
         if not response.code.is_successful() or response.opt.observe is None:

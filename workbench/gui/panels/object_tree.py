@@ -128,6 +128,8 @@ class ObjectTreePanel(QWidget):
         self.host_values: dict[str, Value] = {}
         self.answerer = HostAnswerer(None)
         self._busy: dict[str, str] = {}
+        #: Busy texts of the requests queued until their module comes back (by path).
+        self._queued: dict[str, str] = {}
         self._incoming: list[tuple[str, dict[Path, Value]]] = []
         self._server_unsub: Callable[[], None] | None = None
         self._clients_seen: tuple[Any, ...] = ()
@@ -354,6 +356,7 @@ class ObjectTreePanel(QWidget):
         self.server_data = trees
         self._clients_seen = ()
         self._busy.clear()
+        self._queued.clear()
         self._incoming.clear()
         self.endpoint_combo.blockSignals(True)
         self.endpoint_combo.clear()
@@ -408,6 +411,30 @@ class ObjectTreePanel(QWidget):
     def _server_event(self, event: Any) -> None:
         if event.kind in ("registered", "updated", "deregistered", "expired", "observe_ended"):
             self._poll_server()  # rare events: the endpoint list and objects follow at once
+        elif event.kind == "request" and event.endpoint == self.endpoint:
+            self._request_changed(event.data)
+
+    def _request_changed(self, data: dict[str, Any]) -> None:
+        """A running request of this tree waits for its module to come back, or goes again.
+
+        The server queues a request the module's closed port refused (the module restarted:
+        it registers again from a new port) instead of failing it; the row says so meanwhile.
+        """
+        key = str(data.get("path", ""))
+        if key not in self._busy:
+            return
+        waiting = data.get("waiting")
+        if data.get("state") == "queued" and waiting:
+            if key not in self._queued:
+                self._queued[key] = self._busy[key]
+                self.context.notify(
+                    "info", f"{data.get('operation', 'request').capitalize()} {key}: {waiting}."
+                )
+            self._busy[key] = f"{data.get('operation', 'request')} queued: module restarting…"
+            self.schedule_refresh()
+        elif key in self._queued and data.get("state") != "queued":
+            self._busy[key] = self._queued.pop(key)
+            self.schedule_refresh()
 
     def _clients(self) -> dict[str, Any]:
         server = self.context.server
@@ -862,6 +889,7 @@ class ObjectTreePanel(QWidget):
                     done(result)
             finally:
                 self._busy.pop(key, None)
+                self._queued.pop(key, None)
                 self.schedule_refresh()
 
         return self.context.run_soon(body())
