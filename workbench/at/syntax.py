@@ -261,6 +261,22 @@ def split_info(text: str) -> tuple[str, str] | None:
     return m.group(1).upper(), m.group(2)
 
 
+_SPACED_SEPARATOR = re.compile(r"\s*([:,])\s*")
+
+
+def canonical_head(text: str) -> str:
+    """``text`` without spaces around ``:`` and ``,`` outside quotes, case-folded.
+
+    Real modules vary their spacing (``+QLWURC:  "recv",...``) and the documents never make it
+    significant, so line heads are compared in this form wherever a plain ``startswith`` on the
+    document's spelling would miss them (multi-line URC detection).
+    """
+    parts = text.strip().split('"')
+    for index in range(0, len(parts), 2):
+        parts[index] = _SPACED_SEPARATOR.sub(r"\1", parts[index])
+    return '"'.join(parts).casefold()
+
+
 def quote_at_string(value: str, *, escape: bool = True) -> str:
     """Quote ``value`` as an AT string argument, escaping ``"`` and ``\\`` if ``escape``."""
     if escape:
