@@ -34,6 +34,7 @@ from workbench.plugin_api import (
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
 from .values import RESULT_CODES, VALUE_TYPES, coap_text, parse_groups, typed_value
@@ -215,7 +216,8 @@ class Sim7028Decoder(Decoder):
     def _syntax(line: ClassifiedLine, text: str) -> Event:
         parsed = parse_command(line.command or "")
         command = parsed.name if parsed is not None else ""
-        return Event.from_line(Kind.RESPONSE, line, command=command, form="test", syntax=text)
+        syntax = tidy_at_text(text)  # the device's spacing is not part of the syntax
+        return Event.from_line(Kind.RESPONSE, line, command=command, form="test", syntax=syntax)
 
 
 _RSP_COMMANDS = frozenset({"+LWREADRSP", "+LWWRITERSP", "+LWEXECUTERSP"})

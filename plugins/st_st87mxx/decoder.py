@@ -27,6 +27,7 @@ from workbench.plugin_api import (
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
 from . import nty
@@ -233,7 +234,7 @@ class St87Decoder(Decoder):
 
     def _simst(self, line: ClassifiedLine, args: list[str], payload: str) -> list[Event]:
         sim = _int_or_none(args[0]) if args else None
-        return [Event.from_line(Kind.BOOT, line, text=line.text.strip(), sim=sim)]
+        return [Event.from_line(Kind.BOOT, line, text=tidy_at_text(line.text), sim=sim)]
 
     def _ipcfg(self, line: ClassifiedLine, args: list[str], payload: str) -> list[Event]:
         ints = [_int_or_none(a) for a in args]

@@ -29,6 +29,7 @@ from workbench.plugin_api import (
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
 from .codes import (
@@ -57,7 +58,9 @@ class LexiR10Decoder(Decoder):
             line.kind is LineKind.INFO and _form(line) is CommandForm.TEST
         ):
             return [
-                Event.from_line(Kind.RESPONSE, line, command=prefix, form="test", syntax=payload)
+                Event.from_line(
+                    Kind.RESPONSE, line, command=prefix, form="test", syntax=tidy_at_text(payload)
+                )
             ]
         args = split_at_args(payload)
         if prefix == "+ULWM2MSTAT":
