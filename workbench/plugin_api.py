@@ -46,6 +46,7 @@ from workbench.at.syntax import (
     split_at_args,
     split_at_args_detailed,
     split_info,
+    tidy_at_text,
 )
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 from workbench.client import (
@@ -379,5 +380,6 @@ __all__ = [
     "split_at_json_argument",
     "split_info",
     "templates_by_id",
+    "tidy_at_text",
     "unknown_event",
 ]

@@ -17,10 +17,8 @@ from plugins.quectel_bg95.templates import TEMPLATES
 from workbench.plugin_api import MultiLineUrc, Plugin, Simulator, Variant
 
 URC_PREFIXES = ("+QLWURC:", "+QLWREG:", "+QLWDEREG:")
-MULTILINE_URCS = (
-    MultiLineUrc('+QLWURC: "recv"', count_from=recv_data_lines),
-    MultiLineUrc('+QLWURC:"recv"', count_from=recv_data_lines),
-)
+#: The engine matches the head whatever its spacing and case (audit M10), so one rule does.
+MULTILINE_URCS = (MultiLineUrc('+QLWURC: "recv"', count_from=recv_data_lines),)
 BOOT_URCS = ("RDY", "APP RDY")
 
 _BG95_VARIANTS = tuple(

@@ -46,6 +46,8 @@ from workbench.plugin_api import (
 
 #: Plugin kind for the head line of a multi-line URC whose data line follows.
 URC_HEAD = "urc_head"
+#: Plugin kind for a ``"uldata"`` uplink the server did not acknowledge (audit M8).
+UPLINK_RESULT = "uplink_result"
 
 _CME = re.compile(r"^\+CME ERROR:\s*(\d+)\s*$")
 #: ``102"/3/0/0"`` — §3.3.2 prints ``<shortID><URI>`` without a comma.
@@ -174,7 +176,12 @@ class QuectelDecoder(Decoder):
         return [Event.from_line(Kind.OBSERVE, line, inferred=inferred, **fields)]
 
     def _uldata(self, line: ClassifiedLine, args: list[str]) -> list[Event]:
-        """``<shortID>,<URI>,<messageID>,<token>,<response_code>``: an uplink's fate."""
+        """``<shortID>,<URI>,<messageID>,<token>,<response_code>``: an uplink's fate.
+
+        §3.3.3 reports the outcome of ``AT+QLWSVC="uldata"`` (audit M8), not an observation
+        notification: only a delivered one (0) is a ``notify``; a failed one (-1 error response,
+        -2 no response, -3 invalid) is an ``uplink_result`` so no notify count includes it.
+        """
         if len(args) < 5:
             return []
         result = _int(args[4])
@@ -188,7 +195,7 @@ class QuectelDecoder(Decoder):
             "token": _int(args[3]) if _int(args[3]) is not None else args[3],
             "source": "uldata",
         }
-        return [Event.from_line(Kind.NOTIFY, line, **fields)]
+        return [Event.from_line(Kind.NOTIFY if result == 0 else UPLINK_RESULT, line, **fields)]
 
     def _recv_head(self, line: ClassifiedLine, args: list[str]) -> list[Event]:
         """The head announces the data line; with length 0 there is none (downlink now)."""
@@ -248,7 +255,12 @@ class QuectelDecoder(Decoder):
                     Kind.CLIENT, line, state="registering", code=0, source=prefix, inferred=True
                 )
             ]
-        return [Event.from_line(Kind.CLIENT, line, state="stopped", code=0, source=prefix)]
+        # Audit M9: <err> 0 is "Operation success" only; that the client stops is a reading.
+        return [
+            Event.from_line(
+                Kind.CLIENT, line, state="stopped", code=0, source=prefix, inferred=True
+            )
+        ]
 
     def _final(self, line: ClassifiedLine, text: str) -> list[Event]:
         m = _CME.match(text)

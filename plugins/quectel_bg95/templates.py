@@ -228,9 +228,11 @@ QLWCFG_TEMPLATES: tuple[CommandTemplate, ...] = (
         ),
         "Set the DTLS session lifetime",
     ),
-    _cfg("qlwcfg_mbsps_query", "mbsps", (), "Query the LG U+ authentication parameters"),
+    # Audit M11: the write command and its answer spell "mbps" (§3.2.1); only the test answer
+    # prints "mbsps". The template ids keep their old spelling so saved sequences still load.
+    _cfg("qlwcfg_mbsps_query", "mbps", (), "Query the LG U+ authentication parameters"),
     _cfg(
-        "qlwcfg_mbsps", "mbsps",
+        "qlwcfg_mbsps", "mbps",
         (
             _str("service_code", "SVC"),
             _str("IMEI", "864475040090705"),
@@ -239,7 +241,7 @@ QLWCFG_TEMPLATES: tuple[CommandTemplate, ...] = (
             _str("model", "BG95-M3"),
             _str("MAC", "00:11:22:33:44:55"),
         ),
-        'Set the LG U+ authentication parameters (§3.2.1 also spells it "mbps")',
+        'Set the LG U+ authentication parameters (the test answer spells it "mbsps")',
     ),
 )  # fmt: skip
 

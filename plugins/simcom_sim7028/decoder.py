@@ -34,6 +34,7 @@ from workbench.plugin_api import (
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
 from .values import RESULT_CODES, VALUE_TYPES, coap_text, parse_groups, typed_value
@@ -165,13 +166,7 @@ class Sim7028Decoder(Decoder):
 
     # -- the conversation ---------------------------------------------------------------------
     def _echo(self, line: ClassifiedLine) -> list[Event]:
-        events = decode_standard(line)
-        parsed = parse_command(line.text)
-        if parsed is None or parsed.form is not CommandForm.SET:
-            return events
-        args = split_at_args(parsed.args.strip().removeprefix("=").strip())
-        response = _host_response(line, parsed.name, args)
-        return events + ([response] if response is not None else [])
+        return decode_standard(line)
 
     def _final(self, line: ClassifiedLine) -> list[Event]:
         events = decode_standard(line)
@@ -181,7 +176,14 @@ class Sim7028Decoder(Decoder):
             return events
         ok = result.status is ResultStatus.OK if result is not None else line.text == "OK"
         name = parsed.name
-        if name == "+LWSTART" and parsed.form is CommandForm.EXECUTE and ok:
+        if name in _RSP_COMMANDS and parsed.form is CommandForm.SET:
+            # Audit M12: the module's OK, not the echo, says the answer was taken (§2.2.8-10:
+            # "1) OK 2) ERROR"); a rejected answer leaves the host request pending.
+            if ok:
+                args = split_at_args(parsed.args.strip().removeprefix("=").strip())
+                response = _host_response(line, name, args)
+                events += [response] if response is not None else []
+        elif name == "+LWSTART" and parsed.form is CommandForm.EXECUTE and ok:
             events.append(Event.from_line(Kind.CLIENT, line, state="ready", code="+LWSTART"))
         elif name == "+LWSTOP" and parsed.form is CommandForm.EXECUTE and ok:
             events.append(Event.from_line(Kind.CLIENT, line, state="stopped", code="+LWSTOP"))
@@ -214,11 +216,15 @@ class Sim7028Decoder(Decoder):
     def _syntax(line: ClassifiedLine, text: str) -> Event:
         parsed = parse_command(line.command or "")
         command = parsed.name if parsed is not None else ""
-        return Event.from_line(Kind.RESPONSE, line, command=command, form="test", syntax=text)
+        syntax = tidy_at_text(text)  # the device's spacing is not part of the syntax
+        return Event.from_line(Kind.RESPONSE, line, command=command, form="test", syntax=syntax)
+
+
+_RSP_COMMANDS = frozenset({"+LWREADRSP", "+LWWRITERSP", "+LWEXECUTERSP"})
 
 
 def _host_response(line: ClassifiedLine, name: str, args: list[str]) -> Event | None:
-    """The host's answer to a host request, from the echo of its ``AT+LW*RSP`` command."""
+    """The host's answer to a host request: its ``AT+LW*RSP`` command, once the module took it."""
     ints = [_int(a) for a in args]
     if name in ("+LWWRITERSP", "+LWEXECUTERSP"):
         if len(ints) != 2 or ints[0] is None or ints[1] is None:

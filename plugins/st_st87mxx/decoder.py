@@ -22,10 +22,12 @@ from workbench.plugin_api import (
     Event,
     Kind,
     LineKind,
+    ParsedCommand,
     decode_standard,
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
 from . import nty
@@ -86,6 +88,14 @@ class St87Decoder(Decoder):
         parsed = parse_command(text)
         if parsed is None or parsed.name not in _NTY_OPS or not parsed.args:
             return []
+        return decode_standard(line)
+
+    def _host_answer(self, line: ClassifiedLine, parsed: ParsedCommand) -> list[Event]:
+        """The host's ``AT#LWNTY*`` answer, decoded once the module has taken it with ``OK``.
+
+        Audit M12: the echo alone does not say the module accepted the answer; an answer it
+        rejects (``ERROR``) must leave the host request pending.
+        """
         op = _NTY_OPS[parsed.name]
         events = decode_standard(line)
         try:
@@ -112,6 +122,8 @@ class St87Decoder(Decoder):
         parsed = parse_command(line.command)
         if parsed is None:
             return []
+        if parsed.name in _NTY_OPS and parsed.args:
+            return self._host_answer(line, parsed)
         events = decode_standard(line)
         if parsed.name == "#LWSTART" and parsed.form is CommandForm.EXECUTE:
             events.append(Event.from_line(Kind.CLIENT, line, state="ready", code="OK"))
@@ -158,8 +170,9 @@ class St87Decoder(Decoder):
         op = _NTY_OPS[prefix[0].upper()]
         try:
             message = nty.parse(args, with_data=op == "write", execute=op == "execute")
-        except ValueError:
-            return []
+        except ValueError as exc:
+            request = _unparsed_request(line, op, args, str(exc))
+            return [request] if request is not None else []
         events: list[Event] = []
         for item in message.items:
             fields: dict[str, Any] = {"op": op, "path": message.path(item)}
@@ -221,7 +234,7 @@ class St87Decoder(Decoder):
 
     def _simst(self, line: ClassifiedLine, args: list[str], payload: str) -> list[Event]:
         sim = _int_or_none(args[0]) if args else None
-        return [Event.from_line(Kind.BOOT, line, text=line.text.strip(), sim=sim)]
+        return [Event.from_line(Kind.BOOT, line, text=tidy_at_text(line.text), sim=sim)]
 
     def _ipcfg(self, line: ClassifiedLine, args: list[str], payload: str) -> list[Event]:
         ints = [_int_or_none(a) for a in args]
@@ -288,6 +301,24 @@ def _is_query(command: str | None) -> bool:
         return False
     args = split_at_args(parsed.args)
     return bool(args) and _int_or_none(args[0]) == REG_QUERY
+
+
+def _unparsed_request(line: ClassifiedLine, op: str, args: list[str], problem: str) -> Event | None:
+    """A ``#LWNTY*`` request outside the one form the note shows, kept instead of dropped.
+
+    Audit M13: the note shows only type ``D`` with the length in hex digits and defers the rest
+    to the AT manual, so another form is still a request the host must answer: it keeps its
+    op, server and path, no ``value``, and says what did not fit. Without a numeric server,
+    object and instance it is not a request at all (None: the line stays ``unknown``).
+    """
+    ints = [_int_or_none(a) for a in args[:5]]
+    if len(ints) < 3 or ints[0] is None or ints[1] is None or ints[2] is None:
+        return None
+    path = f"/{ints[1]}/{ints[2]}"
+    if len(ints) >= 5 and ints[3] == 1 and ints[4] is not None:
+        path += f"/{ints[4]}"
+    fields: dict[str, Any] = {"op": op, "server": ints[0], "path": path, "detail": problem}
+    return Event.from_line(Kind.HOST_REQUEST, line, inferred=True, **fields)
 
 
 def _int_or_none(text: str) -> int | None:

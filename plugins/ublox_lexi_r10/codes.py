@@ -15,13 +15,13 @@ VARIANT: Final = "00B"
 #: Codes 0-9 are registration states, 10-19 bootstrap states.
 SERVER_STATUS: Final[dict[int, tuple[str, str, str]]] = {
     0: ("deregistered", "registration", "deregistered"),
-    1: ("registration hold", "registration", "pending"),
+    1: ("registration hold", "registration", "retrying"),
     2: ("registration pending", "registration", "pending"),
     3: ("registration success", "registration", "registered"),
     4: ("registration failed", "registration", "failed"),
     5: ("registration update pending", "registration", "update_pending"),
     6: ("registration update needed", "registration", "update_pending"),
-    7: ("registration full update needed", "registration", "pending"),
+    7: ("registration full update needed", "registration", "update_pending"),
     8: ("deregistration needed", "registration", "deregistering"),
     9: ("deregistration pending", "registration", "deregistering"),
     10: ("bootstrap hold off", "bootstrap", "holdoff"),
@@ -29,10 +29,16 @@ SERVER_STATUS: Final[dict[int, tuple[str, str, str]]] = {
     12: ("bootstrap pending", "bootstrap", "pending"),
     13: ("bootstrap finishing", "bootstrap", "pending"),
     14: ("bootstrap finished", "bootstrap", "finished"),
-    15: ("bootstrap failing", "bootstrap", "failed"),
+    15: ("bootstrap failing", "bootstrap", "pending"),
     16: ("bootstrap failed", "bootstrap", "failed"),
     19: ("bootstrap retrying", "bootstrap", "retrying"),
 }
+#: Codes whose contract state is a reading, not the document's words (audit M2, M4): 1
+#: "registration hold" is what the client shows between a failed attempt and the next one (the
+#: simulator prints it for the engine's ``retrying``; the SARA plugin infers the same for the
+#: same vendor table); 15 "bootstrap failing" is transitional like 13 "finishing", so it is
+#: ``pending`` and only 16 "bootstrap failed" is the terminal ``failed``.
+INFERRED_STATUS: Final = frozenset({1, 15})
 #: Codes LEXI-R10401D-00B reports (the document's "Allowed values": no 0).
 REPORTED_STATUS: Final = frozenset(SERVER_STATUS) - {0}
 
@@ -48,10 +54,13 @@ CLIENT_STATUS: Final[dict[int, tuple[str, str]]] = {
     7: ("client shut down", "stopped"),
 }
 
-#: ``<client_init_status>`` (event 5): code → (document text, contract client state).
-INIT_STATUS: Final[dict[int, tuple[str, str]]] = {
+#: ``<client_init_status>`` (event 5): code → (document text, contract client state or None).
+#: "initialization finished" is not "ready" (audit M5): the document keeps a separate
+#: ``<client_status>`` 5 "ready", and bootstrap and registration still follow. It sets no client
+#: state; the state model moves the headline with bootstrap/registration instead.
+INIT_STATUS: Final[dict[int, tuple[str, str | None]]] = {
     1: ("initialization started", "initialising"),
-    2: ("initialization finished", "ready"),
+    2: ("initialization finished", None),
     3: ("client start aborted due to production mode", "disabled"),
     4: ("initialization failed", "failed"),
 }

@@ -29,9 +29,17 @@ from workbench.plugin_api import (
     parse_command,
     split_at_args,
     split_info,
+    tidy_at_text,
 )
 
-from .codes import CLIENT_STATUS, CONFIG_PARAMS, CONNECTION_STATUS, INIT_STATUS, SERVER_STATUS
+from .codes import (
+    CLIENT_STATUS,
+    CONFIG_PARAMS,
+    CONNECTION_STATUS,
+    INFERRED_STATUS,
+    INIT_STATUS,
+    SERVER_STATUS,
+)
 
 
 class LexiR10Decoder(Decoder):
@@ -50,7 +58,9 @@ class LexiR10Decoder(Decoder):
             line.kind is LineKind.INFO and _form(line) is CommandForm.TEST
         ):
             return [
-                Event.from_line(Kind.RESPONSE, line, command=prefix, form="test", syntax=payload)
+                Event.from_line(
+                    Kind.RESPONSE, line, command=prefix, form="test", syntax=tidy_at_text(payload)
+                )
             ]
         args = split_at_args(payload)
         if prefix == "+ULWM2MSTAT":
@@ -72,7 +82,7 @@ class LexiR10Decoder(Decoder):
             if code is None or code not in SERVER_STATUS:
                 return []
             text, kind, state = SERVER_STATUS[code]
-            inferred = (event == 0) != (kind == "bootstrap")
+            inferred = (event == 0) != (kind == "bootstrap") or code in INFERRED_STATUS
             return [
                 Event.from_line(
                     kind, line, inferred=inferred, server=server, state=state, code=code,
@@ -92,9 +102,10 @@ class LexiR10Decoder(Decoder):
             if code is None or code not in table:
                 return []
             text, state = table[code]
-            return [
-                Event.from_line(Kind.CLIENT, line, state=state, code=code, event=event, status=text)
-            ]
+            fields: dict[str, Any] = {"code": code, "event": event, "status": text}
+            if state is not None:
+                fields["state"] = state
+            return [Event.from_line(Kind.CLIENT, line, **fields)]
         if event == 6:
             return self._connection(line, args)
         return []
@@ -121,7 +132,12 @@ class LexiR10Decoder(Decoder):
         if server is None or code is None or code not in SERVER_STATUS:
             return []
         text, kind, state = SERVER_STATUS[code]
-        events = [Event.from_line(kind, line, server=server, state=state, code=code, status=text)]
+        inferred = code in INFERRED_STATUS
+        events = [
+            Event.from_line(
+                kind, line, inferred=inferred, server=server, state=state, code=code, status=text
+            )
+        ]
         interval = _int(args, 2)
         if interval is not None:
             events.append(Event.from_line(Kind.UPDATE_TIMER, line, server=server, seconds=interval))

@@ -41,9 +41,10 @@ from workbench.plugin_api import (
 
 from .profiles import (
     CLIENT_CODES,
+    CONFIG_FIELD_NAMES,
     CONNECTION_CODES,
     INIT_CODES,
-    REG_QUERY_CODES,
+    REGISTERED_STATES,
     CodeTable,
     Profile,
 )
@@ -218,10 +219,14 @@ class SaraDecoder(Decoder):
         if len(args) < 2 or args[0] is None or args[1] is None:
             return []
         ssid, code = args[0], args[1]
-        events = [self._coded(Kind.REGISTRATION, line, REG_QUERY_CODES, code, server=ssid)]
-        if len(args) >= 3 and args[2] is not None:
-            events.append(Event.from_line(Kind.UPDATE_TIMER, line, server=ssid, seconds=args[2]))
-        return events
+        event = self._coded(Kind.REGISTRATION, line, self.profile.reg_codes, code, server=ssid)
+        interval = args[2] if len(args) >= 3 else None
+        if interval is None:
+            return [event]
+        if event.get("state") in REGISTERED_STATES:
+            return [event, Event.from_line(Kind.UPDATE_TIMER, line, server=ssid, seconds=interval)]
+        event.fields["interval"] = interval  # not registered: no timer runs (profiles.py, M1)
+        return [event]
 
     def _list(self, line: ClassifiedLine, payload: str) -> list[Event]:
         paths = [p.strip() for p in split_at_args(payload) if p.strip()]
@@ -249,6 +254,9 @@ class SaraDecoder(Decoder):
             fields["cid"] = params[3] if params[3] is not None else params[4]
         if len(params) >= 11:
             fields["server_disabled"] = params[-1]
+        row = params[:3] + params[4:] if len(params) == 13 and params[3] is None else params
+        if len(row) == 1 + len(CONFIG_FIELD_NAMES):
+            fields["named"] = dict(zip(CONFIG_FIELD_NAMES, row[1:], strict=True))
         return [Event.from_line(SERVER_CONFIG, line, inferred=True, **fields)]
 
     def _config_ext(self, line: ClassifiedLine, payload: str) -> list[Event]:

@@ -27,7 +27,7 @@ from workbench.plugin_api import Variant
 DOC = "ublox-sara-r4-r5-lexi-r4-lwm2m-appnote.txt"
 
 #: ``(state, documented)`` per code.
-CodeTable = MappingProxyType[int, tuple[str, bool]]
+CodeTable = MappingProxyType[int, tuple[str | None, bool]]
 
 #: Registration codes (+ULWM2MSTAT event 1) of the 63B/73B/83B products: §4.3.2 documents
 #: 2 = registered and 3 = failed.
@@ -44,6 +44,8 @@ REG_CODES_OLD: Final = MappingProxyType(
     }
 )
 #: Registration codes of SARA-R5, 02B, SARA-R422/LEXI-R422: §5.1.5 documents 3 = registered.
+#: The inferred rest follows the sibling LEXI-R10 table (same vendor, same numbering), including
+#: 9 "deregistration pending" (audit M7).
 REG_CODES_NEW: Final = MappingProxyType(
     {
         0: ("deregistered", False),
@@ -55,9 +57,12 @@ REG_CODES_NEW: Final = MappingProxyType(
         6: ("update_pending", False),
         7: ("update_pending", False),
         8: ("deregistering", False),
+        9: ("deregistering", False),
     }
 )
-#: Bootstrap codes (+ULWM2MSTAT event 0); Appendix C documents 11, 12 and 14.
+#: Bootstrap codes (+ULWM2MSTAT event 0); Appendix C documents 11, 12 and 14. 15 "failing" is
+#: transitional like 13 "finishing" (audit M4: only 16 is the terminal failure); 19 "bootstrap
+#: retrying" comes from the LEXI-R10 table (audit M7). The old table shifts the same by two.
 BS_CODES_NEW: Final = MappingProxyType(
     {
         10: ("holdoff", False),
@@ -65,8 +70,9 @@ BS_CODES_NEW: Final = MappingProxyType(
         12: ("pending", True),
         13: ("pending", False),
         14: ("finished", True),
-        15: ("failed", False),
+        15: ("pending", False),
         16: ("failed", False),
+        19: ("retrying", False),
     }
 )
 BS_CODES_OLD: Final = MappingProxyType(
@@ -76,32 +82,53 @@ BS_CODES_OLD: Final = MappingProxyType(
         10: ("pending", False),
         11: ("pending", False),
         12: ("finished", False),
-        13: ("failed", False),
+        13: ("pending", False),
         14: ("failed", False),
     }
 )
-#: ``+ULWM2MREG?`` status: §4.3.1 shows ``721,2,86281`` "successfully registered (<status>=2)"
-#: with no product named, so 2 means registered for every variant; the rest is inferred.
-REG_QUERY_CODES: Final = MappingProxyType(
-    {
-        0: ("deregistered", False),
-        1: ("pending", False),
-        2: ("registered", True),
-        3: ("failed", False),
-        4: ("update_pending", False),
-    }
-)
+#: ``+ULWM2MREG?`` status: the variant's event-1 table (``Profile.reg_codes``), not one table
+#: for all (audit M1). §4.3.1 shows ``721,2,86281`` "successfully registered (<status>=2)"
+#: without naming a product, in the section whose URC example (§4.3.2) uses the 63B numbering
+#: (2 registered, 3 failed); §5.1.5 says SARA-R5/02B/R422 print 3 for success, and the sibling
+#: LEXI-R10 note gives ``+ULWM2MREG``'s status the same table as ``+ULWM2MSTAT``'s. So the
+#: §4.3.1 example is read as a 63B answer, and the variant decides. The LEXI-R10 note also says
+#: the interval exists "For successfully registered servers": an interval next to a status the
+#: table does not call registered is kept on the registration event (``interval``) instead of
+#: becoming an ``update_timer`` that would contradict it.
+REGISTERED_STATES: Final = frozenset({"registered", "update_pending", "updated"})
 #: Event 4 (client status), §4.1 and §5.3.2.
 CLIENT_CODES: Final = MappingProxyType(
     {0: ("ready", True), 6: ("failed", True), 7: ("stopped", True)}
 )
-#: Event 5 (client initialisation), §4.1.1.
-INIT_CODES: Final = MappingProxyType(
-    {1: ("initialising", True), 2: ("ready", True), 3: ("disabled", True)}
+#: Event 5 (client initialisation), §4.1.1. "initialization finished" sets no client state
+#: (audit M5): Appendix C prints the whole bootstrap after ``5,2``, so it is not "ready"; the
+#: state model moves the headline with bootstrap and registration.
+INIT_CODES: CodeTable = MappingProxyType(
+    {1: ("initialising", True), 2: (None, True), 3: ("disabled", True)}
 )
 #: Event 6 (server connection), §4.1.2.
 CONNECTION_CODES: Final = MappingProxyType(
     {0: ("created", True), 1: ("suspended", True), 2: ("resumed", True), 3: ("closed", True)}
+)
+
+#: ``+ULWM2MCONFIG`` fields after ``<server_id>`` in the 12-field form (audit M6). The SARA note
+#: names only ``<reg_update_boot>`` and ``<reg_upd_at_PSM_exit>``, without positions; the
+#: sibling LEXI-R10 document defines the same command with the same example values
+#: (``721,0,2,1,1,0,0,0,40,0,0,0``, the 40 being ``DTLS_NAT_timer``), so its names and
+#: positions are adopted, marked inferred. The 11-field rows of §3.5.2 lack one of fields 6-8
+#: and the document does not say which, so they stay unnamed.
+CONFIG_FIELD_NAMES: Final = (
+    "bootstrap_on_failure",
+    "pdn_type",
+    "cid",
+    "usec_psk",
+    "reg_update_boot",
+    "dtls_session_resumption",
+    "full_registration_after_fota",
+    "DTLS_NAT_timer",
+    "reg_upd_at_PSM_exit",
+    "reg_upd_after_DTLS_handshake",
+    "server_disabled",
 )
 
 GPIO_SARA_R4: Final = (16, 19, 23, 24, 25, 42)

@@ -219,8 +219,8 @@ class SaraSimulator(SimulatorBase):
         if production and self.identity.imsi.startswith(str(ext[6])):
             self._urc_event(5, "5,3")  # §3.2: test SIM in production mode: no LwM2M activity
             return
+        self._urc_event(5, "5,2")  # initialisation finishes before the process is "up and ready"
         self._urc_event(4, "4,0")
-        self._urc_event(5, "5,2")
         self.spawn(self._start_sessions())
 
     async def _start_sessions(self) -> None:
@@ -480,9 +480,13 @@ class SaraSimulator(SimulatorBase):
             if not self._client_running:
                 raise not_allowed("LwM2M client not running")  # §4.3.1
             lines = []
+            p = self.profile
+            pending = 1 if p.registered_code == 2 else 2  # the variant's table (profiles.py)
             for ssid, session in sorted(self.group.sessions.items()):
-                status = 2 if session.registered else 0 if session.deregistered else 1
-                lines.append(f"+ULWM2MREG: {ssid},{status},{session.remaining()}")
+                if session.registered:
+                    lines.append(f"+ULWM2MREG: {ssid},{p.registered_code},{session.remaining()}")
+                else:
+                    lines.append(f"+ULWM2MREG: {ssid},{0 if session.deregistered else pending}")
             return lines
         if call.form is not CommandForm.SET or len(call) != 1:
             raise invalid_param()

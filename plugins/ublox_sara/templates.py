@@ -25,6 +25,9 @@ R5_CONFIG_EXT = ("00B-01", "01B", "61B", "71B", "R520")
 R4_ALL = ("02B", "63B", "73B", "83B", "R422-00B", "R422-01B", "R422")
 MASK_VARIANTS = ("R422-00B", "R422-01B", "R422", *R5_CONFIG_EXT)
 
+#: Audit M6: the SARA note names +ULWM2MCONFIG's fields 6-11 without positions; the LEXI-R10
+#: document defines the same 12-field command with the same example values.
+_SIBLING = "name, position and range inferred from the LEXI-R10 document"
 _SSID = Param("server_id", ParamType.INT, min=0, max=65535, default=721, help="Short server ID")
 _URI = Param("uri", ParamType.PATH, default="/3/0", help="Object, instance or resource URI")
 
@@ -205,7 +208,14 @@ LWM2M_TEMPLATES: tuple[CommandTemplate, ...] = (
         (
             _SSID,
             Param("bootstrap_on_failure", ParamType.BOOL, default=False),
-            Param("pdn_type", ParamType.INT, min=0, max=3, default=1, help="1: IPv4 (§5.1.4)"),
+            Param(
+                "pdn_type",
+                ParamType.INT,
+                min=1,
+                max=3,
+                default=1,
+                help="1: IPv4 (§5.1.4); " + _SIBLING,
+            ),
             Param(
                 "cid",
                 ParamType.INT,
@@ -214,30 +224,26 @@ LWM2M_TEMPLATES: tuple[CommandTemplate, ...] = (
                 default=1,
                 help="PDP context; 255: use +ULWM2MCONFIGEXT's general data CID (§3.5.2)",
             ),
-            Param("usec_psk", ParamType.INT, min=0, max=255, default=0),
+            Param("usec_psk", ParamType.INT, min=0, max=1, default=0, help=_SIBLING),
+            Param("reg_update_boot", ParamType.BOOL, optional=True, help=_SIBLING),
+            Param("dtls_session_resumption", ParamType.BOOL, optional=True, help=_SIBLING),
+            Param("full_registration_after_fota", ParamType.BOOL, optional=True, help=_SIBLING),
             Param(
-                "reg_update_boot", ParamType.BOOL, optional=True, help="position inferred (§3.4)"
-            ),
-            Param(
-                "reg_upd_at_psm_exit",
-                ParamType.BOOL,
-                optional=True,
-                help="position inferred (§3.4)",
-            ),
-            Param("param8", ParamType.INT, min=0, max=65535, optional=True, help="meaning unknown"),
-            Param(
-                "param9",
+                "DTLS_NAT_timer",
                 ParamType.INT,
                 min=0,
-                max=65535,
+                max=86400,
                 optional=True,
-                help="40 in the examples; meaning unknown",
+                help="seconds; 40 in the examples. " + _SIBLING,
             ),
+            Param("reg_upd_at_PSM_exit", ParamType.BOOL, optional=True, help=_SIBLING),
             Param(
-                "param10", ParamType.INT, min=0, max=65535, optional=True, help="meaning unknown"
-            ),
-            Param(
-                "param11", ParamType.INT, min=0, max=65535, optional=True, help="meaning unknown"
+                "reg_upd_after_DTLS_handshake",
+                ParamType.INT,
+                min=0,
+                max=2,
+                optional=True,
+                help=_SIBLING,
             ),
             Param(
                 "server_disabled",
@@ -281,9 +287,21 @@ LWM2M_TEMPLATES: tuple[CommandTemplate, ...] = (
                 max_length=6,
                 help='5 or 6 digits of IMSI prefix, "" disables (§3.2)',
             ),
+            *(
+                Param(
+                    f"param{n}",
+                    ParamType.INT,
+                    min=0,
+                    max=65535,
+                    default=0,
+                    optional=True,
+                    help="0 in §3.5.2's read example; meaning unknown",
+                )
+                for n in range(8, 12)
+            ),
         ),
         variants=R5_ALL,
-        help="Positions 1-4 inferred from §3.5.2's read example.",
+        help="Positions 1-4 and 8-11 inferred from §3.5.2's read example (11 fields, audit M14).",
     ),
     *_forms(
         "ulwm2mconfigext", "+ULWM2MCONFIGEXT", "3.5.2", "Extended configuration", variants=R5_ALL

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from workbench.at.syntax import canonical_head
+
 #: URC prefixes from 3GPP TS 27.007/27.005 every module may print.
 STANDARD_URC_PREFIXES: tuple[str, ...] = (
     "+CEREG:",
@@ -84,6 +86,10 @@ class MultiLineUrc:
     prefix: str
     count: int = 1
     count_from: Callable[[str], int] | None = field(default=None, compare=False)
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` starts with :attr:`prefix`, whatever its spacing and case."""
+        return canonical_head(text).startswith(canonical_head(self.prefix))
 
     def continuation_lines(self, head: str) -> int:
         if self.count_from is None:

@@ -329,7 +329,7 @@ class AtEngine:
 
     def _multiline_rule(self, text: str) -> MultiLineUrc | None:
         for rule in sorted(self.dialect.multiline_urcs, key=lambda r: -len(r.prefix)):
-            if text.startswith(rule.prefix):
+            if rule.matches(text):
                 return rule
         return None
 

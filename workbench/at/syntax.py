@@ -261,6 +261,55 @@ def split_info(text: str) -> tuple[str, str] | None:
     return m.group(1).upper(), m.group(2)
 
 
+_SPACED_SEPARATOR = re.compile(r"\s*([:,])\s*")
+
+
+def canonical_head(text: str) -> str:
+    """``text`` without spaces around ``:`` and ``,`` outside quotes, case-folded.
+
+    Real modules vary their spacing (``+QLWURC:  "recv",...``) and the documents never make it
+    significant, so line heads are compared in this form wherever a plain ``startswith`` on the
+    document's spelling would miss them (multi-line URC detection).
+    """
+    parts = text.strip().split('"')
+    for index in range(0, len(parts), 2):
+        parts[index] = _SPACED_SEPARATOR.sub(r"\1", parts[index])
+    return '"'.join(parts).casefold()
+
+
+def tidy_at_text(text: str) -> str:
+    """A response line (or argument list) as the documents print it, whatever the spacing.
+
+    ``+LWCNF:  "server" , <ip>`` → ``+LWCNF: "server",<ip>``: one space after the prefix's
+    ``:``, none around commas outside quotes and brackets. For decoders that keep text
+    verbatim in an event field (test-form syntax answers, boot banners), so that a device's
+    spacing does not change the event.
+    """
+    m = _INFO_PREFIX.match(text)
+    head, body = (m.group(1) + ": ", m.group(2)) if m is not None else ("", text)
+    out: list[str] = []
+    in_quotes = False
+    depth = 0
+    for ch in body.strip():
+        if in_quotes:
+            in_quotes = ch != '"' or out[-1] == "\\"
+        elif ch == '"':
+            in_quotes = True
+        elif ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0:
+            while out and out[-1] in " \t":
+                out.pop()
+            out.append(",")
+            continue
+        elif ch in " \t" and out and out[-1] == "," and depth == 0:
+            continue
+        out.append(ch)
+    return head + "".join(out)
+
+
 def quote_at_string(value: str, *, escape: bool = True) -> str:
     """Quote ``value`` as an AT string argument, escaping ``"`` and ``\\`` if ``escape``."""
     if escape:

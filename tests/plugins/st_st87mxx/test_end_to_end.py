@@ -100,8 +100,8 @@ def test_full_lifecycle() -> None:
             ("host_response", "write"),
             ("host_request", "read"),
             ("host_response", "read"),
-            ("host_request", "read"),
-            ("host_response", "read"),  # too late: the module refuses it (+CME ERROR: 3)
+            ("host_request", "read"),  # answered too late: the module refuses it
+            # (+CME ERROR: 3), so no host_response closes it (audit M12)
             ("boot", None),
         ]
         assert timeline[: len(expected)] == expected, timeline

@@ -24,7 +24,8 @@ def _decode(path: Path) -> list[dict[str, object]]:
 
 
 def test_every_example_has_a_fixture() -> None:
-    assert [c.stem[:5] for c in CASES] == [
+    examples = [c for c in CASES if not c.stem.startswith("audit_")]  # fidelity audit cases
+    assert [c.stem[:5] for c in examples] == [
         "5_1_q",
         "6_2_3",
         "6_3_3",

@@ -51,9 +51,10 @@ def test_client_init_and_connection_codes() -> None:
         f"+ULWM2MSTAT: 5,{n}" for n in (1, 2, 3, 4)
     ]
     events = decode("\r\n".join(lines) + "\r\n")
-    assert [e["state"] for e in events] == [
+    # 5,2 "initialization finished" sets no client state (audit M5): not "ready".
+    assert [e.get("state") for e in events] == [
         "initialising", "bootstrapping", "bootstrapping", "registering", "registering",
-        "ready", "disabled", "stopped", "initialising", "ready", "disabled", "failed",
+        "ready", "disabled", "stopped", "initialising", None, "disabled", "failed",
     ]  # fmt: skip
     (closed,) = decode("+ULWM2MSTAT: 6,721,3\r\n")  # 00B: no byte counts
     assert closed["state"] == "closed" and "sent" not in closed

@@ -16,7 +16,9 @@ CASES: dict[str, tuple[str, str]] = {
     "s4_1_1_init_urcs": ("ublox-lexi-r4", "R422"),
     "s4_1_2_connection_urcs": ("ublox-sara-r5", "01B"),
     "s4_2_view_objects": ("ublox-sara-r4", "02B"),
-    "s4_3_1_registration_query": ("ublox-sara-r4", "02B"),
+    # §4.3.1 names no product; its "<status>=2 ... successfully registered" is the 63B numbering
+    # of §4.3.2 beside it (audit M1, profiles.py).
+    "s4_3_1_registration_query": ("ublox-sara-r4", "63B"),
     "s4_3_2_registration_urcs_63b": ("ublox-sara-r4", "63B"),
     "s4_3_3_deregistration": ("ublox-sara-r4", "02B"),
     "s4_4_disable_ublox_server": ("ublox-sara-r5", "01B"),
@@ -38,4 +40,7 @@ CASES: dict[str, tuple[str, str]] = {
     "appC_verizon_motive": ("ublox-sara-r5", "01B"),
     "appD_r41_disable": ("ublox-sara-r4", "02B"),
     "appE_r5_att_disable": ("ublox-sara-r5", "01B"),
+    # Fidelity audit 2026-12: forms the note describes in words but prints no example of.
+    "audit_m1_r5_registration_query": ("ublox-sara-r5", "01B"),
+    "audit_m4_m7_r5_status_codes": ("ublox-sara-r5", "01B"),
 }

@@ -42,6 +42,7 @@ PRELUDE: dict[str, list[str]] = {
 #: start in (each with the reason).
 LIVE: dict[str, set[str]] = {
     "s4_3_1_registration_query": {"AT+ULWM2MREG?", "AT+ULWM2MREG=123", "AT+ULWM2MREG=0"},
+    "audit_m1_r5_registration_query": {"AT+ULWM2MREG?"},
     "s4_3_3_deregistration": {"AT+ULWM2MDEREG=123"},
     "s5_1_3_delete_instances": {"AT+ULWM2MDEREG=123"},
     # /3300 exists on SARA-R4 63B/73B/83B only (§5.3); the R5 case reads what R4 modules hold.
