@@ -212,3 +212,19 @@ def test_binding_is_loopback_unless_asked(registry: ObjectRegistry) -> None:
         LwM2MServer("0.0.0.0", 0, registry)
     assert LwM2MServer("127.0.0.1", 0, registry).host == "127.0.0.1"
     assert LwM2MServer(port=0, registry=registry, all_interfaces=True).host == "::"
+
+
+def test_an_object_id_of_thousands_of_digits_is_a_bad_request(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        dev = FakeDevice(registry, endpoint="long-id")
+        async with serving(registry, dev) as server:
+            events: list[str] = []
+            server.events.subscribe(lambda ev: events.append(ev.kind))
+            # Block1 carries the 4.4 KB payload; Python's int() refuses 4,301+ digits.
+            response = await dev.register(server.address, payload=b"</" + b"7" * 4400 + b">")
+            assert response.code == Code.BAD_REQUEST, response
+            assert b"out of range" in response.payload
+            assert server.errors == 0 and "server_error" not in events
+            assert "long-id" not in server.clients
+
+    run(scenario())
