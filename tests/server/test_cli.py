@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -108,3 +109,37 @@ def test_psk_parsing_never_echoes_keys() -> None:
         parse_psk(["dev:secretnothex"])
     except ValueError as exc:
         assert "secretnothex" not in str(exc)
+
+
+def test_bad_bytes_on_stdin_get_an_error_and_reading_goes_on() -> None:
+    async def scenario() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "workbench",
+            "server",
+            "--port",
+            "0",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            # A UTF-8 locale gives stdin a strict decoder (the C locale would escape bytes).
+            env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},
+        )
+        cli = Cli(proc)
+        try:
+            await cli.next("server_started")
+            assert proc.stdin is not None
+            proc.stdin.write(b"list \xff\xfe\xc3\n")
+            error = await cli.next("error")
+            assert error["error"] == "not valid UTF-8"
+            assert "\\xff" in error["command"]
+            assert (await cli.command("list"))["clients"] == []
+            proc.stdin.write(b"quit\n")
+            await proc.stdin.drain()
+            assert await asyncio.wait_for(proc.wait(), 10) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+    run(scenario())

@@ -22,7 +22,7 @@ import json
 import shlex
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from workbench.lwm2m.codecs.base import ContentFormat
@@ -109,11 +109,25 @@ class Output:
 def start_stdin_reader(
     stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
 ) -> threading.Thread:
-    """Read lines in a daemon thread and hand them to the loop (``None`` at end of input)."""
+    """Read lines in a daemon thread and hand them to the loop (``None`` at end of input).
+
+    Bytes are read and decoded line by line with ``surrogateescape``: a text stream's strict
+    decoder raises on the first non-UTF-8 byte and ends the iteration, which silently
+    stopped every later command (``quit`` included). Bad bytes now reach the loop as lone
+    surrogates, which :func:`undecodable` spots so the line is answered with an error.
+    """
+    raw = getattr(stream, "buffer", None)
+
+    def lines() -> Iterator[str]:
+        if raw is None:
+            yield from stream
+            return
+        for data in raw:
+            yield data.decode("utf-8", "surrogateescape")
 
     def reader() -> None:
         try:
-            for line in stream:
+            for line in lines():
                 loop.call_soon_threadsafe(queue.put_nowait, line)
         except (OSError, ValueError):
             pass
@@ -126,6 +140,13 @@ def start_stdin_reader(
     thread = threading.Thread(target=reader, name="stdin-reader", daemon=True)
     thread.start()
     return thread
+
+
+def undecodable(line: str) -> str | None:
+    """``line`` shown with its bad bytes escaped when it was not valid UTF-8, else ``None``."""
+    if not any("\udc80" <= char <= "\udcff" for char in line):
+        return None
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 async def serve(
@@ -180,6 +201,10 @@ async def serve(
                 continue
             line = line.strip()
             if not line:
+                continue
+            shown = undecodable(line)
+            if shown is not None:
+                out({"kind": "error", "command": shown[:200], "error": "not valid UTF-8"})
                 continue
             if line in ("quit", "exit"):
                 break
