@@ -38,20 +38,27 @@ class Cli:
         return await self.next(kind)
 
 
+async def start_cli(*args: str, env: dict[str, str] | None = None) -> Cli:
+    """``lwm2m-workbench server --port 0 ARGS`` as a subprocess with piped stdin/stdout."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workbench",
+        "server",
+        "--port",
+        "0",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    return Cli(proc)
+
+
 def test_cli_commands(registry: ObjectRegistry) -> None:
     async def scenario() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workbench",
-            "server",
-            "--port",
-            "0",
-            "--coap-log",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        cli = Cli(proc)
+        cli = await start_cli("--coap-log")
+        proc = cli.proc
         dev = FakeDevice(registry)
         await dev.start()
         try:
@@ -113,19 +120,9 @@ def test_psk_parsing_never_echoes_keys() -> None:
 
 def test_bad_bytes_on_stdin_get_an_error_and_reading_goes_on() -> None:
     async def scenario() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workbench",
-            "server",
-            "--port",
-            "0",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            # A UTF-8 locale gives stdin a strict decoder (the C locale would escape bytes).
-            env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},
-        )
-        cli = Cli(proc)
+        # A UTF-8 locale gives stdin a strict decoder (the C locale would escape bytes).
+        cli = await start_cli(env={"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"})
+        proc = cli.proc
         try:
             await cli.next("server_started")
             assert proc.stdin is not None
