@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pathlib
 import sys
 from typing import Any
+
+import pytest
 
 from tests.server.conftest import run
 from tests.server.device import FakeDevice
@@ -103,6 +106,55 @@ def test_cli_commands(registry: ObjectRegistry) -> None:
                 proc.kill()
                 await proc.wait()
             await dev.stop()
+
+    run(scenario())
+
+
+def test_keys_from_a_file_and_a_variable_bound_to_endpoints(tmp_path: pathlib.Path) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("# identity:key@endpoint\nfile-id:0011@ep-file\n", encoding="utf-8")
+    keys.chmod(0o600)
+
+    async def scenario() -> None:
+        cli = await start_cli(
+            "--psk-file",
+            str(keys),
+            "--psk-env",
+            "WB_TEST_PSK",
+            "--dtls-port",
+            "0",
+            env={"WB_TEST_PSK": "env-id:2233"},
+        )
+        try:
+            started = await cli.next("server_started")
+            if "dtls_port" not in started:
+                pytest.skip("DTLSSocket is not installed")
+            assert not [o for o in cli.seen if o["kind"] == "warning"]
+            await cli.command("quit", "server_stopped")
+        finally:
+            if cli.proc.returncode is None:
+                cli.proc.kill()
+            await cli.proc.wait()
+        assert "0011" not in json.dumps(cli.seen) and "2233" not in json.dumps(cli.seen)
+
+    run(scenario())
+
+
+def test_empty_keys_and_unset_variables_are_refused(tmp_path: pathlib.Path) -> None:
+    async def first_line(*args: str) -> dict[str, Any]:
+        cli = await start_cli(*args)
+        try:
+            return await cli.next("error")
+        finally:
+            if cli.proc.returncode is None:
+                cli.proc.kill()
+            await cli.proc.wait()
+
+    async def scenario() -> None:
+        assert "must not be empty" in (await first_line("--psk", "dev:"))["error"]
+        assert "not set" in (await first_line("--psk-env", "WB_NO_SUCH_VARIABLE"))["error"]
+        missing = str(tmp_path / "missing.txt")
+        assert "cannot read" in (await first_line("--psk-file", missing))["error"]
 
     run(scenario())
 
