@@ -30,10 +30,11 @@ NODE_DIR = pathlib.Path(__file__).parent / "node"
 COAP_CLIENT = shutil.which("coap-client-notls")
 
 
-async def coap_client(*args: str) -> tuple[int, str]:
-    assert COAP_CLIENT is not None
+async def coap_client(*args: str, binary: str | None = COAP_CLIENT) -> tuple[int, str]:
+    """Run one of libcoap's CLI clients; its exit code and output (stdout and stderr)."""
+    assert binary is not None
     proc = await asyncio.create_subprocess_exec(
-        COAP_CLIENT,
+        binary,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -160,17 +161,6 @@ def test_libcoap_dtls_psk_client_registers_and_a_wrong_key_does_not(
 ) -> None:
     key = "interop-psk-key-1"
 
-    async def dtls_client(*args: str) -> tuple[int, str]:
-        assert COAP_CLIENT_DTLS is not None
-        proc = await asyncio.create_subprocess_exec(
-            COAP_CLIENT_DTLS,
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await asyncio.wait_for(proc.communicate(), 30)
-        return proc.returncode or 0, out.decode("utf-8", "replace")
-
     async def scenario() -> None:
         async with serving(registry, psk={"libcoap-dtls": key.encode()}, dtls_port=0) as server:
             assert server.dtls_address is not None
@@ -184,5 +174,98 @@ def test_libcoap_dtls_psk_client_registers_and_a_wrong_key_does_not(
             assert rc == 0, out
             info = server.clients["libcoap-dtls"]
             assert info.secure and sorted(info.objects) == [1, 3]
+
+    run(scenario())
+
+
+async def dtls_client(*args: str) -> tuple[int, str]:
+    return await coap_client(*args, binary=COAP_CLIENT_DTLS)
+
+
+needs_notls = pytest.mark.skipif(COAP_CLIENT is None, reason="coap-client-notls missing")
+needs_dtls_client = pytest.mark.skipif(
+    COAP_CLIENT_DTLS is None, reason="libcoap's DTLS client missing (libcoap3-bin)"
+)
+needs_dtlssocket = pytest.mark.skipif(
+    not _dtls_available(), reason="DTLSSocket not installed (install-peers.sh)"
+)
+
+
+@needs_notls
+@needs_dtls_client
+@needs_dtlssocket
+def test_plain_coap_cannot_take_over_an_endpoint_registered_over_dtls(
+    registry: ObjectRegistry,
+) -> None:
+    key = "takeover-psk-key"
+
+    async def scenario() -> None:
+        async with serving(registry, psk={"dev": key.encode()}, dtls_port=0) as server:
+            events: list[dict[str, object]] = []
+            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            host, port = server.address
+            dtls_host, dtls_port = server.dtls_address or ("", 0)
+            payload = ["-m", "post", "-t", "40", "-e", "</1/0>,</3/0>"]
+            secure = ["-u", "dev", "-k", key]
+            rc, out = await dtls_client(
+                *payload, *secure, f"coaps://{dtls_host}:{dtls_port}/rd?ep=d1&lt=60"
+            )
+            assert rc == 0, out
+            assert server.clients["d1"].secure
+            location = server.clients["d1"].location
+            # The takeover of the issue: the same name over plain CoAP.
+            rc, out = await coap_client(*payload, f"coap://{host}:{port}/rd?ep=d1&lt=60")
+            assert "4.03" in out, out
+            assert server.clients["d1"].secure and server.clients["d1"].location == location
+            # Plain CoAP may not update or delete the secure registration either.
+            rc, out = await coap_client("-m", "delete", f"coap://{host}:{port}/rd/{location}")
+            assert "4.03" in out, out
+            assert "d1" in server.clients
+            # The identity maps to its endpoint: it cannot register a second name.
+            rc, out = await dtls_client(
+                *payload, *secure, f"coaps://{dtls_host}:{dtls_port}/rd?ep=d2&lt=60"
+            )
+            assert "4.03" in out, out
+            assert "d2" not in server.clients
+            refusals = [e for e in events if e["kind"] == "security" and e.get("problem")]
+            assert [e["problem"] for e in refusals] == [
+                "Register refused",
+                "De-register refused",
+                "Register refused",
+            ]
+            assert "only over DTLS" in str(refusals[0]["cause"])
+            assert str(refusals[0]["address"]).startswith("coap://127.0.0.1:")
+            assert "bound to endpoint 'd1'" in str(refusals[2]["cause"])
+            assert refusals[2]["identity"] == "dev"
+            assert key not in json.dumps(events)
+            assert server.errors == 0
+
+    run(scenario())
+
+
+@needs_dtls_client
+@needs_dtlssocket
+def test_failed_dtls_handshakes_leave_a_security_event(registry: ObjectRegistry) -> None:
+    key = "handshake-psk-key"
+
+    async def scenario() -> None:
+        async with serving(registry, psk={"dev": key.encode()}, dtls_port=0) as server:
+            events: list[dict[str, object]] = []
+            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            dtls_host, dtls_port = server.dtls_address or ("", 0)
+            url = f"coaps://{dtls_host}:{dtls_port}/rd?ep=d1&lt=60"
+            payload = ["-m", "post", "-t", "40", "-e", "</3/0>", "-B", "3"]
+            await dtls_client(*payload, "-u", "dev", "-k", "not-the-key", url)
+            await dtls_client(*payload, "-u", "stranger", "-k", key, url)
+            failures = [e for e in events if e.get("problem") == "handshake failed"]
+            assert [(e["summary"], e["identity"], e["identity_known"]) for e in failures] == [
+                ("wrong PSK key", "dev", True),
+                ("unknown PSK identity", "stranger", False),
+            ], events
+            for failure in failures:
+                assert str(failure["address"]).startswith("coaps://127.0.0.1:")
+                assert "key" in str(failure["cause"]) or "identity" in str(failure["cause"])
+            assert "d1" not in server.clients
+            assert key not in json.dumps(events) and "not-the-key" not in json.dumps(events)
 
     run(scenario())

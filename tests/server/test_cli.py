@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pathlib
 import sys
 from typing import Any
+
+import pytest
 
 from tests.server.conftest import run
 from tests.server.device import FakeDevice
@@ -37,20 +41,27 @@ class Cli:
         return await self.next(kind)
 
 
+async def start_cli(*args: str, env: dict[str, str] | None = None) -> Cli:
+    """``lwm2m-workbench server --port 0 ARGS`` as a subprocess with piped stdin/stdout."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workbench",
+        "server",
+        "--port",
+        "0",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    return Cli(proc)
+
+
 def test_cli_commands(registry: ObjectRegistry) -> None:
     async def scenario() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workbench",
-            "server",
-            "--port",
-            "0",
-            "--coap-log",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        cli = Cli(proc)
+        cli = await start_cli("--coap-log")
+        proc = cli.proc
         dev = FakeDevice(registry)
         await dev.start()
         try:
@@ -99,6 +110,55 @@ def test_cli_commands(registry: ObjectRegistry) -> None:
     run(scenario())
 
 
+def test_keys_from_a_file_and_a_variable_bound_to_endpoints(tmp_path: pathlib.Path) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("# identity:key@endpoint\nfile-id:0011@ep-file\n", encoding="utf-8")
+    keys.chmod(0o600)
+
+    async def scenario() -> None:
+        cli = await start_cli(
+            "--psk-file",
+            str(keys),
+            "--psk-env",
+            "WB_TEST_PSK",
+            "--dtls-port",
+            "0",
+            env={"WB_TEST_PSK": "env-id:2233"},
+        )
+        try:
+            started = await cli.next("server_started")
+            if "dtls_port" not in started:
+                pytest.skip("DTLSSocket is not installed")
+            assert not [o for o in cli.seen if o["kind"] == "warning"]
+            await cli.command("quit", "server_stopped")
+        finally:
+            if cli.proc.returncode is None:
+                cli.proc.kill()
+            await cli.proc.wait()
+        assert "0011" not in json.dumps(cli.seen) and "2233" not in json.dumps(cli.seen)
+
+    run(scenario())
+
+
+def test_empty_keys_and_unset_variables_are_refused(tmp_path: pathlib.Path) -> None:
+    async def first_line(*args: str) -> dict[str, Any]:
+        cli = await start_cli(*args)
+        try:
+            return await cli.next("error")
+        finally:
+            if cli.proc.returncode is None:
+                cli.proc.kill()
+            await cli.proc.wait()
+
+    async def scenario() -> None:
+        assert "must not be empty" in (await first_line("--psk", "dev:"))["error"]
+        assert "not set" in (await first_line("--psk-env", "WB_NO_SUCH_VARIABLE"))["error"]
+        missing = str(tmp_path / "missing.txt")
+        assert "cannot read" in (await first_line("--psk-file", missing))["error"]
+
+    run(scenario())
+
+
 def test_psk_parsing_never_echoes_keys() -> None:
     assert parse_psk(["dev-1:00112233", "a:b:cafe"]) == {
         "dev-1": bytes.fromhex("00112233"),
@@ -108,3 +168,27 @@ def test_psk_parsing_never_echoes_keys() -> None:
         parse_psk(["dev:secretnothex"])
     except ValueError as exc:
         assert "secretnothex" not in str(exc)
+
+
+def test_bad_bytes_on_stdin_get_an_error_and_reading_goes_on() -> None:
+    async def scenario() -> None:
+        # A UTF-8 locale gives stdin a strict decoder (the C locale would escape bytes).
+        cli = await start_cli(env={"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"})
+        proc = cli.proc
+        try:
+            await cli.next("server_started")
+            assert proc.stdin is not None
+            proc.stdin.write(b"list \xff\xfe\xc3\n")
+            error = await cli.next("error")
+            assert error["error"] == "not valid UTF-8"
+            assert "\\xff" in error["command"]
+            assert (await cli.command("list"))["clients"] == []
+            proc.stdin.write(b"quit\n")
+            await proc.stdin.drain()
+            assert await asyncio.wait_for(proc.wait(), 10) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+    run(scenario())

@@ -19,15 +19,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import pathlib
 import shlex
 import sys
 import threading
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
+
+if TYPE_CHECKING:
+    from workbench.server.security import PskEntry
 
 HELP = (
     "list | read EP PATH [FMT] | write EP PATH VALUE [FMT] | exec EP PATH [ARGS] | "
@@ -54,8 +59,20 @@ def register(subparsers: Any) -> None:
         "--psk",
         action="append",
         default=[],
-        metavar="ID:HEXKEY",
-        help="DTLS pre-shared key for a client identity (repeatable; needs DTLSSocket)",
+        metavar="ID:HEXKEY[@EP]",
+        help="DTLS pre-shared key for a client identity, bound to endpoint EP (default: the "
+        "endpoint it first registers); repeatable; needs DTLSSocket. Visible in ps: prefer "
+        "--psk-file or --psk-env",
+    )
+    parser.add_argument(
+        "--psk-file",
+        metavar="FILE",
+        help="read ID:HEXKEY[@EP] entries from FILE (one per line, # comments)",
+    )
+    parser.add_argument(
+        "--psk-env",
+        metavar="VAR",
+        help="read ID:HEXKEY[@EP] entries (space or newline separated) from variable VAR",
     )
     parser.add_argument("--dtls-port", type=int, default=None, help="DTLS port (default CoAP+1)")
     parser.add_argument("--bootstrap", metavar="FILE", help="bootstrap configuration (JSON)")
@@ -67,27 +84,58 @@ def register(subparsers: Any) -> None:
 
 
 def parse_psk(items: list[str]) -> dict[str, bytes]:
-    """``ID:HEXKEY`` pairs; the error never repeats the key."""
-    out: dict[str, bytes] = {}
-    for item in items:
-        identity, sep, key = item.rpartition(":")
-        if not sep or not identity:
-            raise ValueError("--psk takes IDENTITY:HEXKEY")
+    """``ID:HEXKEY[@EP]`` entries as identity → key; errors never repeat the key."""
+    from workbench.server.security import parse_psk_entry, psk_tables
+
+    return psk_tables(parse_psk_entry(item) for item in items)[0]
+
+
+def load_psk(args: argparse.Namespace) -> tuple[list[PskEntry], list[str]]:
+    """The entries of ``--psk``, ``--psk-file`` and ``--psk-env``, and warnings about them.
+
+    A key on the command line is visible to every local user in ``ps``; a file (readable by
+    its owner only) or a variable keeps it out of there.
+    """
+    from workbench.server.security import parse_psk_entry, parse_psk_lines
+
+    entries = [parse_psk_entry(item) for item in args.psk]
+    warnings: list[str] = []
+    if args.psk:
+        warnings.append(
+            "--psk puts keys on the command line, visible to other local users (ps); "
+            "prefer --psk-file or --psk-env"
+        )
+    if args.psk_file:
+        path = pathlib.Path(args.psk_file)
         try:
-            out[identity] = bytes.fromhex(key)
-        except ValueError:
-            raise ValueError(f"--psk {identity}: the key is not hex") from None
-    return out
+            text = path.read_text(encoding="utf-8")
+            mode = path.stat().st_mode
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"--psk-file {args.psk_file}: cannot read it ({exc})") from None
+        if os.name == "posix" and mode & 0o077:
+            warnings.append(f"--psk-file {args.psk_file} is readable by other users; chmod 600 it")
+        entries += parse_psk_lines(text.splitlines(), f"--psk-file {args.psk_file}")
+    if args.psk_env:
+        value = os.environ.get(args.psk_env)
+        if value is None:
+            raise ValueError(f"--psk-env: the variable {args.psk_env} is not set")
+        entries += parse_psk_lines(value.splitlines(), f"--psk-env {args.psk_env}")
+    return entries, warnings
 
 
 def main(args: argparse.Namespace) -> int:
+    from workbench.server.security import psk_tables
+
     try:
-        psk = parse_psk(args.psk)
+        entries, warnings = load_psk(args)
+        psk, endpoints = psk_tables(entries)
     except ValueError as exc:
         print(json.dumps({"kind": "error", "error": str(exc)}), flush=True)
         return 2
+    for warning in warnings:
+        print(json.dumps({"kind": "warning", "text": warning}), flush=True)
     try:
-        return asyncio.run(serve(args, psk, sys.stdin, sys.stdout))
+        return asyncio.run(serve(args, psk, sys.stdin, sys.stdout, endpoints))
     except KeyboardInterrupt:
         return 130
 
@@ -109,11 +157,25 @@ class Output:
 def start_stdin_reader(
     stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
 ) -> threading.Thread:
-    """Read lines in a daemon thread and hand them to the loop (``None`` at end of input)."""
+    """Read lines in a daemon thread and hand them to the loop (``None`` at end of input).
+
+    Bytes are read and decoded line by line with ``surrogateescape``: a text stream's strict
+    decoder raises on the first non-UTF-8 byte and ends the iteration, which silently
+    stopped every later command (``quit`` included). Bad bytes now reach the loop as lone
+    surrogates, which :func:`undecodable` spots so the line is answered with an error.
+    """
+    raw = getattr(stream, "buffer", None)
+
+    def lines() -> Iterator[str]:
+        if raw is None:
+            yield from stream
+            return
+        for data in raw:
+            yield data.decode("utf-8", "surrogateescape")
 
     def reader() -> None:
         try:
-            for line in stream:
+            for line in lines():
                 loop.call_soon_threadsafe(queue.put_nowait, line)
         except (OSError, ValueError):
             pass
@@ -128,8 +190,19 @@ def start_stdin_reader(
     return thread
 
 
+def undecodable(line: str) -> str | None:
+    """``line`` shown with its bad bytes escaped when it was not valid UTF-8, else ``None``."""
+    if not any("\udc80" <= char <= "\udcff" for char in line):
+        return None
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 async def serve(
-    args: argparse.Namespace, psk: dict[str, bytes], stdin: TextIO, stdout: TextIO
+    args: argparse.Namespace,
+    psk: dict[str, bytes],
+    stdin: TextIO,
+    stdout: TextIO,
+    psk_endpoints: dict[str, str | None] | None = None,
 ) -> int:
     from workbench.lwm2m.definitions import load_registry
     from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer
@@ -153,6 +226,7 @@ async def serve(
             all_interfaces=args.all_interfaces,
             psk=psk,
             bootstrap=bootstrap,
+            psk_endpoints=psk_endpoints,
         )
         server.dtls_port = args.dtls_port
     except ValueError as exc:
@@ -180,6 +254,10 @@ async def serve(
                 continue
             line = line.strip()
             if not line:
+                continue
+            shown = undecodable(line)
+            if shown is not None:
+                out({"kind": "error", "command": shown[:200], "error": "not valid UTF-8"})
                 continue
             if line in ("quit", "exit"):
                 break

@@ -74,8 +74,12 @@ class Path:
                 raise PathError(f"{text!r}: segment {part!r} is not a decimal id")
             if len(part) > 1 and part.startswith("0"):
                 raise PathError(f"{text!r}: segment {part!r} has a leading zero")
-            value = int(part)
             limit = MAX_OBJECT_ID if index == 0 else MAX_ID
+            # Checked before int(): Python refuses to convert more than 4,300 digits with a
+            # plain ValueError, and a hostile link-format payload can carry that many.
+            if len(part) > len(str(limit)):
+                raise PathError(f"{text!r}: id of {len(part)} digits out of range 0..{limit}")
+            value = int(part)
             if value > limit:
                 raise PathError(f"{text!r}: id {value} out of range 0..{limit}")
             ids.append(value)

@@ -86,8 +86,27 @@ def _check_options(msg: RawMessage) -> tuple[int, str] | None:
     return None
 
 
-def inspect_datagram(data: bytes, truncated: bool, max_payload: int) -> Verdict:
-    """Decide about one incoming datagram (pure: no I/O, easy to fuzz)."""
+def payload_room(msg: RawMessage, data: bytes, datagram_limit: int | None, max_payload: int) -> int:
+    """The largest payload ``msg``'s sender can put in one datagram we read whole.
+
+    Size1 must advertise what the server really takes (RFC 7252 §5.9.2.9): the configured
+    payload cap, but no more than what fits beside this request's own header, token and
+    options in the largest datagram the transport reads (aiocoap's udp6 reads 4,096 bytes).
+    """
+    if datagram_limit is None:
+        return max_payload
+    overhead = len(data) - len(msg.payload) + (0 if msg.payload else 1)
+    return max(0, min(max_payload, datagram_limit - overhead))
+
+
+def inspect_datagram(
+    data: bytes, truncated: bool, max_payload: int, datagram_limit: int | None = None
+) -> Verdict:
+    """Decide about one incoming datagram (pure: no I/O, easy to fuzz).
+
+    ``datagram_limit`` is the largest datagram the transport reads whole (``None``: no
+    limit below the payload cap); it bounds the Size1 of a 4.13 answer.
+    """
     try:
         msg = parse_datagram(data)
     except WireError as exc:
@@ -107,7 +126,7 @@ def inspect_datagram(data: bytes, truncated: bool, max_payload: int) -> Verdict:
                 msg,
                 REQUEST_ENTITY_TOO_LARGE,
                 "datagram too large",
-                [(OPTION_SIZE1, uint_bytes(max_payload))],
+                [(OPTION_SIZE1, uint_bytes(payload_room(msg, data, datagram_limit, max_payload)))],
             )
             return Verdict(False, msg, reply, "datagram truncated (too large)", "4.13")
         return Verdict(False, msg, None, "datagram truncated (too large)", "dropped")
@@ -125,7 +144,7 @@ def inspect_datagram(data: bytes, truncated: bool, max_payload: int) -> Verdict:
             msg,
             REQUEST_ENTITY_TOO_LARGE,
             "payload too large, use Block1",
-            [(OPTION_SIZE1, uint_bytes(max_payload))],
+            [(OPTION_SIZE1, uint_bytes(payload_room(msg, data, datagram_limit, max_payload)))],
         )
         return Verdict(False, msg, reply, "payload too large", "4.13")
     return Verdict(True, msg)

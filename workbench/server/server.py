@@ -68,6 +68,7 @@ from workbench.server.requests import (
     request_ids,
 )
 from workbench.server.robustness import Verdict, make_loop_exception_handler
+from workbench.server.security import SecurityStore
 from workbench.server.site import HandlerResult, ServerSite
 from workbench.server.transport import (
     BuiltContext,
@@ -202,6 +203,7 @@ class LwM2MServer:
         config: ServerConfig | None = None,
         dtls_port: int | None = None,
         transport: str | None = None,
+        psk_endpoints: Mapping[str, str | None] | None = None,
     ) -> None:
         if all_interfaces:
             host = "::"
@@ -222,6 +224,14 @@ class LwM2MServer:
             registry = builtin_registry()
         self.registry = registry
         self.psk: dict[str, bytes] = dict(psk or {})
+        for identity, key in self.psk.items():
+            if not identity or not key:
+                raise ValueError("a PSK needs a non-empty identity and a non-empty key")
+        #: Which identity may register which endpoint (``psk_endpoints``: identity → endpoint;
+        #: an identity without one is bound at its first DTLS registration).
+        self.security = SecurityStore.from_entries(
+            {identity: (psk_endpoints or {}).get(identity) for identity in self.psk}
+        )
         self.bootstrap_config = bootstrap
         #: DTLS port when PSKs are given: None means the CoAP port + 1, 0 a free one.
         self.dtls_port = dtls_port
@@ -370,6 +380,46 @@ class LwM2MServer:
             {"where": "event loop", "error": message + (f": {exc!r}"[:500] if exc else "")},
         )
 
+    def dtls_handshake_failed(
+        self, identity: bytes | None, known: bool, peer: str, summary: str, cause: str
+    ) -> None:
+        """A ``security`` event for a DTLS handshake that failed (called by the DTLS layer)."""
+        shown = None if identity is None else identity.decode("utf-8", "backslashreplace")[:64]
+        self._event(
+            "security",
+            None,
+            {
+                "problem": "handshake failed",
+                "summary": summary,
+                "identity": shown,
+                "identity_known": known,
+                "address": "coaps://" + peer,
+                "cause": cause,
+            },
+        )
+
+    def _refused(self, request: Any, endpoint: str, operation: str) -> HandlerResult | None:
+        """4.03 and a ``security`` event when the security store forbids this request."""
+        remote = request.remote
+        identity: str | None = getattr(remote, "psk_identity", None)
+        if identity is None and self._is_secure(remote):
+            identity = ""  # DTLS without a known identity never owns an endpoint
+        reason = self.security.check(endpoint, identity)
+        if reason is None:
+            return None
+        self._event(
+            "security",
+            endpoint,
+            {
+                "problem": f"{operation} refused",
+                "identity": identity,
+                "address": ("coaps://" if self._is_secure(remote) else "coap://")
+                + _remote_address(remote),
+                "cause": reason,
+            },
+        )
+        return Message(code=Code.FORBIDDEN, payload=reason.encode("utf-8")[:200]), None
+
     def _log_values(self, path_text: str, message: Any) -> dict[str, Any] | None:
         """Decoded values of a logged payload when its path and format allow it."""
         cf = message.uint_option(12)
@@ -493,6 +543,9 @@ class LwM2MServer:
         except RegistrationError as exc:
             self._event("registration_rejected", None, {"error": str(exc)})
             return self._bad(str(exc))
+        refusal = self._refused(request, params.endpoint, "Register")
+        if refusal is not None:
+            return refusal
         binding = params.binding or "U"
         version = params.lwm2m_version or "1.0"
         record = ClientRecord(
@@ -510,6 +563,17 @@ class LwM2MServer:
             content_formats=links.content_formats,
             secure=self._is_secure(request.remote),
         )
+        identity = getattr(request.remote, "psk_identity", None)
+        if identity and self.security.bind(identity, record.endpoint):
+            self._event(
+                "security",
+                record.endpoint,
+                {
+                    "problem": None,
+                    "summary": f"PSK identity {identity!r} is now bound to this endpoint",
+                    "identity": identity,
+                },
+            )
         old = self._table.add(record)
         if old is not None:
             self._close_client(old, "replaced by a newer registration")
@@ -534,6 +598,9 @@ class LwM2MServer:
         record = self._table.by_location(location)
         if record is None:
             return Message(code=Code.NOT_FOUND, payload=b"unknown registration"), None
+        refusal = self._refused(request, record.endpoint, "Update")
+        if refusal is not None:
+            return refusal
         try:
             params = parse_query(request.opt.uri_query)
             links = parse_registration_payload(body) if body else None
@@ -580,6 +647,9 @@ class LwM2MServer:
         record = self._table.by_location(location)
         if record is None:
             return Message(code=Code.NOT_FOUND, payload=b"unknown registration"), None
+        refusal = self._refused(request, record.endpoint, "De-register")
+        if refusal is not None:
+            return refusal
         self._table.remove(record)
         self._close_client(record, "deregistered")
         self._event("deregistered", record.endpoint, {"location": location, "reason": "client"})
@@ -592,6 +662,9 @@ class LwM2MServer:
         record = self._table.by_address(_remote_address(request.remote))
         if record is None:
             return Message(code=Code.FORBIDDEN, payload=b"register first"), None
+        refusal = self._refused(request, record.endpoint, "Send")
+        if refusal is not None:
+            return refusal
         cf = request.opt.content_format
         values: dict[Path, Value] = {}
         try:

@@ -40,6 +40,7 @@ from aiocoap.transports.simplesocketserver import (
 )
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
 from aiocoap.util import hostportjoin
+from aiocoap.util.asyncio.recvmsg import RecvmsgSelectorDatagramTransport
 
 from workbench.server.robustness import Verdict, inspect_datagram
 
@@ -48,6 +49,9 @@ _log = logging.getLogger(__name__)
 #: Receive buffer asked for: bursts of registrations overflow the default (ECOSYSTEM.md).
 RECEIVE_BUFFER = 4 * 1024 * 1024
 MSG_TRUNC = getattr(socket, "MSG_TRUNC", 0x20)
+#: The largest datagram aiocoap's udp6 transport reads whole (its recvmsg buffer); a longer
+#: one arrives truncated and is answered 4.13 with the Size1 that would have fitted.
+UDP6_DATAGRAM_LIMIT: int = RecvmsgSelectorDatagramTransport.max_size
 
 #: The aiocoap UDP transports the server can run on.
 TRANSPORTS = ("udp6", "simplesocketserver")
@@ -105,7 +109,9 @@ def make_interface_class(tap: DatagramTap) -> type[MessageInterfaceUDP6]:
         ) -> None:
             peer = format_peer(address)
             try:
-                verdict = inspect_datagram(bytes(data), bool(flags & MSG_TRUNC), tap.max_payload)
+                verdict = inspect_datagram(
+                    bytes(data), bool(flags & MSG_TRUNC), tap.max_payload, UDP6_DATAGRAM_LIMIT
+                )
             except Exception as exc:  # pragma: no cover - the gate is fuzzed; belt and braces
                 tap.internal_error("gate", exc)
                 return

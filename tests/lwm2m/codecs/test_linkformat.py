@@ -218,3 +218,69 @@ def test_round_trip(values: list[Link]) -> None:
     text = format_links(values)
     assert parse_links(text) == values
     assert parse_links(text.encode()) == values
+
+
+@pytest.mark.parametrize(
+    "target", ["/" + "9" * 4400, "/70000", "/3/65535", "/3/0/" + "1" * 30, "/lwm2m/99999"]
+)
+def test_out_of_range_ids_are_a_codec_error(target: str) -> None:
+    # Python's int() refuses more than 4,300 digits with a plain ValueError: it must never
+    # get that far (the server answered 5.00 with a traceback).
+    root = "/lwm2m" if target.startswith("/lwm2m") else "/"
+    with pytest.raises(CodecError, match="out of range"):
+        registered_objects(parse_links(f"<{target}>,</3/0>".encode()), root)
+
+
+def test_non_lwm2m_links_are_still_ignored() -> None:
+    links = parse_links(b'</03>,</3/0>,</other>,</a/1>,</>;rt="oma.lwm2m"')
+    assert registered_objects(links) == {3: ObjectInfo(3, None, [0])}
+
+
+class _ScanCountingList(list[int]):
+    """A list that counts the elements a membership test walks (a linear scan)."""
+
+    scanned = 0
+
+    def __contains__(self, item: object) -> bool:
+        _ScanCountingList.scanned += len(self)
+        return super().__contains__(item)
+
+
+def _work_for(count: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """Python lines executed and list elements scanned to parse ``count`` instances."""
+    import sys
+
+    import workbench.lwm2m.codecs.linkformat as linkformat
+
+    monkeypatch.setattr(
+        linkformat,
+        "ObjectInfo",
+        lambda oid, version=None: ObjectInfo(oid, version, _ScanCountingList()),
+    )
+    payload = ",".join(f"</3/{i}>" for i in range(count)).encode()
+    lines = 0
+
+    def tracer(frame: object, event: str, arg: object) -> object:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return tracer
+
+    _ScanCountingList.scanned = 0
+    sys.settrace(tracer)
+    try:
+        objects = registered_objects(parse_links(payload))
+    finally:
+        sys.settrace(None)
+    assert objects[3].instances == list(range(count))
+    return lines, _ScanCountingList.scanned
+
+
+def test_instance_parsing_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work is counted, never timed: 20 times the instances may cost at most 30 times the
+    # Python lines (linear is 20x; quadratic would be 400x) and no element-by-element search
+    # of the instances seen so far (the old code walked the list for every new instance).
+    small_lines, _ = _work_for(1_000, monkeypatch)
+    large_lines, large_scans = _work_for(20_000, monkeypatch)
+    assert large_lines <= 30 * small_lines, (small_lines, large_lines)
+    assert large_scans <= 2 * 20_000, large_scans

@@ -310,9 +310,13 @@ def registered_objects(links: Iterable[Link], root: str | None = None) -> dict[i
     link_list = list(links)
     base = alternate_root(link_list) if root is None else root
     objects: dict[int, ObjectInfo] = {}
+    # Instances already listed, per object: a set keeps the duplicate check O(1), so a payload
+    # with n instances is parsed in O(n) rather than the O(n²) of searching each list.
+    seen: dict[int, set[int]] = {}
     for link in link_list:
         path = lwm2m_path(link.target, base)
         if path is None:
+            _refuse_bad_id(link.target, base)
             continue
         if path.depth > 2:
             raise CodecError(
@@ -331,11 +335,36 @@ def registered_objects(links: Iterable[Link], root: str | None = None) -> dict[i
                     FMT,
                 )
             info.version = text
-        if path.instance_id is not None and path.instance_id not in info.instances:
-            info.instances.append(path.instance_id)
+        if path.instance_id is not None:
+            listed = seen.setdefault(path.object_id, set())
+            if path.instance_id not in listed:
+                listed.add(path.instance_id)
+                info.instances.append(path.instance_id)
     for info in objects.values():
         info.instances.sort()
     return dict(sorted(objects.items()))
+
+
+_NUMERIC_TARGET = re.compile(r"(?:/[0-9]+){1,4}/?")
+
+
+def _refuse_bad_id(target: str, root: str) -> None:
+    """Raise for a target below ``root`` that is all decimal ids yet no LwM2M path.
+
+    Such a link (``</70000>``, an id of thousands of digits) is an object or instance the
+    client claims but the TS does not allow (ids are 0..65534), so the payload is refused
+    rather than silently shortened.
+    """
+    prefix = root.rstrip("/")
+    if prefix and not target.startswith(prefix + "/"):
+        return
+    relative = target[len(prefix) :]
+    if not _NUMERIC_TARGET.fullmatch(relative):
+        return
+    segments = [seg for seg in relative.split("/") if seg]
+    if any(len(seg) > 5 or int(seg) > 65534 for seg in segments):
+        shown = relative if len(relative) <= 40 else relative[:37] + "..."
+        raise CodecError(f"<{shown}>: an id is out of range 0..65534", None, FMT)
 
 
 def _version_text(value: AttributeValue) -> str:

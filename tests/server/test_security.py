@@ -1,0 +1,109 @@
+"""The security store's rules and the PSK entry syntax (the DTLS side is in tests/interop)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.lwm2m.model import ObjectRegistry
+from workbench.server import LwM2MServer
+from workbench.server.dtls import HandshakeWatch, handshake_failure, has_encrypted_handshake
+from workbench.server.security import (
+    PskEntry,
+    SecurityStore,
+    parse_psk_entry,
+    parse_psk_lines,
+    psk_tables,
+)
+
+
+def test_an_endpoint_with_credentials_registers_only_with_its_identity() -> None:
+    store = SecurityStore.from_entries({"dev": "urn:imei:1", "free": None})
+    assert store.check("urn:imei:1", "dev") is None
+    assert "only over DTLS" in (store.check("urn:imei:1", None) or "")
+    assert "belongs to PSK identity 'dev'" in (store.check("urn:imei:1", "free") or "")
+    assert "bound to endpoint 'urn:imei:1'" in (store.check("other", "dev") or "")
+    assert store.check("plain", None) is None  # no credentials: plain CoAP is fine
+
+
+def test_an_identity_without_endpoint_is_bound_by_its_first_registration() -> None:
+    store = SecurityStore.from_entries({"dev": None})
+    assert store.check("d1", "dev") is None
+    assert store.bind("dev", "d1")
+    assert not store.bind("dev", "d2")  # bound once, for good
+    assert store.check("d1", "dev") is None
+    assert store.check("d2", "dev") is not None
+    assert store.check("d1", None) is not None
+
+
+def test_one_endpoint_cannot_have_two_identities() -> None:
+    with pytest.raises(ValueError, match="two PSK identities"):
+        SecurityStore.from_entries({"a": "ep", "b": "ep"})
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("dev:00ff", PskEntry("dev", b"\x00\xff")),
+        ("a:b:cafe", PskEntry("a:b", b"\xca\xfe")),
+        ("dev:0011@urn:imei:35", PskEntry("dev", b"\x00\x11", "urn:imei:35")),
+        ("id@x:0011@ep", PskEntry("id@x", b"\x00\x11", "ep")),
+    ],
+)
+def test_psk_entries(text: str, entry: PskEntry) -> None:
+    assert parse_psk_entry(text) == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("dev:", "must not be empty"),
+        ("dev:@ep", "must not be empty"),
+        ("dev:0011@", "endpoint after @"),
+        (":0011", "IDENTITY:HEXKEY"),
+        ("dev:secretnothex", "not hex"),
+        ("dev:abc", "odd number"),
+        ("nocolon", "IDENTITY:HEXKEY"),
+    ],
+)
+def test_bad_psk_entries_never_echo_the_key(text: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words) as info:
+        parse_psk_entry(text)
+    assert "secretnothex" not in str(info.value)
+
+
+def test_psk_lines_and_tables() -> None:
+    entries = parse_psk_lines(["# keys", "a:00 b:11@ep-b", "", "c:22  # trailing"], "file")
+    keys, endpoints = psk_tables(entries)
+    assert keys == {"a": b"\x00", "b": b"\x11", "c": b"\x22"}
+    assert endpoints == {"a": None, "b": "ep-b", "c": None}
+    with pytest.raises(ValueError, match="file line 2"):
+        parse_psk_lines(["a:00", "b:"], "file")
+    with pytest.raises(ValueError, match="given twice"):
+        psk_tables([PskEntry("a", b"\x00"), PskEntry("a", b"\x01")])
+
+
+def test_the_server_refuses_empty_keys(registry: ObjectRegistry) -> None:
+    with pytest.raises(ValueError, match="non-empty key"):
+        LwM2MServer("127.0.0.1", 0, registry, psk={"dev": b""})
+    with pytest.raises(ValueError, match="non-empty"):
+        LwM2MServer("127.0.0.1", 0, registry, psk={"": b"\x01"})
+
+
+def _record(kind: int, epoch: int, body: bytes = b"x") -> bytes:
+    header = bytes([kind, 0xFE, 0xFD]) + epoch.to_bytes(2, "big") + bytes(6)
+    return header + len(body).to_bytes(2, "big") + body
+
+
+def test_handshake_failure_causes() -> None:
+    hello = _record(22, 0)
+    finished = _record(22, 0) + _record(20, 0) + _record(22, 1)
+    assert has_encrypted_handshake(finished) and not has_encrypted_handshake(hello)
+    assert handshake_failure(HandshakeWatch(), 0, hello, False) is None
+    unknown = handshake_failure(HandshakeWatch(b"who"), -1, hello, False)
+    assert unknown is not None and unknown[0] == "unknown PSK identity"
+    wrong = handshake_failure(HandshakeWatch(b"dev"), 0, finished, True)
+    assert wrong is not None and wrong[0] == "wrong PSK key"
+    early = handshake_failure(HandshakeWatch(), -1, hello, False)
+    assert early is not None and "cipher suite" in early[1]
+    assert handshake_failure(HandshakeWatch(b"dev", connected=True), 0, finished, True) is None
+    assert handshake_failure(HandshakeWatch(b"dev", reported=True), -1, finished, True) is None
