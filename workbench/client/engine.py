@@ -450,7 +450,7 @@ class LwM2MClient:
             binding = account.binding if account.binding != self._sent_binding else None
             payload = self._links() if self._objects_changed else b""
             message = self._message(Code.POST, account.uri, location, payload=payload)
-            message.opt.uri_query = update_query(lifetime, binding)
+            message.opt.uri_query = update_query(lifetime, binding, self._version)
             if payload:
                 message.opt.content_format = ContentFormat.LINK_FORMAT
             self._emit_registration("update_pending", objects=bool(payload))
