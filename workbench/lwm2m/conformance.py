@@ -20,7 +20,7 @@ from typing import Any
 
 from workbench.lwm2m.codecs.linkformat import parse_links
 from workbench.lwm2m.errors import CodecError
-from workbench.lwm2m.versionrules import FORMAT_NAMES, TABLE, rules
+from workbench.lwm2m.versionrules import FORMAT_NAMES, TABLE, VERSIONS, rules
 
 #: Operations the checker knows (the keys of a version's table entry).
 OPERATIONS = ("register", "update", "deregister", "bootstrap_request", "send", "notify")
@@ -113,7 +113,8 @@ def declared_version(message: ClientMessage) -> str | None:
 
 def check(message: ClientMessage, version: str | None = None) -> list[Finding]:
     """Findings for ``message``; ``version`` is the registration's (ignored for Register,
-    whose own ``lwm2m=`` declares it)."""
+    whose own ``lwm2m=`` declares it; ``None``: judged by the newest version, so only what
+    no version allows is found)."""
     operation = operation_of(message)
     if operation is None:
         return []
@@ -166,7 +167,11 @@ class _Check:
                 return self.findings
             else:
                 self.version = declared
-        if self.version not in TABLE:
+        if self.version is None:
+            # No declared version to hold it to (a Bootstrap-Request carries none; a client
+            # the server does not know): only what no version allows is a finding.
+            self.version = VERSIONS[-1]
+        elif self.version not in TABLE:
             self.version = "1.0"
         version = self.version
         spec = rules(version, self.operation)
