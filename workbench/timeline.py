@@ -223,6 +223,9 @@ def coap_label(entry: Any, request_path: str | None = None) -> tuple[Tone, str]:
         observe = msg.uint_option(6)
         if observe is not None and code == 1:
             name += " observe" if observe == 0 else " cancel"
+        if getattr(entry, "conformance", None):
+            # Accepted here, but a strict server of the client's version would refuse it.
+            return Tone.BAD, f"{name} {path} ⚠ strict".lstrip()
         tone = Tone.BAD if entry.problem else Tone.INFO
         return tone, f"{name} {path}".rstrip()
     if code == 0:
@@ -234,6 +237,8 @@ def coap_label(entry: Any, request_path: str | None = None) -> tuple[Tone, str]:
     if msg.uint_option(6) is not None and klass == 2:
         text += " notify"
     tone = Tone.GOOD if klass == 2 else Tone.BAD
+    if getattr(entry, "conformance", None):
+        return Tone.BAD, f"{text} {path} ⚠ strict"
     return tone, f"{text} {path}".rstrip()
 
 
@@ -316,6 +321,8 @@ def describe_coap(entry: Any, payload_chars: int = 160) -> str:
     for key in ("problem", "action"):
         if data.get(key):
             lines.append(f"{key}: {data[key]}")
+    for finding in data.get("conformance") or ():
+        lines.append(f"⚠ {finding['plain']} ({finding['fragment']}; {finding['section']})")
     return "\n".join(lines)
 
 

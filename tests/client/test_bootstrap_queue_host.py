@@ -101,7 +101,9 @@ def test_queue_mode_sleeps_drops_requests_and_wakes_with_update() -> None:
             client = LwM2MClient("q", server.url, binding="UQ", awake_time=0.3, lifetime=60)
             rec = Recorder(client)
             await client.start(timeout=5)
-            assert server.registrations["q"].query["b"] == "UQ"
+            # LwM2M 1.1 (the default): queue mode is the Q parameter, not a binding letter.
+            assert server.registrations["q"].query["b"] == "U"
+            assert "Q" in server.registrations["q"].query
             obs = await server.observe("q", "/3/0/9")
             await rec.wait("queue", state="sleeping", timeout=3)
             assert client.asleep

@@ -239,3 +239,76 @@ def test_log_model_is_capped_and_batched(qtbot: Any, wb_app: Any) -> None:
         assert fg == "0.01 GET"
     finally:
         server_module.MAX_LOG_ROWS = old
+
+
+def test_conformance_finding_in_the_client_row_and_on_the_timeline(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    """A Register that a strict 1.1 server refuses is accepted, shown in the client's row with
+    the plain-words line, and marked on the timeline's CoAP lane."""
+    from aiocoap import POST, Context, Message
+
+    from workbench.gui.panels.timeline import TimelinePanel
+    from workbench.server import LwM2MServer
+    from workbench.timeline import Lane
+
+    context = WorkbenchContext(discover_plugins())
+    panel = ServerPanel(context)
+    timeline = TimelinePanel(context)
+    panel.resize(1100, 360)
+    panel.show()
+    timeline.show()
+
+    async def body() -> None:
+        server = LwM2MServer("127.0.0.1", 0)
+        await server.start()
+        client = await Context.create_client_context()
+        try:
+            context.set_server(server)
+            host, port = server.address
+            request = Message(
+                code=POST,
+                uri=f"coap://{host}:{port}/rd?ep=strict-1&lt=300&lwm2m=1.1&b=U",
+                payload=b'</>;rt="oma.lwm2m";ct="60 110 112 11542 11543",</1/0>,</3/0>',
+            )
+            request.opt.content_format = 40
+            response = await client.request(request).response
+            assert str(response.code) == "2.01 Created"  # accepted here...
+            cell = _CONFORMANCE_COLUMN_INDEX
+            await until(
+                lambda: (
+                    panel.clients.rowCount() == 1
+                    and panel.clients.item(0, cell) is not None
+                    and panel.clients.item(0, cell).text().startswith("⚠")
+                ),
+                what="conformance cell",
+            )
+            text = panel.clients.item(0, cell).text()
+            # ... and the user is told what a strict peer would do, with the fragment.
+            assert "a strict 1.1 server answers 4.00 to this" in text
+            assert "ct must be a single content format in LwM2M 1.1" in text
+            assert 'ct="60 110 112 11542 11543"' in text
+            tip = panel.clients.item(0, cell).toolTip()
+            assert "POST /rd?ep=strict-1" in tip and "1.1 Core §6.2.1" in tip
+            # The timeline marks the offending message on the CoAP lane.
+            await until(lambda: len(timeline.coap_entries) >= 2, what="timeline rows")
+            marked = [e for e in timeline.coap_entries if e.conformance]
+            assert len(marked) == 1 and marked[0].message.code == 2
+            labels = [item.label for item in timeline.store.items(Lane.COAP_IN)]
+            assert "POST /rd ⚠ strict" in labels
+            panel.clients.setColumnWidth(0, 90)
+            await asyncio.sleep(0.05)
+            shot(panel, "server_panel_conformance")
+            timeline.resize(1100, 420)
+            shot(timeline, "timeline_conformance")
+        finally:
+            context.set_server(None)
+            await client.shutdown()
+            await server.stop()
+
+    run(wb_loop, body(), timeout=30)
+    panel.close()
+    timeline.close()
+
+
+_CONFORMANCE_COLUMN_INDEX = 8

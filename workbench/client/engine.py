@@ -56,6 +56,7 @@ from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
+from workbench.lwm2m.versionrules import rules
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,13 @@ class LwM2MClient:
         self._emit_registration("deregistered", code="2.02")
 
     async def send(self, paths: Iterable[Path | str], content_format: int = 112) -> None:
-        """Information-reporting Send: POST /dp with the values of ``paths`` (SenML)."""
+        """Information-reporting Send: POST /dp with the values of ``paths`` (SenML).
+
+        Send arrived with LwM2M 1.1 (Core §6.4.3); a 1.0 client has no way to send it, so it
+        is refused here rather than put on the wire (see :mod:`workbench.lwm2m.versionrules`).
+        """
+        if rules(self._version, "send") is None:
+            raise ExchangeError(f"Send does not exist in LwM2M {self._version}")
         account = self.account
         if account is None or self.location is None:
             raise ExchangeError("not registered")
@@ -450,7 +457,7 @@ class LwM2MClient:
             binding = account.binding if account.binding != self._sent_binding else None
             payload = self._links() if self._objects_changed else b""
             message = self._message(Code.POST, account.uri, location, payload=payload)
-            message.opt.uri_query = update_query(lifetime, binding)
+            message.opt.uri_query = update_query(lifetime, binding, self._version)
             if payload:
                 message.opt.content_format = ContentFormat.LINK_FORMAT
             self._emit_registration("update_pending", objects=bool(payload))

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 
 from workbench.client.defaults import SECURITY
 from workbench.client.store import ObjectStore
+from workbench.lwm2m.versionrules import TABLE, VERSIONS, root_ct
 
 #: Objects never listed in Register/Update payloads.
 HIDDEN_OBJECTS = frozenset({SECURITY, 21})
 
-#: Content formats announced on the root link, per LwM2M version.
-ANNOUNCED_FORMATS = {
-    "1.0": "11542 11543",
-    "1.1": "60 110 112 11542 11543",
-    "1.2": "60 110 112 11542 11543 11544",
-}
+#: Multi-value content formats this client reads and writes; what it announces on the root
+#: link is the subset (and the order) the version's rules table allows.
+SUPPORTED_FORMATS = (60, 110, 112, 11542, 11543, 11544)
+
+
+def root_link(version: str) -> str:
+    """``</>;rt="oma.lwm2m"`` plus the ``ct`` the version allows (one value before 1.2)."""
+    ct = root_ct(version, SUPPORTED_FORMATS)
+    return '</>;rt="oma.lwm2m"' + (f";ct={ct}" if ct is not None else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +45,21 @@ class ServerAccount:
 
 
 def object_links(store: ObjectStore, version: str) -> str:
-    """The Register/Update payload: ``</>;rt="oma.lwm2m";ct=..,</1/0>,</3>;ver=1.1,</3/0>``."""
-    formats = ANNOUNCED_FORMATS.get(version, ANNOUNCED_FORMATS["1.1"])
-    ct = f'"{formats}"' if " " in formats else formats
-    links = [f'</>;rt="oma.lwm2m";ct={ct}']
+    """The Register/Update payload: ``</>;rt="oma.lwm2m";ct=..,</1/0>,</3>;ver=1.1,</3/0>``.
+
+    Only what ``version`` allows (:mod:`workbench.lwm2m.versionrules`): a single ``ct``
+    before 1.2, and no ``ver`` in 1.0, which has no object versioning.
+    """
+    links = [root_link(version if version in VERSIONS else "1.1")]
+    versioned = (
+        "ver" in TABLE.get(version, TABLE["1.1"])["register"]["object_link_attributes"]["allowed"]
+    )
     for oid in store.object_ids():
         if oid in HIDDEN_OBJECTS:
             continue
         definition = store.registry.get(oid)
         instances = store.instance_ids(oid)
-        if definition is not None and definition.version not in ("", "1.0"):
+        if versioned and definition is not None and definition.version not in ("", "1.0"):
             links.append(f"</{oid}>;ver={definition.version}")
         elif not instances:
             links.append(f"</{oid}>")
@@ -58,15 +67,29 @@ def object_links(store: ObjectStore, version: str) -> str:
     return ",".join(links)
 
 
+def wire_binding(binding: str, version: str) -> tuple[str, bool]:
+    """The ``b=`` value and whether to send ``Q``: 1.0 writes queue mode into the binding
+    (``UQ``), 1.1 and later send the letters without ``Q`` and a separate ``Q`` parameter."""
+    if version == "1.0":
+        return binding, False
+    letters = binding.replace("Q", "")
+    return letters or "U", "Q" in binding
+
+
 def register_query(endpoint: str, lifetime: int, version: str, binding: str) -> list[str]:
-    return [f"ep={endpoint}", f"lt={lifetime}", f"lwm2m={version}", f"b={binding}"]
+    letters, queue = wire_binding(binding, version)
+    query = [f"ep={endpoint}", f"lt={lifetime}", f"lwm2m={version}", f"b={letters}"]
+    return [*query, "Q"] if queue else query
 
 
-def update_query(lifetime: int | None, binding: str | None) -> list[str]:
-    """Update carries only what changed since the last Register/Update."""
+def update_query(lifetime: int | None, binding: str | None, version: str = "1.1") -> list[str]:
+    """Update carries only what changed since the last Register/Update.
+
+    From 1.1 queue mode is not an Update parameter, so only the binding letters go out.
+    """
     query = []
     if lifetime is not None:
         query.append(f"lt={lifetime}")
     if binding is not None:
-        query.append(f"b={binding}")
+        query.append(f"b={wire_binding(binding, version)[0]}")
     return query

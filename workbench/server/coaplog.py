@@ -149,6 +149,9 @@ class CoapLogEntry:
     path: str | None = None
     #: Values decoded by the server's codecs (path → value), when it knew the path.
     values: dict[str, Any] | None = None
+    #: What a strict peer of the client's LwM2M version would reject in this message
+    #: (``conformance`` event data, see :mod:`workbench.server.conformance`).
+    conformance: list[dict[str, Any]] | None = None
 
     @property
     def secret(self) -> bool:
@@ -207,6 +210,8 @@ class CoapLogEntry:
             out["problem"] = self.problem
         if self.action is not None:
             out["action"] = self.action
+        if self.conformance:
+            out["conformance"] = self.conformance
         return out
 
 

@@ -61,8 +61,9 @@ def parse_query(query: Iterable[str]) -> RegistrationParams:
         elif key == "lwm2m":
             params.lwm2m_version = value
         elif key == "b":
-            if not value or any(c not in "UQSNT" for c in value):
-                raise RegistrationError(f"b={value!r} is not a binding (U, S, N, T, Q)")
+            # Every version's letters: 1.0 U/S/Q, 1.1 T/N, 1.2 M (MQTT) and H (HTTP).
+            if not value or any(c not in "UQSNTMH" for c in value):
+                raise RegistrationError(f"b={value!r} is not a binding (U, S, N, T, M, H, Q)")
             params.binding = value
         elif key == "sms":
             params.sms = value

@@ -34,6 +34,7 @@ from workbench.lwm2m.values import Value
 from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
 from workbench.server.coapwire import parse_datagram
+from workbench.server.conformance import ConformanceMonitor
 from workbench.server.events import EventBus
 from workbench.server.observe import Observation
 from workbench.server.queue import (
@@ -157,6 +158,7 @@ class _Tap:
                     self._token_paths[message.token] = path
                     if len(self._token_paths) > 4096:
                         self._token_paths.popitem(last=False)
+        findings = self._judge(direction, message, peer, verdict) if message is not None else []
         if not log.has_subscribers:
             return
         if message is None:
@@ -168,6 +170,8 @@ class _Tap:
         if verdict is not None:
             entry.problem = verdict.problem
             entry.action = verdict.action
+        if findings:
+            entry.conformance = findings
         if message is not None:
             if message.is_request:
                 entry.path = "/" + "/".join(
@@ -178,6 +182,21 @@ class _Tap:
             if message.payload and entry.path:
                 entry.values = self._server._log_values(entry.path, message)
         log.publish(entry)
+
+    def _judge(
+        self, direction: str, message: Any, peer: str, verdict: Verdict | None
+    ) -> list[dict[str, Any]]:
+        """Hand accepted client messages (and our Observe requests) to the conformance check."""
+        monitor = self._server.conformance_monitor
+        try:
+            if direction == "out":
+                if message.is_request:
+                    monitor.outgoing(message)
+            elif verdict is None or verdict.accept:
+                return monitor.incoming(message, peer)
+        except Exception as exc:  # a checker bug must not cost a datagram
+            self.internal_error("conformance", exc)
+        return []
 
     def internal_error(self, where: str, exc: BaseException) -> None:
         self._server._report_error(where, exc)
@@ -248,6 +267,10 @@ class LwM2MServer:
         self._built: BuiltContext | None = None
         self._dtls: Any = None
         self._tap = _Tap(self, self.config.max_payload)
+        #: Judges what clients send against their declared LwM2M version (``conformance``).
+        self.conformance_monitor = ConformanceMonitor(
+            self._conformance_client, lambda ep, data: self._event("conformance", ep, data)
+        )
         self._site: ServerSite | None = None
         self._old_handler: Any = None
         self._handler_installed = False
@@ -456,6 +479,21 @@ class LwM2MServer:
     @property
     def observations(self) -> list[Observation]:
         return list(self._observations.values())
+
+    def conformance(self, endpoint: str) -> list[dict[str, Any]]:
+        """What a strict peer would reject in ``endpoint``'s messages since it registered."""
+        return self.conformance_monitor.findings(endpoint)
+
+    def _conformance_client(
+        self, operation: str, path: tuple[str, ...], peer: str
+    ) -> tuple[str | None, str | None]:
+        if operation == "register":
+            return None, None
+        if operation in ("update", "deregister"):
+            record = self._table.by_location(path[-1])
+        else:
+            record = self._table.by_address(peer)
+        return (record.endpoint, record.lwm2m_version) if record is not None else (None, None)
 
     def _record(self, endpoint: str) -> ClientRecord:
         record = self._table.by_endpoint(endpoint)

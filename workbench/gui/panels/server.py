@@ -76,7 +76,10 @@ _CLIENT_COLUMNS = [
     "Last seen",
     "LwM2M",
     "Security",
+    "Strict peers",
 ]
+#: Column of the conformance summary (what a strict server of the client's version rejects).
+_CONFORMANCE_COLUMN = len(_CLIENT_COLUMNS) - 1
 
 
 def ago(seconds: float) -> str:
@@ -89,6 +92,26 @@ def ago(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60} min ago"
     return f"{s // 3600} h ago"
+
+
+def conformance_summary(findings: list[dict[str, Any]]) -> str:
+    """The client row's cell: ``ok`` or the newest finding's plain-words line and a count."""
+    if not findings:
+        return "ok"
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+    latest = findings[-1]
+    return f"⚠ {latest['plain']} [{latest['fragment']}]{more}"
+
+
+def conformance_details(findings: list[dict[str, Any]]) -> str:
+    """Tooltip: every finding with the message, rule and specification section."""
+    if not findings:
+        return "Nothing a strict server of this client's LwM2M version would reject."
+    return "\n\n".join(
+        f"{f['message']}\n{f['plain']}\noffending: {f['fragment']} · rule {f['rule']} · "
+        f"{f['section']}"
+        for f in findings
+    )
 
 
 class ServerPanel(QWidget):
@@ -425,7 +448,7 @@ class ServerPanel(QWidget):
         self.status.setText(text)
 
     def _on_event(self, event: ServerEvent) -> None:
-        if event.kind in ("registered", "updated", "deregistered", "expired"):
+        if event.kind in ("registered", "updated", "deregistered", "expired", "conformance"):
             self._clients_dirty = True
             address = event.data.get("address")
             if isinstance(address, dict):
@@ -485,6 +508,8 @@ class ServerPanel(QWidget):
                 info.lwm2m_version,
                 "DTLS" if info.secure else "none",
             ]
+            findings = server.conformance(info.endpoint)
+            values.append(conformance_summary(findings))
             for column, value in enumerate(values):
                 item = self.clients.item(row, column)
                 if item is None:
@@ -493,6 +518,9 @@ class ServerPanel(QWidget):
                 item.setText(value)
                 if column == 4 and info.queue_mode:
                     item.setForeground(pal.ok if info.awake else pal.note)
+                if column == _CONFORMANCE_COLUMN:
+                    item.setForeground(pal.error if findings else pal.ok)
+                    item.setToolTip(conformance_details(findings))
         current = {self.endpoint_filter.itemData(i) for i in range(self.endpoint_filter.count())}
         for name in sorted(set(self.endpoints.values()) - current):
             self.endpoint_filter.addItem(name, name)
