@@ -191,6 +191,12 @@ class SaraSimulator(SimulatorBase):
         await self._stop_sessions(deregister=False)
 
     def on_reboot(self) -> None:
+        """A reset: each client stops without a De-register and closes its socket.
+
+        Inferred (the note only says the reset restarts the client, §4.1/§5.6): a module being
+        reset sends nothing more, so the servers learn of it from the new Register, which comes
+        from a new port.
+        """
         sessions = list(self.group.sessions.values())
         self.group.clear()
         self._client_running = False

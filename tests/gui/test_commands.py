@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,6 +26,7 @@ from workbench.at.types import CommandResult, Line, ResultStatus
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.commands import CommandsPanel, TemplateForm
 from workbench.gui.panels.sequences import SequencePanel
+from workbench.gui.qtloop import QtLoop
 from workbench.plugin_api import Plugin
 from workbench.plugins_loader import PluginRegistry, discover_plugins
 from workbench.sequences import CommandSequence, Outcome, SendStep, WaitStep
@@ -41,7 +41,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop on the test's QApplication (the app's own arrangement)."""
-    event_loop = qasync.QEventLoop(qapp)
+    event_loop = QtLoop(qapp)
     asyncio.set_event_loop(event_loop)
     try:
         yield event_loop

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-import qasync
-from PySide6.QtCore import QSettings
+import shiboken6
+from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from workbench.gui.app import make_application
+from workbench.gui.qtloop import QtLoop
 
 T = TypeVar("T")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -32,8 +34,9 @@ def wb_app(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture
 def wb_loop(wb_app: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop on the test's QApplication; leftover tasks are cancelled at the end."""
-    loop = qasync.QEventLoop(wb_app)
+    """The app's loop (:class:`QtLoop`) on the test's QApplication; leftover tasks are
+    cancelled at the end and the loop's Qt objects destroyed on this (the GUI) thread."""
+    loop = QtLoop(wb_app)
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -45,6 +48,31 @@ def wb_loop(wb_app: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         loop.close()
+
+
+@pytest.fixture(autouse=True)
+def gui_teardown(qapp: QApplication) -> Iterator[None]:
+    """Every window and panel a test leaves is deleted on the GUI thread when it ends.
+
+    Left alone they lived on: hidden windows kept their timers (30 Hz timeline ticks, port
+    polls) running through every later test, and the windows, panels and closed loops the
+    tests dropped sat in reference cycles until a collection on some other thread (the next
+    test's serial reader, an executor worker) destroyed their Qt objects there, which Qt does
+    not allow. So: delete what the test created, then collect its cycles here.
+    """
+    before = set(qapp.topLevelWidgets())
+    yield
+    dispose_widgets([w for w in qapp.topLevelWidgets() if w not in before])
+    gc.collect()
+
+
+def dispose_widgets(widgets: list[QWidget]) -> None:
+    """Delete ``widgets`` (the ones Python created) now, on this thread, and their children."""
+    for widget in widgets:
+        if shiboken6.isValid(widget) and shiboken6.createdByPython(widget):
+            widget.hide()
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: float = 20.0) -> T:

@@ -53,8 +53,8 @@ async def _run_window(demo: str | None, started: float) -> int:
 
 def run(demo: str | None = None, argv: Sequence[str] | None = None) -> int:
     """Open the main window (with the demo of plugin ``demo`` if given); returns the exit code."""
-    import qasync
+    from workbench.gui.qtloop import QtLoop  # its Qt objects die with it, on this thread
 
     started = time.perf_counter()
     make_application(argv)
-    return asyncio.run(_run_window(demo, started), loop_factory=qasync.QEventLoop)
+    return asyncio.run(_run_window(demo, started), loop_factory=QtLoop)

@@ -217,6 +217,8 @@ class MainWindow(QMainWindow):
         self.context.plugin_changed.connect(lambda *_: self._update_status_bar())
         self.context.state_changed.connect(lambda *_: self._update_status_bar())
         self.context.status_changed.connect(lambda *_: self._update_status_bar())
+        # The moment a server is published or withdrawn, not when stopping it has finished.
+        self.context.server_changed.connect(lambda *_: self._update_status_bar())
 
         self._batch = QTimer(self)
         self._batch.setInterval(BATCH_MS)
