@@ -1,15 +1,26 @@
-"""GUI throughput benchmark: AT traffic at 1 MB/s through a pty into the running window.
+"""GUI benchmarks: start-up and close of the real window, then AT traffic at 1 MB/s into it.
 
-Not a test (prints figures, never fails on time). It starts the real main window offscreen,
+Not a test (prints figures, never fails on time).
+
+Start-up and close are measured from a parent process, as a user feels them: this script
+starts an X server (Xvfb), then five times spawns ``lwm2m-workbench`` (the window, no
+arguments) with fresh, empty settings folders and its clock running from just before the spawn
+until ``xwininfo`` sees the main window mapped (IsViewable) on that display. Then it sends
+SIGTERM and times until the process has exited (its exit code is printed: 0 is a clean
+shutdown). The median and the range of the five runs are printed. Needs ``Xvfb`` and
+``xwininfo`` (Debian ``xvfb x11-utils``; ``scripts/install-peers.sh`` installs them) and the
+window's system libraries (``scripts/setup.sh``).
+
+The throughput part starts the real main window offscreen,
 opens one end of a pseudo-terminal in it exactly as a user opens a port, and a writer thread
 pushes AT lines (responses and URCs of the chosen plugin's family) into the other end at the
 target rate. Meanwhile a 10 ms QTimer heartbeat measures how late it fires: that lateness is
 what a user feels as a stalled UI. At the end it prints the heartbeat's p50/p99/max, the bytes
 that reached the terminal model versus the bytes sent (line endings excluded: the terminal keeps
-each line's bytes without its terminator), how long the window needed to catch up, and the
-start-up time to a shown window.
+each line's bytes without its terminator), and how long the window needed to catch up.
 
-    .venv/bin/python bench/bench_gui.py [--seconds 30] [--rate 1000000] [--plugin ID]
+    .venv/bin/python bench/bench_gui.py [--runs 5] [--startup-only] [--seconds 30]
+        [--rate 1000000] [--plugin ID]
 """
 
 from __future__ import annotations
@@ -18,16 +29,30 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-STARTED = time.perf_counter()
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: The main window's title, as xwininfo finds it.
+WINDOW_TITLE = "LwM2M Module Workbench"
+#: The floor under the same conditions: a bare PySide6 window with the same title, nothing else.
+BARE_WINDOW = f"""
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.setWindowTitle({WINDOW_TITLE!r})
+window.resize(1280, 800)
+window.show()
+app.exec()
+"""
 
 #: One cycle of traffic: what a busy LwM2M module prints (URCs, responses, a final result).
 TRAFFIC = [
@@ -126,7 +151,6 @@ async def bench(args: argparse.Namespace) -> None:
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
     window.show()
     await asyncio.sleep(0)
-    startup = time.perf_counter() - STARTED
 
     master, slave = os.openpty()
     tty.setraw(slave, termios.TCSANOW)
@@ -211,7 +235,6 @@ async def bench(args: argparse.Namespace) -> None:
         f"python gc      {len(gc_pauses)} full collections, longest {longest_gc:.0f} ms"
         " (the likely source of the max stall)"
     )
-    print(f"start-up       {startup:.2f} s from process start to a shown window")
     print(f"decoded        {conn.state.events_applied:,} events into the module state")
 
     await window.shutdown()
@@ -221,14 +244,146 @@ async def bench(args: argparse.Namespace) -> None:
     window.close()
 
 
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """An Xvfb server on a free display number (it writes the number it chose to a pipe)."""
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            "1600x1000x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise SystemExit("Xvfb did not start")
+    return xvfb, f":{number}"
+
+
+def window_mapped(display: str) -> bool:
+    """Whether the main window exists and is mapped (viewable) on ``display``."""
+    out = subprocess.run(
+        ["xwininfo", "-display", display, "-name", WINDOW_TITLE],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.returncode == 0 and "IsViewable" in out.stdout
+
+
+def one_start(display: str, command: list[str], home: Path) -> tuple[float, float, int]:
+    """Spawn the window; seconds to a mapped window, seconds from SIGTERM to exit, exit code."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "PYTHONDONTWRITEBYTECODE")
+    }
+    env.update(
+        DISPLAY=display,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+    )
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while not window_mapped(display):
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise SystemExit(f"the window exited with {proc.returncode} before mapping:\n{err}")
+            if time.perf_counter() - started > 30:
+                raise SystemExit("no mapped window after 30 s")
+            time.sleep(0.005)
+        mapped = time.perf_counter() - started
+        time.sleep(0.5)  # let it settle (idle), as a user would before closing
+        closing = time.perf_counter()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        closed = time.perf_counter() - closing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return mapped, closed, code
+
+
+def bench_startup(runs: int) -> None:
+    """Median start-up (to a mapped X window) and close (SIGTERM to exit) over ``runs``.
+
+    A bare PySide6 window is timed the same way, interleaved, as the floor on this machine at
+    this moment (on a shared 2-core machine the load moves every figure).
+    """
+    for tool in ("Xvfb", "xwininfo"):
+        if shutil.which(tool) is None:
+            raise SystemExit(
+                f"{tool} not found: sudo apt-get install xvfb x11-utils"
+                " (or bash scripts/install-peers.sh)"
+            )
+    command = [str(Path(sys.executable).with_name("lwm2m-workbench"))]
+    xvfb, display = start_xvfb()
+    mapped: list[float] = []
+    closed: list[float] = []
+    codes: list[int] = []
+    bare: list[float] = []
+    try:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory(prefix="wb-bench-home-") as home:
+                up, down, code = one_start(display, command, Path(home))
+                bare.append(one_start(display, [sys.executable, "-c", BARE_WINDOW], Path(home))[0])
+            mapped.append(up)
+            closed.append(down)
+            codes.append(code)
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"python         {sys.version.split()[0]} ({sys.executable})")
+    print(f"machine        {os.cpu_count()} CPUs, load average {load:.2f} (1 min)")
+    print(
+        f"start-up       median {statistics.median(mapped):.2f} s "
+        f"(min {min(mapped):.2f}, max {max(mapped):.2f}) over {runs} runs: "
+        "parent spawns lwm2m-workbench → main window mapped on Xvfb"
+    )
+    print("               runs: " + ", ".join(f"{x:.2f}" for x in mapped))
+    print(
+        f"bare PySide6   median {statistics.median(bare):.2f} s "
+        f"(min {min(bare):.2f}, max {max(bare):.2f}): the same measurement of an empty"
+        " QMainWindow, the floor here"
+    )
+    print(
+        f"close          median {statistics.median(closed):.2f} s "
+        f"(min {min(closed):.2f}, max {max(closed):.2f}): SIGTERM → process exited;"
+        f" exit codes {codes}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs (median printed)")
+    parser.add_argument("--startup-only", action="store_true", help="skip the throughput part")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=int, default=1_000_000, help="bytes per second")
     parser.add_argument("--plugin", default="quectel-bg95")
     parser.add_argument("--short", action="store_true", help="only short lines (worst case)")
     args = parser.parse_args()
 
+    bench_startup(args.runs)
+    if args.startup_only:
+        return
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
     from PySide6.QtCore import QSettings
 
@@ -238,7 +393,9 @@ def main() -> None:
     make_application()
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
-    asyncio.run(bench(args), loop_factory=qasync.QEventLoop)
+    # asyncio.Runner: CPython 3.11 has no asyncio.run(loop_factory=...).
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(bench(args))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install what is needed and run the whole test suite: lint, format check, type check, tests.
-# Extra arguments go to pytest (e.g. `bash scripts/test.sh -k tlv`).
+# Extra arguments go to pytest (e.g. `bash scripts/test.sh -k tlv`). WORKBENCH_VENV and
+# WORKBENCH_PYTHON choose another environment (see scripts/setup.sh; .ci/run uses them for 3.11).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/install-peers.sh
-export PATH="$PWD/.venv/bin:$PATH"
+export PATH="$PWD/${WORKBENCH_VENV:-.venv}/bin:$PATH"
+echo "== $(python --version) in ${WORKBENCH_VENV:-.venv}"
 echo "== ruff"
 ruff check .
 ruff format --check .

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.plugin_fixtures import bundled_plugins
 from workbench.connection import ModuleConnection, TerminalLine
 from workbench.plugin_api import Plugin
 from workbench.plugins_loader import discover_plugins
@@ -20,11 +21,10 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals nee
 
 
 def _plugin() -> Plugin:
-    """A bundled plugin with a simulator and identification patterns."""
-    for plugin in discover_plugins().plugins:
-        if plugin.simulator_factory is not None and plugin.identify:
-            return plugin
-    pytest.skip("no bundled plugin with a simulator is available")
+    """The first bundled plugin (each has a simulator and identification patterns)."""
+    plugin = bundled_plugins()[0]
+    assert plugin.simulator_factory is not None and plugin.identify, plugin.id
+    return plugin
 
 
 async def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:

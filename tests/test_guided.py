@@ -6,6 +6,7 @@ also checked on hand-made observations, because no simulator speaks DTLS."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.peers import skip_missing_peer
 from workbench.connection import ModuleConnection
 from workbench.events import Event
 from workbench.guided import (
@@ -254,7 +256,8 @@ def test_psk_mismatch_verdict() -> None:
 def test_dtls_server_and_a_module_without_the_key() -> None:
     """A real DTLS listener; the simulated module has no key (it cannot do DTLS): it fails,
     the server sees nothing → the PSK verdict."""
-    pytest.importorskip("DTLSSocket")
+    if importlib.util.find_spec("DTLSSocket") is None:
+        skip_missing_peer("DTLSSocket (bash scripts/install-peers.sh)")
 
     async def body() -> None:
         key = bytes.fromhex("0102030405060708")

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.plugin_fixtures import PLUGINS_BROKEN, PLUGINS_OK, install_user_plugins
+from tests.plugin_fixtures import (
+    BUNDLED_IDS,
+    PLUGINS_BROKEN,
+    PLUGINS_OK,
+    bundled_plugins,
+    install_user_plugins,
+)
 from workbench import plugins_loader
 from workbench.plugin_api import Decoder, Plugin
 from workbench.plugins_loader import (
@@ -58,10 +64,12 @@ def test_missing_folder_is_fine() -> None:
     assert len(only(Path("does-not-exist"))) == 0
 
 
-def test_bundled_package_discovery_does_not_crash() -> None:
+def test_every_bundled_plugin_loads_with_a_simulator_and_a_connect_sequence() -> None:
     registry = discover_plugins(entry_points=False, user=False)
-    for entry in registry.entries:
-        assert entry.origin == "bundled"
+    assert [entry.origin for entry in registry.entries] == ["bundled"] * len(BUNDLED_IDS)
+    for plugin in bundled_plugins():
+        assert plugin.simulator_factory is not None, plugin.id
+        assert plugin.connect_sequence is not None, plugin.id
 
 
 def test_user_folder_is_the_only_folder_the_app_loads_from(

@@ -328,16 +328,34 @@ def test_cancelling_the_caller_propagates() -> None:
 
 
 def test_reboot_aborts_a_send_step() -> None:
-    # AT+CFUN=1,1 reboots the simulated module; the boot URC aborts the next command.
+    """The module resets before it answers (its boot URC arrives while the command is in
+    flight): the step fails as aborted, and the rest of the sequence is not run."""
+
     async def scenario() -> None:
-        async with simulated(example_plugin()) as client:
+        loop = asyncio.get_running_loop()
+        client: AtClient
+
+        def module(data: bytes) -> None:
+            # Echo, then the reset: no final result ever comes for AT+CFUN=1,1.
+            if data.startswith(b"AT+CFUN=1,1"):
+                loop.call_soon(client.feed, data + b"\r\n+XLWBOOT\r\n")
+            else:
+                loop.call_soon(client.feed, data + b"\r\nOK\r\n")
+
+        client = AtClient(module, dialect=example_plugin().dialect())
+        try:
             report = await run_sequence(
-                CommandSequence.parse(
-                    "send AT+CFUN=1,1 timeout=2 expect=any\nwait XLWBOOT timeout=2\n"
-                ),
+                CommandSequence.parse("send AT+CFUN=1,1 timeout=5 expect=any\nsend AT\n"),
                 client,
             )
-            assert report.ok, report.failed
+        finally:
+            await client.close()
+        assert not report.ok
+        first, second = report.results
+        assert first.outcome is Outcome.FAILED
+        assert first.result is not None and first.result.status == "aborted"
+        assert "module rebooted (+XLWBOOT)" in first.message
+        assert second.outcome is Outcome.SKIPPED
 
     run(scenario)
 

@@ -7,14 +7,17 @@ import json
 
 import pytest
 
+from tests.plugin_fixtures import BUNDLED_IDS
 from workbench.cli import main
 from workbench.demo import DEFAULT_PLUGIN, DemoReport, DemoSession, default_hosting
 from workbench.plugins_loader import discover_plugins
 
 
+def test_default_demo_plugin_is_bundled() -> None:
+    assert DEFAULT_PLUGIN in BUNDLED_IDS
+
+
 def test_demo_registers_and_reads_the_device_object(capsys: pytest.CaptureFixture[str]) -> None:
-    if DEFAULT_PLUGIN not in discover_plugins(user=False, entry_points=False):
-        pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
     assert main(["demo", "--once", "--json", "--timeout", "20"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     sent = [r["text"] for r in records if r["type"] == "tx"]
@@ -42,8 +45,6 @@ def test_demo_hosting_choice_follows_the_platform() -> None:
 def test_demo_registers_over_a_tcp_hosted_simulator() -> None:
     """The Windows path (no pty): the simulator on loopback TCP, opened as socket://H:P."""
     plugins = discover_plugins(user=False, entry_points=False)
-    if DEFAULT_PLUGIN not in plugins:
-        pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
 
     async def scenario() -> DemoReport:
         session = DemoSession(plugins.get(DEFAULT_PLUGIN), hosting="tcp")

@@ -1,21 +1,18 @@
-"""The client engine against the workbench's own LwM2M server (skipped if it is absent)."""
+"""The client engine against the workbench's own LwM2M server."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.client.helpers import free_udp_port, run
 from workbench.client import LwM2MClient
-
-server_module = pytest.importorskip("workbench.server")
+from workbench.server import LwM2MServer
 
 
 def test_register_read_write_execute_observe_deregister() -> None:
     async def scenario() -> None:
         port = free_udp_port()
-        server = server_module.LwM2MServer("127.0.0.1", port)
+        server = LwM2MServer("127.0.0.1", port)
         await server.start()
         client = LwM2MClient("integ", f"coap://127.0.0.1:{port}", lifetime=60)
         try:

@@ -1,7 +1,7 @@
 """``--demo ID`` for every bundled plugin: the window shows the module registered.
 
-One test per plugin found by discover_plugins(); plugins without a documented connect sequence
-(or without a simulator) are skipped with the reason, so the list shows what is missing.
+One test per shipped plugin (tests.plugin_fixtures.BUNDLED_IDS); every one must load and have a
+simulator and a documented connect sequence (tests/test_plugins_loader.py checks that too).
 """
 
 from __future__ import annotations
@@ -12,30 +12,13 @@ import os
 import pytest
 
 from tests.gui.wb_helpers import run, shot, until
+from tests.plugin_fixtures import BUNDLED_IDS
 from workbench.gui.mainwindow import MainWindow
 from workbench.plugins_loader import discover_plugins
 
-_ENTRIES = discover_plugins().entries
-
-
-def _params() -> list[object]:
-    out: list[object] = []
-    for entry in _ENTRIES:
-        plugin = entry.plugin
-        reason = ""
-        if not entry.available or plugin is None:
-            reason = f"plugin unavailable: {entry.error}"
-        elif plugin.simulator_factory is None:
-            reason = f"{plugin.id} has no simulator yet"
-        elif plugin.connect_sequence is None:
-            reason = f"{plugin.id} has no connect_sequence yet"
-        marks = [pytest.mark.skip(reason=reason)] if reason else []
-        out.append(pytest.param(entry.id, marks=marks, id=entry.id))
-    return out or [pytest.param("none", marks=pytest.mark.skip(reason="no bundled plugins"))]
-
 
 @pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")
-@pytest.mark.parametrize("plugin_id", _params())
+@pytest.mark.parametrize("plugin_id", BUNDLED_IDS)
 def test_demo_registers_in_the_window(wb_loop: asyncio.AbstractEventLoop, plugin_id: str) -> None:
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
     window.resize(1280, 780)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.client.helpers import free_udp_port
+from tests.peers import needs_peer
 from workbench.client import LwM2MClient
 
 pytestmark = pytest.mark.interop
@@ -45,8 +46,8 @@ class NodeServer:
         return await self.next()
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-@pytest.mark.skipif(not HAVE_PEER, reason="lwm2m-node-lib missing (bash scripts/install-peers.sh)")
+@needs_peer(NODE is not None, "node (Debian nodejs)")
+@needs_peer(HAVE_PEER, "lwm2m-node-lib (bash scripts/install-peers.sh)")
 def test_our_client_registers_with_lwm2m_node_lib_and_is_read_and_written() -> None:
     async def scenario() -> None:
         port = free_udp_port()

@@ -12,6 +12,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeElementTree
 import pytest
 
+from tests.peers import needs_peer
 from workbench.lwm2m.ddf import load_ddf_bytes, load_ddf_folder
 from workbench.lwm2m.errors import DefinitionError
 from workbench.lwm2m.model import ObjectDefinition, ResourceType
@@ -19,9 +20,8 @@ from workbench.lwm2m.model import ObjectDefinition, ResourceType
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = REPO_ROOT.parent / "shared" / "lwm2m-registry"
 
-pytestmark = pytest.mark.skipif(
-    not REGISTRY.is_dir(),
-    reason=f"OMA registry corpus not found at {REGISTRY} (../shared/lwm2m-registry)",
+pytestmark = needs_peer(
+    REGISTRY.is_dir(), f"OMA registry corpus at {REGISTRY} (../shared/lwm2m-registry)"
 )
 
 #: Files of the corpus that are not object definitions (and must be refused clearly).

@@ -12,6 +12,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeElementTree
 import pytest
 
+from tests.peers import needs_peer
 from workbench.lwm2m.ddf import load_ddf_bytes, load_ddf_file
 from workbench.lwm2m.definitions import BUILTIN_SOURCE_PREFIX, builtin_folder, builtin_registry
 from workbench.lwm2m.model import ObjectDefinition
@@ -73,9 +74,8 @@ XSD_ITEM_ORDER = [
     "Description",
 ]
 
-needs_registry = pytest.mark.skipif(
-    not REGISTRY.is_dir(),
-    reason=f"OMA registry corpus not found at {REGISTRY} (../shared/lwm2m-registry)",
+needs_registry = needs_peer(
+    REGISTRY.is_dir(), f"OMA registry corpus at {REGISTRY} (../shared/lwm2m-registry)"
 )
 
 

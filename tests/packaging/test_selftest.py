@@ -5,16 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
+from tests.plugin_fixtures import BUNDLED_IDS
 from workbench.plugins_loader import discover_plugins
 from workbench.selftest import SelfTestResult, demo_candidates, self_test
 
 CANDIDATES = demo_candidates(discover_plugins(entry_points=False, user=False))
-needs_demo_plugin = pytest.mark.skipif(
-    not CANDIDATES,
-    reason="no bundled plugin has a simulator and a connect_sequence yet",
-)
+
+
+def test_every_bundled_plugin_is_a_self_test_candidate() -> None:
+    assert [plugin.id for plugin in CANDIDATES] == list(BUNDLED_IDS)
+
 
 # Runs the CLI as the installed app does and fails if anything Qt-ish was imported on the way.
 HEADLESS = """
@@ -38,7 +38,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@needs_demo_plugin
 def test_self_test_passes_headless_with_one_line_verdict() -> None:
     proc = run_cli("--self-test")
     lines = proc.stdout.splitlines()
@@ -48,7 +47,6 @@ def test_self_test_passes_headless_with_one_line_verdict() -> None:
     assert "/3/0 read " in lines[0]
 
 
-@needs_demo_plugin
 def test_self_test_in_process_reads_device_object() -> None:
     result = self_test(CANDIDATES[0].id)
     assert result.passed, result.verdict()

@@ -7,7 +7,8 @@ independent peer that does exactly what a test tells it (answer formats, observe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiocoap import Context, Message
@@ -83,6 +84,8 @@ class FakeDevice:
         self.executed: list[tuple[str, bytes]] = []
         self.attributes: dict[str, tuple[str, ...]] = {}
         self.observers: dict[bytes, tuple[Path, Any, int | None]] = {}
+        #: Observe-Composite (FETCH with Observe=0): token → (paths, pipe, content format).
+        self.composite_observers: dict[bytes, tuple[list[Path], Any, int]] = {}
         self.cancels: list[bytes] = []
         self.silent = False
         self.bootstrap_finished = False
@@ -179,18 +182,31 @@ class FakeDevice:
         payload = codec_for(fmt).encode(path, content, self.registry)
         return Message(code=Code.CONTENT, payload=payload, content_format=fmt)
 
+    def _encode_composite(self, paths: list[Path], fmt: int) -> Message:
+        content: dict[Path, Value] = {}
+        for p in paths:
+            content.update(self._content(p))
+        payload = codec_for(fmt).encode_composite(content, self.registry)  # type: ignore[attr-defined]
+        return Message(code=Code.CONTENT, payload=payload, content_format=fmt)
+
     def notify(self, path: Path | None = None) -> int:
         """Send a notification to every observer (of ``path``); returns how many."""
-        sent = 0
-        for _token, (obs_path, pipe, accept) in list(self.observers.items()):
-            if path is not None and obs_path != path:
-                continue
+        targets: list[tuple[Any, Callable[[], Message]]] = [
+            (pipe, functools.partial(self._encode, obs_path, accept))
+            for obs_path, pipe, accept in self.observers.values()
+            if path is None or obs_path == path
+        ]
+        targets += [
+            (pipe, functools.partial(self._encode_composite, paths, fmt))
+            for paths, pipe, fmt in self.composite_observers.values()
+            if path is None or any(p.contains(path) for p in paths)
+        ]
+        for pipe, encode in targets:
             self._seq += 1
-            response = self._encode(obs_path, accept)
+            response = encode()
             response.opt.observe = self._seq
             pipe.add_response(response, is_last=False)
-            sent += 1
-        return sent
+        return len(targets)
 
     def handle(self, pipe: Any) -> tuple[Any, bool]:
         request = pipe.request
@@ -257,14 +273,16 @@ class FakeDevice:
             self.bootstrap_finished = True
             return Message(code=Code.CHANGED), False
         if code == Code.FETCH:
-            fmt = request.opt.content_format
-            codec = codec_for(fmt)
-            paths = codec.decode_paths(request.payload)  # type: ignore[attr-defined]
-            content: dict[Path, Value] = {}
-            for p in paths:
-                content.update(self._content(p))
-            payload = codec.encode_composite(content, self.registry)  # type: ignore[attr-defined]
-            return Message(code=Code.CONTENT, payload=payload, content_format=fmt), False
+            fmt = int(request.opt.content_format)
+            paths = codec_for(fmt).decode_paths(request.payload)  # type: ignore[attr-defined]
+            response = self._encode_composite(paths, fmt)
+            if request.opt.observe == 0:  # Observe-Composite
+                token = request.token
+                self.composite_observers[token] = (paths, pipe, fmt)
+                pipe.on_interest_end(lambda: self.composite_observers.pop(token, None))
+                response.opt.observe = self._seq
+                return response, True
+            return response, False
         if code == Code.iPATCH:
             fmt = request.opt.content_format
             values = codec_for(fmt).decode_composite(request.payload, self.registry)  # type: ignore[attr-defined]

@@ -10,19 +10,17 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
 from aiocoap import Context, Message
 from aiocoap.numbers.codes import Code
 
+from tests.peers import needs_peer
 from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice, _DeviceSite
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 from workbench.server.dtls import dtls_available
 
-pytestmark = pytest.mark.skipif(
-    not dtls_available(), reason="DTLSSocket is not installed (pip install DTLSSocket)"
-)
+pytestmark = needs_peer(dtls_available(), "DTLSSocket (bash scripts/install-peers.sh)")
 
 KEY = "secret-key-0123"
 

@@ -53,6 +53,39 @@ def test_observe_notifications_and_cancels(registry: ObjectRegistry, transport: 
     run(scenario())
 
 
+def test_observe_composite_notifications_and_cancel(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        dev = FakeDevice(registry)
+        async with serving(registry, dev) as server:
+            await dev.register(server.address)
+            got: list[dict[Path, object]] = []
+            obs = await server.observe_composite(
+                "dev-1", ["/3/0/9", "/3/0/1"], callback=lambda n: got.append(n.result.values)
+            )
+            assert obs.initial.format == ContentFormat.SENML_JSON
+            assert obs.initial.values == {Path.of(3, 0, 9): 87, Path.of(3, 0, 1): "Model 9"}
+            [(paths, _pipe, fmt)] = dev.composite_observers.values()
+            assert paths == [Path.of(3, 0, 9), Path.of(3, 0, 1)] and fmt == obs.initial.format
+            assert server.find_observation("dev-1", "/3/0/9,/3/0/1") is obs
+
+            dev.values[Path.of(3, 0, 9)] = 55
+            assert dev.notify(Path.of(3, 0, 9)) == 1
+            note = await obs.next(2)
+            assert note.result.values == {Path.of(3, 0, 9): 55, Path.of(3, 0, 1): "Model 9"}
+            assert got == [note.result.values]
+            assert dev.notify(Path.of(3, 0, 2)) == 0  # a path outside the composite: no notify
+
+            # Passive cancel (a composite has no GET to cancel with): the next one is refused.
+            await obs.cancel(active=False)
+            assert not obs.active and server.observations == []
+            dev.notify()
+            await asyncio.sleep(0.3)
+            assert obs.notifications == 1
+            assert got == [note.result.values]
+
+    run(scenario())
+
+
 def test_queue_request_times_out_when_client_sleeps(registry: ObjectRegistry) -> None:
     async def short_queue() -> None:
         dev = FakeDevice(registry, binding="UQ", lwm2m="1.0")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.peers import skip_missing_peer
 from tests.plugin_fixtures import PLUGINS_OK
 from tests.session.helpers import SERVER, T0, coap_entry, registration_entries, writer
 from workbench.events import Event
@@ -209,7 +210,7 @@ def test_wireshark_sees_coap(tmp_path: Path, plugin: Plugin) -> None:
     """tshark (when installed) reads the file and its CoAP dissector decodes the messages."""
     tshark = shutil.which("tshark")
     if tshark is None:
-        pytest.skip("tshark is not installed (apt-get install tshark)")
+        skip_missing_peer("tshark (bash scripts/install-peers.sh)")
     path = tmp_path / "s.wbs"
     record_traffic(path, plugin)
     out = tmp_path / "coap.pcapng"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import os
 import socket
 import time
@@ -37,9 +39,22 @@ def test_pty_host_answers_at_and_survives_reopen(loop_thread: LoopThread) -> Non
             port.write(b"AT+CGMI\r\n")
             reply = read_until(port, b"OK\r\n")
             assert b"OK\r\n" in reply and b"AT+CGMI" in reply  # echo on by default
+        # A terminal still holding the port when the host stops sees the line hang up.
+        held = os.open(host.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        with contextlib.suppress(BlockingIOError):
+            while os.read(held, 4096):  # drain anything still in flight
+                pass
     finally:
         loop_thread.run(host.stop())
-    assert not os.path.exists(host.path) or host.path.startswith("/dev/pts/")
+    try:
+        # Linux says EIO once the master side is closed, other systems end of file; a host
+        # that left the pty open would say "nothing yet" (EAGAIN) instead.
+        try:
+            assert os.read(held, 1) == b""
+        except OSError as exc:
+            assert exc.errno == errno.EIO, exc
+    finally:
+        os.close(held)
 
 
 def test_pty_host_does_not_block_when_nobody_reads(loop_thread: LoopThread) -> None:

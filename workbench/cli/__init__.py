@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,7 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _window_options(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options when ``argv`` asks for the window (no sub-command), else None.
+
+    Start-up time: the full parser imports every sub-command module (the demo's server and
+    aiocoap, the session exporters...), a fifth of a second the window does not need before
+    its first paint. The global options are parsed alone first; anything else goes to the
+    full parser as before.
+    """
+    light = argparse.ArgumentParser(add_help=False)
+    light.add_argument("--self-test", nargs="?", const="")
+    light.add_argument("--demo", nargs="?", const="")
+    try:
+        args, rest = light.parse_known_args(list(argv))
+    except SystemExit:  # let the full parser report the error
+        return None
+    if rest or args.self_test is not None:
+        return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    window = _window_options(sys.argv[1:] if argv is None else argv)
+    if window is not None:
+        return _open_window(window.demo)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test is not None:
@@ -81,11 +105,17 @@ def _open_window(demo: str | None) -> int:
         from workbench.demo import DEFAULT_PLUGIN
 
         demo = DEFAULT_PLUGIN
+    from workbench.gui.displaycheck import EXIT_NO_WINDOW, window_problem
+
+    problem = window_problem(os.environ)
+    if problem is not None:  # Qt would abort with a core dump and a cryptic message
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_NO_WINDOW
     try:
         from workbench.gui.app import run
     except ImportError as exc:  # a headless install without Qt still has every sub-command
         print(f"error: the window needs PySide6 ({exc}); see --help for commands", file=sys.stderr)
-        return 2
+        return EXIT_NO_WINDOW
     return run(demo)
 
 

@@ -6,6 +6,12 @@ connection's new lines and changed state sections and emits them once — the UI
 byte or per event. Panels are listed in :data:`PANELS`; adding one is one line there. Layout and
 size are saved in ``QSettings`` at exit and restored at start; *View → Reset layout* goes back to
 the layout the window was built with.
+
+Start-up: with ``defer_panels=True`` (the application does this) every dock is created at once,
+so saved layouts restore, but only panels marked ``eager`` get their content; the others show
+"Loading…" until :meth:`MainWindow.create_deferred_panels` builds them after the first paint
+(pyqtgraph alone takes longer to import than the rest of the window to appear). Asking for a
+panel in :attr:`MainWindow.panels` builds it on the spot.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +50,6 @@ from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
-from workbench.gui.panels.object_tree import ObjectTreePanel
 from workbench.gui.panels.terminal import TerminalPanel
 from workbench.plugins_loader import PluginRegistry
 from workbench.transport.serial_port import PortSettings
@@ -55,6 +62,12 @@ BATCH_MS = 33
 BATCH_LINES = 50_000
 #: Bump when docks change incompatibly: an old saved layout is then ignored.
 LAYOUT_VERSION = 1
+
+
+def _object_tree_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.object_tree import ObjectTreePanel  # loads the definitions
+
+    return ObjectTreePanel(context)
 
 
 def _commands_panel(context: WorkbenchContext) -> QWidget:
@@ -88,9 +101,22 @@ def default_panels() -> list[PanelSpec]:
             ModuleStatePanel,
             Qt.DockWidgetArea.RightDockWidgetArea,
             "Ctrl+2",
+            eager=True,
         ),
-        PanelSpec("object_tree", "Object tree", ObjectTreePanel, shortcut="Ctrl+5"),
-        PanelSpec("server", "Server", _server_panel, shortcut="Ctrl+7"),
+        PanelSpec(
+            "object_tree",
+            "Object tree",
+            _object_tree_panel,
+            shortcut="Ctrl+5",
+            modules=("workbench.gui.panels.object_tree",),
+        ),
+        PanelSpec(
+            "server",
+            "Server",
+            _server_panel,
+            shortcut="Ctrl+7",
+            modules=("workbench.gui.panels.server",),
+        ),
     ]
     specs.append(
         PanelSpec(
@@ -99,6 +125,7 @@ def default_panels() -> list[PanelSpec]:
             _timeline_panel,
             Qt.DockWidgetArea.BottomDockWidgetArea,
             "Ctrl+6",
+            modules=("pyqtgraph", "workbench.gui.panels.timeline"),
         )
     )
     if _has_commands_panel():
@@ -109,6 +136,7 @@ def default_panels() -> list[PanelSpec]:
                 _commands_panel,
                 Qt.DockWidgetArea.RightDockWidgetArea,
                 "Ctrl+3",
+                modules=("workbench.gui.panels.commands",),
             )
         )
     return specs
@@ -136,6 +164,68 @@ SHORTCUTS: list[tuple[str, str]] = [
 ]
 
 
+async def _import_in_background(modules: list[str]) -> None:
+    """Import ``modules`` in a daemon thread; returns when done (errors are left to the caller
+    importing them again). Not ``asyncio.to_thread``: the loop's executor is joined when the
+    loop closes, so a close during the import would wait for it."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    def work() -> None:
+        for name in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+        with contextlib.suppress(RuntimeError):  # the loop may be closed by now
+            loop.call_soon_threadsafe(finish)
+
+    threading.Thread(target=work, name="panel-imports", daemon=True).start()
+    await done
+
+
+class Panels(Mapping[str, QWidget]):
+    """The window's panels by name; a deferred one is built when it is first asked for."""
+
+    def __init__(self, build: Callable[[str], QWidget]) -> None:
+        self._build = build
+        self._built: dict[str, QWidget] = {}
+        self._pending: list[str] = []
+
+    def add(self, name: str, widget: QWidget | None) -> None:
+        """A built panel, or (``None``) one to build later."""
+        if widget is None:
+            self._pending.append(name)
+        else:
+            self._built[name] = widget
+
+    def pending(self) -> list[str]:
+        return list(self._pending)
+
+    def built(self, name: str) -> QWidget | None:
+        """The panel if it exists already (never builds it)."""
+        return self._built.get(name)
+
+    def __getitem__(self, name: str) -> QWidget:
+        if name in self._built:
+            return self._built[name]
+        if name not in self._pending:
+            raise KeyError(name)
+        self._pending.remove(name)
+        widget = self._build(name)
+        self._built[name] = widget
+        return widget
+
+    def __iter__(self) -> Iterator[str]:
+        names = list(self._built) + self._pending
+        return iter(names)
+
+    def __len__(self) -> int:
+        return len(self._built) + len(self._pending)
+
+
 class MainWindow(QMainWindow):
     """See the module docstring."""
 
@@ -150,6 +240,7 @@ class MainWindow(QMainWindow):
         panels: list[PanelSpec] | None = None,
         record_sessions: bool = True,
         port_lister: Callable[[], Any] | None = None,
+        defer_panels: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -196,13 +287,10 @@ class MainWindow(QMainWindow):
         # Docks.
         self.docks: dict[str, QDockWidget] = {}
         self._shortcuts: dict[str, str] = {}
-        self.panels: dict[str, QWidget] = {}
+        self._specs: dict[str, PanelSpec] = {}
+        self.panels = Panels(self._build_panel)
         for spec in panels if panels is not None else default_panels():
-            self._add_panel(spec)
-        server_panel = self.panels.get("server")
-        if hasattr(server_panel, "start_requested"):  # the panel asks, the window owns
-            server_panel.start_requested.connect(self.request_server_start)  # type: ignore[union-attr]
-            server_panel.stop_requested.connect(self.request_server_stop)  # type: ignore[union-attr]
+            self._add_panel(spec, defer=defer_panels and not spec.eager)
 
         self._build_status_bar()
         self._build_menus()
@@ -227,21 +315,21 @@ class MainWindow(QMainWindow):
         self._update_status_bar()
 
     # -- construction -----------------------------------------------------------------------
-    def _add_panel(self, spec: PanelSpec) -> None:
-        try:
-            widget = spec.factory(self.context)
-        except Exception as exc:  # one broken panel must not take the window down
-            _log.exception("panel %s failed", spec.name)
-            widget = QLabel(f"This panel failed to start: {exc}")
-            widget.setWordWrap(True)
+    def _add_panel(self, spec: PanelSpec, *, defer: bool = False) -> None:
         dock = QDockWidget(spec.title, self)
         dock.setObjectName(f"dock_{spec.name}")
-        dock.setWidget(widget)
+        self._specs[spec.name] = spec
+        self.docks[spec.name] = dock
+        if defer:
+            placeholder = QLabel(f"Loading {spec.title.lower()}…", dock)
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            dock.setWidget(placeholder)
+            self.panels.add(spec.name, None)
+        else:
+            self.panels.add(spec.name, self._build_panel(spec.name))
         self.addDockWidget(spec.area, dock)
         if not spec.visible:
             dock.hide()
-        self.docks[spec.name] = dock
-        self.panels[spec.name] = widget
         if spec.shortcut:
             self._shortcuts[spec.name] = spec.shortcut
         if len(self.docks) > 1:
@@ -249,6 +337,45 @@ class MainWindow(QMainWindow):
             if self.dockWidgetArea(first) == spec.area:
                 self.tabifyDockWidget(first, dock)
                 first.raise_()
+
+    def _build_panel(self, name: str) -> QWidget:
+        """Build panel ``name`` into its dock (a broken panel shows why, it never throws)."""
+        spec = self._specs[name]
+        started = time.perf_counter()
+        try:
+            widget = spec.factory(self.context)
+        except Exception as exc:  # one broken panel must not take the window down
+            _log.exception("panel %s failed", spec.name)
+            widget = QLabel(f"This panel failed to start: {exc}")
+            widget.setWordWrap(True)
+        dock = self.docks[name]
+        placeholder = dock.widget()
+        dock.setWidget(widget)
+        if placeholder is not None and placeholder is not widget:
+            placeholder.deleteLater()
+        server_panel: Any = widget
+        if hasattr(server_panel, "start_requested"):  # the server panel asks, the window owns
+            server_panel.start_requested.connect(self.request_server_start)
+            server_panel.stop_requested.connect(self.request_server_stop)
+        _log.debug("panel %s built in %.3f s", name, time.perf_counter() - started)
+        return widget
+
+    async def create_deferred_panels(self) -> None:
+        """Build the panels deferred at construction, one per loop turn (the window stays live).
+
+        Their modules (pyqtgraph, the definitions loader...) are imported in a worker thread
+        first: an import holds the loop for up to a second on a busy machine, long enough to
+        make a click, or a close, wait. Building the widgets stays on the Qt thread.
+        """
+        pending = self.panels.pending()
+        modules = [m for name in pending for m in self._specs[name].modules]
+        if modules:
+            await _import_in_background(modules)
+        for name in pending:
+            if self._shutting_down:
+                return
+            self.panels.get(name)
+            await asyncio.sleep(0)
 
     def _build_status_bar(self) -> None:
         self.status_port = QLabel(self)
@@ -761,11 +888,16 @@ class MainWindow(QMainWindow):
         sessions.close_recorder(conn)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
+        if self.isVisible():  # not once hidden for the shutdown: that layout is the user's
+            self.save_layout()
         if self._closed_for_real:
             event.accept()
             return
         event.ignore()
+        if self._shutting_down:
+            return
+        # The window goes at once; the session file and the server finish behind it.
+        self.hide()
         with contextlib.suppress(RuntimeError):
             asyncio.get_event_loop().create_task(self._close_async())
 

@@ -32,3 +32,7 @@ class PanelSpec:
     #: Shortcut that shows and focuses the panel (``Ctrl+1``...), or "".
     shortcut: str = ""
     visible: bool = True
+    #: Built with the window even when it defers its panels (cheap, and on screen at start).
+    eager: bool = False
+    #: Modules the factory imports (a deferring window imports them off the Qt thread first).
+    modules: tuple[str, ...] = ()
