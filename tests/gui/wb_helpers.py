@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.async_helpers import until as until  # the GUI tests wait with the same helper
 from workbench.gui.app import make_application
 
 T = TypeVar("T")
@@ -50,16 +51,6 @@ def wb_loop(wb_app: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 def run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: float = 20.0) -> T:
     """Run ``awaitable`` on the qasync loop (Qt events are processed meanwhile)."""
     return loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
-
-
-async def until(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Wait (letting Qt and asyncio run) until ``check()`` is true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.02)
 
 
 def shot(widget: QWidget, name: str) -> Path:
