@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.events import Event
-from workbench.state import ModuleState
+from workbench.state import REPORT_GRACE, ModuleState, clock_text
 
 
 def ev(kind: str, line: int, **fields: Any) -> Event:
@@ -88,6 +89,7 @@ def test_host_requests_values_objects_downlink_errors() -> None:
         "text": "ERROR",
         "code": 4,
         "command": "AT+X",
+        "thing": "command +X",
     }
 
 
@@ -113,6 +115,163 @@ def test_boot_network_identity_and_snapshot() -> None:
     state.apply(ev("boot", 6, text="RDY"))
     assert state.servers["1"].observed_paths == set() and state.pending_requests == []
     snap = state.to_dict()
-    assert snap["network"]["value"] == "registered_home"
+    assert snap["network"] is None  # the reboot ended the network registration too
+    assert snap["last_boot"] == {"value": "RDY", "line": 6, "kind": "boot"}
     assert snap["identity"]["imei"] == {"value": "1234", "line": 5, "kind": "identity"}
     assert snap["servers"]["1"]["observations"] == {}
+
+
+# -- what supersedes what (issue 12) -----------------------------------------------------------
+
+
+@dataclass
+class FakeServerEvent:
+    kind: str
+    endpoint: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    time: float = 0.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_timer_dies_with_its_registration() -> None:
+    state = ModuleState()
+    state.apply(ev("registration", 1, server="721", state="registered"))
+    state.apply(ev("update_timer", 2, server="721", seconds=77760))
+    assert state.servers["721"].update_timer is not None
+    assert "server 721 registration" not in state.errors
+    state.apply(ev("registration", 3, server="721", state="failed"))
+    assert state.servers["721"].update_timer is None
+    state.apply(ev("registration", 4, server="721", state="registered"))
+    state.apply(ev("update_timer", 5, server="721", seconds=60))
+    state.apply(ev("registration", 6, server="721", state="update_pending"))
+    assert state.servers["721"].update_timer is not None  # an update keeps the registration
+
+
+def test_last_error_belongs_to_what_failed_and_a_success_of_it_clears_it() -> None:
+    state = ModuleState()
+    state.apply(ev("error", 1, text="+CME ERROR: 4", code=4, command='AT+QLWCFG="x",1'))
+    state.apply(ev("registration", 2, server="100", state="failed"))
+    assert state.last_error is not None and state.last_error.line == 2
+    assert state.last_error.value["thing"] == "server 100 registration"
+    # another command's success clears nothing; the registration's success clears its error
+    state.apply(ev("result", 3, status="ok", command='AT+QLWSVC="state"'))
+    state.apply(ev("registration", 4, server="100", state="registered"))
+    assert state.last_error is not None and state.last_error.line == 1
+    state.apply(ev("result", 5, status="ok", command='AT+QLWCFG="x",2'))
+    assert state.last_error is None and state.errors == {}
+    state.apply(ev("bootstrap", 6, server="100", state="failed"))
+    assert (
+        state.last_error is not None and state.last_error.value["thing"] == "server 100 bootstrap"
+    )
+    state.apply(ev("bootstrap", 7, server="100", state="finished"))
+    assert state.last_error is None
+
+
+def test_a_reboot_resets_what_it_invalidates() -> None:
+    state = ModuleState()
+    state.apply_all(
+        [
+            ev("client", 1, state="ready"),
+            ev("registration", 2, server="1", state="registered"),
+            ev("update_timer", 3, server="1", seconds=60),
+            ev("observe", 4, server="1", path="/3/0/9", active=True),
+            ev("notify", 5, server="1", path="/3/0/9"),
+            ev("registration", 6, server="2", state="failed"),
+            ev("error", 7, text="ERROR", command="AT+X"),
+        ]
+    )
+    state.apply(ev("boot", 8, text="#REBOOT_HOST"))
+    one = state.servers["1"]
+    assert one.registration is None and one.update_timer is None and not one.observations
+    assert one.notifications is not None and one.notifications.value == 1  # history stays
+    assert state.client is None and state.client_headline is None
+    assert set(state.errors) == {"command +X"}  # the sessions' errors went with them
+    assert state.module_summary() == "Not registered · module rebooted (line 8) · client unknown"
+    state.apply(ev("registration", 9, server="1", state="registered"))
+    assert state.module_summary() == "Registered (server 1) · client ready"
+
+
+def test_client_headline_moves_with_bootstrap_and_registration() -> None:
+    state = ModuleState()
+    assert state.client_headline is None
+    state.apply(ev("client", 1, state="initialising"))
+    assert state.client_headline == "initialising"
+    state.apply(ev("bootstrap", 2, server="0", state="started"))
+    assert state.client_headline == "bootstrapping"
+    state.apply(ev("bootstrap", 3, server="0", state="finished"))
+    assert state.client_headline == "registering"
+    state.apply(ev("registration", 4, server="100", state="pending"))
+    assert state.client_headline == "registering"
+    state.apply(ev("registration", 5, server="100", state="registered"))
+    assert state.client_headline == "ready"
+    assert state.client is not None and state.client.value == "initialising"  # kept as said
+    state.apply(ev("client", 6, state="stopped"))
+    assert state.client_headline == "stopped"
+
+
+def test_server_view_and_disagreement_in_words() -> None:
+    clock = Clock()
+    state = ModuleState(clock=clock)
+    t0 = 1000.0
+    state.apply_server_event(FakeServerEvent("registered", "ep", {"lifetime": 60}, t0))
+    view = state.server_view
+    assert view is not None and (view.state, view.registered_at, view.lifetime) == (
+        "registered",
+        t0,
+        60,
+    )
+    # the module's URC trails the server's 2.01: no dispute within the grace
+    clock.now = t0 + 1
+    assert state.disagreement() is None
+    clock.now = t0 + REPORT_GRACE + 1
+    assert state.disagreement() == (
+        f"server has a registration since {clock_text(t0)}; module has not said it registered"
+    )
+    state.apply(ev("registration", 1, server="100", state="registered"))
+    assert state.disagreement() is None
+    state.apply_server_event(
+        FakeServerEvent("updated", "ep", {"changed": {"lifetime": 30}}, t0 + 9)
+    )
+    view = state.server_view
+    assert view is not None and (view.state, view.registered_at, view.lifetime) == (
+        "updated",
+        t0,
+        30,
+    )
+    state.apply_server_event(FakeServerEvent("expired", "ep", {"lifetime": 30}, t0 + 50))
+    assert state.disagreement() == (
+        f"module says registered; server has no registration since {clock_text(t0 + 50)}, expired"
+    )
+    assert (
+        state.summary()[1] == f"Server: no registration of ep since {clock_text(t0 + 50)}, expired"
+    )
+    state.apply_server_event(
+        FakeServerEvent(
+            "deregistered", "ep", {"reason": "replaced by a newer registration"}, t0 + 60
+        )
+    )
+    view = state.server_view
+    assert view is not None and view.state == "replaced"
+    state.apply_server_event(FakeServerEvent("registered", "ep", {"replaced": True}, t0 + 60))
+    view = state.server_view
+    assert view is not None and view.replaced and view.registered
+    assert state.apply_server_event(FakeServerEvent("request", "ep")) == set()
+    assert state.to_dict()["server_views"]["ep"]["replaced"] is True
+
+
+def test_a_burst_of_boot_urcs_is_one_reboot() -> None:
+    state = ModuleState()
+    state.apply(ev("registration", 1, server="1", state="registered"))
+    state.apply(ev("boot", 2, text="#REBOOT_HOST"))
+    state.apply(ev("boot", 3, text="#SIMST: 1"))
+    assert state.last_boot is not None and state.last_boot.line == 2
+    state.apply(ev("client", 4, state="ready"))
+    state.apply(ev("boot", 5, text="RDY"))
+    assert state.last_boot is not None and state.last_boot.line == 5

@@ -157,6 +157,7 @@ class ModuleConnection:
         self._wall_offset = 0.0
         self._backlog: deque[bytes] = deque()
         self._processing = False
+        self._server_unsubscribe: Unsubscribe | None = None
 
     # -- module ------------------------------------------------------------------------------
     @property
@@ -213,6 +214,28 @@ class ModuleConnection:
         """Call ``callback(classified_line, events)`` for every received line (CLI printers)."""
         self._decoded_subscribers.append(callback)
         return lambda: _discard(self._decoded_subscribers, callback)
+
+    def attach_server(self, server_events: Any) -> Unsubscribe:
+        """Fold the built-in server's events (its ``events`` bus) into :attr:`state` too.
+
+        The state then holds both sides — the module's URCs and the server's registered /
+        updated / expired / deregistered — and says when they disagree (issue 12). One server
+        at a time: attaching another detaches the previous one. Headless, so the CLI demo and
+        the window get the same picture.
+        """
+        self.detach_server()
+
+        def on_event(event: Any) -> None:
+            self._changed |= self.state.apply_server_event(event)
+
+        self._server_unsubscribe = server_events.subscribe(on_event)
+        return self.detach_server
+
+    def detach_server(self) -> None:
+        """Stop following the built-in server (its view stays in the state as last seen)."""
+        unsubscribe, self._server_unsubscribe = self._server_unsubscribe, None
+        if unsubscribe is not None:
+            unsubscribe()
 
     def drain(self, limit: int | None = None) -> list[TerminalLine]:
         """The lines added since the last drain (the GUI's way: one call per timer tick)."""

@@ -146,6 +146,8 @@ class DemoSession:
         self._unsubscribe.append(conn.subscribe_decoded(self._line))
         self._unsubscribe.append(conn.subscribe(self._tx))
         self._unsubscribe.append(conn.subscribe_status(self._status))
+        # The state shows the server's side too (registered / expired / deregistered).
+        self._unsubscribe.append(conn.attach_server(self.server.events))
         conn.open()
         where = f"simulated {self.plugin.id} on {self.pty_path}"
         self.cb.on_note(f"server on {self.server_url}; {where}")

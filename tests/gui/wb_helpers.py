@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.async_helpers import until as until  # the GUI tests wait with the same helper
 from workbench.gui.app import make_application
 from workbench.gui.qtloop import QtLoop
 
@@ -78,16 +79,6 @@ def dispose_widgets(widgets: list[QWidget]) -> None:
 def run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: float = 20.0) -> T:
     """Run ``awaitable`` on the qasync loop (Qt events are processed meanwhile)."""
     return loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
-
-
-async def until(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Wait (letting Qt and asyncio run) until ``check()`` is true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.02)
 
 
 def shot(widget: QWidget, name: str) -> Path:

@@ -5,8 +5,9 @@ an information/URC prefix and around commas outside quotes (and outside brackete
 ``(0-5)`` ranges, whose text the documents print verbatim), in every line the module prints
 with a prefix (responses and URCs; command lines and their echoes are what the host typed, and
 events quote them verbatim in ``command``). The decoded events must be the same as for the
-untouched transcript in everything but ``raw`` (which is the line as it arrived). Keyword tokens are also flipped to upper case
-where the document does not make their case significant (Quectel's ``"recv"``/``"event"``...).
+untouched transcript in everything but ``raw`` (which is the line as it arrived). Keyword
+tokens are also flipped to upper case where the document does not make their case
+significant (Quectel's ``"recv"``/``"event"``...).
 """
 
 from __future__ import annotations

@@ -10,8 +10,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from workbench.at.syntax import canonical_head
-
 #: URC prefixes from 3GPP TS 27.007/27.005 every module may print.
 STANDARD_URC_PREFIXES: tuple[str, ...] = (
     "+CEREG:",
@@ -80,16 +78,13 @@ class MultiLineUrc:
     Quectel's ``+QLWURC: "recv",<uri>,<type>,<len>`` is followed by one data line. ``count`` is
     the fixed number of continuation lines; ``count_from`` (if given) computes it from the head
     line instead (return 0 for "no data lines", e.g. a zero length). Blank lines are never taken
-    as continuation lines, because the framer drops them on a live port.
+    as continuation lines, because the framer drops them on a live port. The engine matches
+    ``prefix`` whatever the spacing around ``:``/``,`` and the case (``canonical_head``).
     """
 
     prefix: str
     count: int = 1
     count_from: Callable[[str], int] | None = field(default=None, compare=False)
-
-    def matches(self, text: str) -> bool:
-        """Whether ``text`` starts with :attr:`prefix`, whatever its spacing and case."""
-        return canonical_head(text).startswith(canonical_head(self.prefix))
 
     def continuation_lines(self, head: str) -> int:
         if self.count_from is None:

@@ -30,7 +30,13 @@ from workbench.at.dialect import (
     AtDialect,
     MultiLineUrc,
 )
-from workbench.at.syntax import CommandForm, ParsedCommand, looks_like_command, parse_command
+from workbench.at.syntax import (
+    CommandForm,
+    ParsedCommand,
+    canonical_head,
+    looks_like_command,
+    parse_command,
+)
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 
 _ERROR_CODE = re.compile(r"^\+(?:CME|CMS) ERROR:\s*(.*)$")
@@ -86,6 +92,11 @@ class AtEngine:
         self.dialect = dialect or AtDialect()
         self.line_ending = line_ending
         self._urc_prefixes = self.dialect.all_urc_prefixes()
+        #: Multi-line URC rules, longest prefix first, with the prefix in canonical form.
+        self._multiline = tuple(
+            (canonical_head(rule.prefix), rule)
+            for rule in sorted(self.dialect.multiline_urcs, key=lambda r: -len(r.prefix))
+        )
         self._queue: deque[_Command] = deque()
         self._current: _Command | None = None
         self._continuation: _Continuation | None = None
@@ -328,8 +339,11 @@ class AtEngine:
         return None
 
     def _multiline_rule(self, text: str) -> MultiLineUrc | None:
-        for rule in sorted(self.dialect.multiline_urcs, key=lambda r: -len(r.prefix)):
-            if rule.matches(text):
+        if not self._multiline:
+            return None
+        head = canonical_head(text)  # whatever the device's spacing and case (issue 12)
+        for prefix, rule in self._multiline:
+            if head.startswith(prefix):
                 return rule
         return None
 

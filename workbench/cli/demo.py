@@ -130,6 +130,8 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
                 printer.note(f"{path} = {value!r}")
         for failure in report.failed_commands:
             printer.note(f"command failed: {failure}")
+        for line in session.state.summary():
+            printer.note(f"state: {line}")
         if args.once or not report.registered:
             passed = report.registered and report.module_registered and bool(report.device)
             if report.registered and not report.module_registered:

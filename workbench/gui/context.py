@@ -105,6 +105,7 @@ class WorkbenchContext(QObject):
         else:
             host, port = server.address
             self.server_url = f"coap://{host}:{port}"
+        self._follow_server()
         self.server_changed.emit(server)
 
     # -- module ----------------------------------------------------------------------------
@@ -150,8 +151,21 @@ class WorkbenchContext(QObject):
 
     def set_connection(self, connection: ModuleConnection | None) -> None:
         """Called by the main window only."""
+        if self._connection is not None and self._connection is not connection:
+            self._connection.detach_server()
         self._connection = connection
+        self._follow_server()
         self.connection_changed.emit(connection)
+
+    def _follow_server(self) -> None:
+        """The connection's state follows the built-in server's events (both sides, issue 12)."""
+        conn = self._connection
+        if conn is None:
+            return
+        if self.server is None:
+            conn.detach_server()
+        else:
+            conn.attach_server(self.server.events)
 
     async def send(self, command: str, timeout: float | None = 10.0) -> CommandResult:
         """Send one AT command line through the connection's AT engine and await its result."""

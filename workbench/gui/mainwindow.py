@@ -52,6 +52,7 @@ from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
 from workbench.plugins_loader import PluginRegistry
+from workbench.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
 _log = logging.getLogger(__name__)
@@ -493,11 +494,21 @@ class MainWindow(QMainWindow):
             variant = f" ({self.context.variant})" if len(plugin.variants) > 1 else ""
             self.status_module.setText(f"Module: {plugin.name}{variant}")
         state = self.context.state
-        client = state.client.value if state is not None and state.client is not None else "—"
-        self.status_client.setText(f"Client: {client}")
-        self.status_server.setText(
-            f"Server: {self.context.server_url}" if self.context.server_url else "Server: none"
-        )
+        client = state.client_headline if state is not None else None
+        self.status_client.setText(f"Client: {client or '—'}")
+        server = f"Server: {self.context.server_url}" if self.context.server_url else "Server: none"
+        view = state.server_view if state is not None else None
+        if view is not None and self.context.server_url:
+            server += " · " + (
+                f"{view.endpoint} registered"
+                if view.registered
+                else f"no registration since {clock_text(view.since)}, {view.state}"
+            )
+        disagreement = state.disagreement() if state is not None else None
+        if disagreement is not None:
+            server = "⚠ " + server  # the module and the server disagree: the tooltip says how
+        self.status_server.setText(server)
+        self.status_server.setToolTip(as_sentence(disagreement) if disagreement else "")
         for label in (self.status_port, self.status_module, self.status_client, self.status_server):
             label.setMinimumWidth(label.sizeHint().width())
 

@@ -1,7 +1,9 @@
 """The decoded module state at a glance, every value linked to the line that set it.
 
-A tree (client, each LwM2M server the module talks to, pending host requests, last error) built
-from :class:`~workbench.state.ModuleState`. Each value row carries the terminal line number of
+A headline (the module's side; the built-in server's side; a plain-words line when the two
+disagree — :meth:`~workbench.state.ModuleState.summary`) over a tree (client, each LwM2M server
+the module talks to, the built-in server's view, pending host requests, errors by what failed)
+built from :class:`~workbench.state.ModuleState`. Each value row carries the terminal line number of
 the event that set it (``Tracked.line`` is the terminal's ``seq``, see
 :mod:`workbench.connection`): clicking the row asks the terminal to show that line. The tree is
 rebuilt on the context's batched ``state_changed`` (≤ 30 Hz); only the countdown to the next
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours
-from workbench.state import ModuleState, ServerState, Tracked
+from workbench.state import ModuleState, ServerState, Tracked, as_sentence, clock_text
 
 LineData = Qt.ItemDataRole.UserRole + 1
 #: Longest delay between a state change and the tree showing it (ms).
@@ -61,6 +63,13 @@ class ModuleStatePanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
         self.summary.setFont(font)
+        #: The built-in server's side, and (in warning colours) where the two sides disagree.
+        self.server_line = QLabel(self)
+        self.server_line.setWordWrap(True)
+        self.disagreement = QLabel(self)
+        self.disagreement.setWordWrap(True)
+        self.disagreement.setObjectName("state_disagreement")
+        self.disagreement.setContentsMargins(4, 2, 4, 2)
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["", "Value", "Line"])
@@ -77,6 +86,8 @@ class ModuleStatePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
+        layout.addWidget(self.server_line)
+        layout.addWidget(self.disagreement)
         layout.addWidget(self.tree, 1)
         self._collapsed: set[str] = set()
         self._countdowns: list[tuple[QTreeWidgetItem, float]] = []
@@ -94,6 +105,7 @@ class ModuleStatePanel(QWidget):
         self._coalesce.timeout.connect(self.refresh)
         context.state_changed.connect(lambda _changed: self._schedule_refresh())
         context.connection_changed.connect(lambda _conn: self.refresh())
+        context.server_changed.connect(lambda _server: self.refresh())
         self.refresh()
 
     def _schedule_refresh(self) -> None:
@@ -110,11 +122,27 @@ class ModuleStatePanel(QWidget):
         self._countdowns.clear()
         if state is None:
             self.summary.setText("No module connected")
+            self.server_line.hide()
+            self.disagreement.hide()
             return
-        self.summary.setText(self._summary(state))
+        self._headline(state)
         root = self.tree.invisibleRootItem()
         client = self._section(root, "Client", "client")
-        self._value(client, "State", state.client)
+        headline = state.client_headline
+        if (state.client is None and headline is None) or (
+            state.client is not None and headline == state.client.value
+        ):
+            self._value(client, "State", state.client)
+        else:
+            item = self._plain(client, "State", headline or "—")
+            if headline is not None:
+                item.setText(1, f"{headline} (from the registration URCs)")
+                c = colours(self)
+                if headline in _GOOD or headline in _BAD:
+                    item.setForeground(1, c.ok if headline in _GOOD else c.error)
+            self._value(client, "Reported", state.client)
+        if state.last_boot is not None:
+            self._value(client, "Last reboot", state.last_boot)
         if state.network is not None:
             self._value(client, "Network", state.network)
         for key, tracked in sorted(state.identity.items()):
@@ -123,6 +151,7 @@ class ModuleStatePanel(QWidget):
             self._server(root, server_id, srv)
         if not state.servers:
             self._plain(root, "Servers", "none reported yet")
+        self._server_view(root, state)
         requests = self._section(
             root, f"Pending host requests ({len(state.pending_requests)})", "requests"
         )
@@ -134,27 +163,65 @@ class ModuleStatePanel(QWidget):
             item.setText(0, "Request")
         errors = self._section(root, "Last error", "error")
         if state.last_error is not None:
-            detail = state.last_error.value
-            text = str(detail.get("text") or "")
-            if detail.get("code") is not None:
-                text = f"{text} (code {detail['code']})".strip()
-            if detail.get("command"):
-                text += f" after {detail['command']}"
-            self._value(
-                errors, "Error", Tracked(text, state.last_error.line, "error", state.last_error.raw)
-            )
+            self._error(errors, "Error", state.last_error)
+            older = sorted(state.errors.values(), key=lambda item: -item[0])[1:]
+            for _order, standing in older:
+                self._error(errors, "Also standing", standing)
         else:
             self._plain(errors, "Error", "none")
         self._restore_expansion()
         self.tree.verticalScrollBar().setValue(scroll)
         self._update_countdowns()
 
-    def _summary(self, state: ModuleState) -> str:
-        client = state.client.value if state.client is not None else "unknown"
-        registered = [s for s, srv in state.servers.items() if srv.registered]
-        if registered:
-            return f"Registered ({', '.join('server ' + s for s in registered)}) · client {client}"
-        return f"Not registered · client {client}"
+    def _headline(self, state: ModuleState) -> None:
+        """Module side, server side and their disagreement (re-evaluated every second)."""
+        self.summary.setText(state.module_summary())
+        server = state.server_summary()
+        self.server_line.setText(server or "")
+        self.server_line.setVisible(server is not None)
+        disagreement = state.disagreement()
+        if disagreement is None:
+            self.disagreement.hide()
+            return
+        c = colours(self)
+        self.disagreement.setText(as_sentence(disagreement))
+        self.disagreement.setStyleSheet(
+            f"background: {c.warning_bg.name()}; color: {c.banner_text.name()};"
+        )
+        self.disagreement.show()
+
+    def _error(self, parent: QTreeWidgetItem, name: str, tracked: Tracked[Any]) -> None:
+        detail = tracked.value
+        text = str(detail.get("text") or "")
+        if detail.get("code") is not None:
+            text = f"{text} (code {detail['code']})".strip()
+        if detail.get("command"):
+            text += f" after {detail['command']}"
+        self._value(parent, name, Tracked(text, tracked.line, "error", tracked.raw))
+
+    def _server_view(self, root: QTreeWidgetItem, state: ModuleState) -> None:
+        """What the built-in server holds (its events, not the module's URCs)."""
+        view = state.server_view
+        if view is None:
+            return
+        section = self._section(root, "Built-in server", "server_view")
+        self._plain(section, "Endpoint", view.endpoint)
+        text = f"{view.state} at {clock_text(view.since)}"
+        if view.reason and view.state != "expired":
+            text += f" ({view.reason})"
+        item = self._plain(section, "Registration", text)
+        c = colours(self)
+        item.setForeground(1, c.ok if view.registered else c.error)
+        if view.registered_at is not None:
+            self._plain(section, "Registered since", clock_text(view.registered_at))
+        lifetime = self._server_lifetime() if view.registered else None
+        lifetime = lifetime if lifetime is not None else view.lifetime
+        if lifetime is not None:
+            self._plain(section, "Lifetime", f"{lifetime} s")
+        expiry = self._server_expiry() if view.registered else None
+        if expiry is not None:
+            item = self._plain(section, "Registration expires", "")
+            self._countdowns.append((item, expiry))
 
     def _server(self, root: QTreeWidgetItem, server_id: str, srv: ServerState) -> None:
         section = self._section(root, f"Server {server_id}", f"server:{server_id}")
@@ -162,9 +229,6 @@ class ModuleStatePanel(QWidget):
         if srv.registration_code is not None and reg is not None:
             reg.setText(1, f"{reg.text(1)}  (code {srv.registration_code.value})")
         self._value(section, "Bootstrap", srv.bootstrap)
-        lifetime = self._server_lifetime()
-        if lifetime is not None:
-            self._plain(section, "Lifetime", f"{lifetime} s (as the built-in server saw it)")
         if srv.update_timer is not None:
             self._value(section, "Update timer", srv.update_timer, suffix=" s")
             due = srv.update_timer.timestamp + srv.update_timer.value
@@ -172,11 +236,6 @@ class ModuleStatePanel(QWidget):
                 section, "Next update", "", srv.update_timer.line, srv.update_timer.raw
             )
             self._countdowns.append((item, due))
-        else:
-            expiry = self._server_expiry()
-            if expiry is not None:
-                item = self._plain(section, "Registration expires", "")
-                self._countdowns.append((item, expiry))
         self._value(section, "Connection", srv.connection)
         self._value(section, "Address", srv.address)
         if srv.sent is not None or srv.received is not None:
@@ -281,6 +340,8 @@ class ModuleStatePanel(QWidget):
         if signature != self._server_seen:
             self._server_seen = signature
             self.refresh()
+        elif self.context.state is not None:
+            self._headline(self.context.state)  # a disagreement may age past the grace
         self._update_countdowns()
 
     def _update_countdowns(self) -> None:
