@@ -76,6 +76,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dtls-port", type=int, default=None, help="DTLS port (default CoAP+1)")
     parser.add_argument("--bootstrap", metavar="FILE", help="bootstrap configuration (JSON)")
+    parser.add_argument(
+        "--max-clients", type=int, help="most registered clients (default 10,000; 0: no cap)"
+    )
+    parser.add_argument(
+        "--max-objects",
+        type=int,
+        help="most object and instance links in one registration (default 1,024; 0: no cap)",
+    )
+    parser.add_argument(
+        "--max-lifetime",
+        type=int,
+        help="largest accepted lifetime in seconds (default 30 days; 0: no cap)",
+    )
     parser.add_argument("--coap-log", action="store_true", help="also print every datagram")
     parser.add_argument(
         "--objects", action="append", default=[], metavar="DIR", help="extra DDF XML folder"
@@ -205,7 +218,8 @@ async def serve(
     psk_endpoints: dict[str, str | None] | None = None,
 ) -> int:
     from workbench.lwm2m.definitions import load_registry
-    from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer
+    from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer, ServerConfig
+    from workbench.server.limits import Limits
 
     out = Output(stdout)
     registry, problems = load_registry(args.objects)
@@ -227,6 +241,7 @@ async def serve(
             psk=psk,
             bootstrap=bootstrap,
             psk_endpoints=psk_endpoints,
+            config=ServerConfig(limits=_limits(args, Limits())),
         )
         server.dtls_port = args.dtls_port
     except ValueError as exc:
@@ -270,6 +285,15 @@ async def serve(
         await asyncio.gather(*pending, return_exceptions=True)
         await server.stop()
     return 0
+
+
+def _limits(args: argparse.Namespace, limits: Any) -> Any:
+    """``limits`` (the defaults) with the caps given on the command line (0: no cap)."""
+    for name in ("max_clients", "max_objects", "max_lifetime"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(limits, name, value or None)
+    return limits
 
 
 def _fmt(text: str | None) -> int | None:

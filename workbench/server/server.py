@@ -17,7 +17,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiocoap import Message
@@ -35,6 +35,7 @@ from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
 from workbench.server.coapwire import parse_datagram
 from workbench.server.events import EventBus
+from workbench.server.limits import RETRY_AFTER, LimitGuard, Limits, Refusal, link_count
 from workbench.server.observe import Observation
 from workbench.server.queue import ChannelClosedError, ClientChannel
 from workbench.server.registration import (
@@ -98,6 +99,8 @@ class ServerConfig:
     #: aiocoap UDP transport: ``"udp6"`` (Linux) or ``"simplesocketserver"`` (Windows, macOS;
     #: binds one concrete address only). ``None`` picks the platform's default.
     transport: str | None = None
+    #: Caps on clients, objects and lifetime that bound memory (see :mod:`.limits`).
+    limits: Limits = field(default_factory=Limits)
 
 
 def _as_path(path: PathLike) -> Path:
@@ -232,6 +235,10 @@ class LwM2MServer:
         self.events: EventBus[ServerEvent] = EventBus("server events")
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
         self._table = ClientTable()
+        self.limit_guard = LimitGuard(self.config.limits)
+        #: Object and instance links per registration, and their sum (the objects budget).
+        self._links: dict[ClientRecord, int] = {}
+        self._total_links = 0
         self._channels: dict[ClientRecord, ClientChannel] = {}
         self._expiry: dict[ClientRecord, asyncio.TimerHandle] = {}
         self._observations: dict[tuple[str, str], Observation] = {}
@@ -391,6 +398,31 @@ class LwM2MServer:
             },
         )
 
+    def _limit_refused(self, refusal: Refusal, endpoint: str, request: Any) -> HandlerResult:
+        """The answer for a cap that was hit, and a (rate-limited) ``limit`` event."""
+        suppressed = self.limit_guard.should_report(refusal)
+        if suppressed is not None:
+            self._event(
+                "limit",
+                endpoint,
+                {
+                    "limit": refusal.limit,
+                    "answer": refusal.code,
+                    "value": refusal.value,
+                    "cap": refusal.cap,
+                    "text": refusal.text,
+                    "address": _remote_address(request.remote),
+                    "suppressed": suppressed,
+                    "hits": self.limit_guard.hits[refusal.limit],
+                },
+            )
+        payload = refusal.text.encode("utf-8")
+        if refusal.code == "5.03":
+            return Message(
+                code=Code.SERVICE_UNAVAILABLE, payload=payload, max_age=RETRY_AFTER
+            ), None
+        return Message(code=Code.BAD_REQUEST, payload=payload), None
+
     def _refused(self, request: Any, endpoint: str, operation: str) -> HandlerResult | None:
         """4.03 and a ``security`` event when the security store forbids this request."""
         remote = request.remote
@@ -485,6 +517,7 @@ class LwM2MServer:
 
     def _close_client(self, record: ClientRecord, reason: str) -> None:
         record.closed = True
+        self._total_links -= self._links.pop(record, 0)
         handle = self._expiry.pop(record, None)
         if handle is not None:
             handle.cancel()
@@ -537,6 +570,16 @@ class LwM2MServer:
         refusal = self._refused(request, params.endpoint, "Register")
         if refusal is not None:
             return refusal
+        previous = self._table.by_endpoint(params.endpoint)
+        links_count = link_count(links.objects)
+        others = self._total_links - (self._links.get(previous, 0) if previous else 0)
+        over = (
+            self.limit_guard.lifetime(params.lifetime)
+            or self.limit_guard.objects(links_count, others)
+            or self.limit_guard.clients(len(self._table), previous is not None)
+        )
+        if over is not None:
+            return self._limit_refused(over, params.endpoint, request)
         binding = params.binding or "U"
         version = params.lwm2m_version or "1.0"
         record = ClientRecord(
@@ -566,6 +609,8 @@ class LwM2MServer:
                 },
             )
         old = self._table.add(record)
+        self._links[record] = links_count
+        self._total_links += links_count
         if old is not None:
             self._close_client(old, "replaced by a newer registration")
             self._event(
@@ -596,6 +641,17 @@ class LwM2MServer:
             links = parse_registration_payload(body) if body else None
         except RegistrationError as exc:
             return self._bad(str(exc))
+        own = self._links.get(record, 0)
+        new_count = link_count(links.objects) if links is not None else own
+        over = self.limit_guard.lifetime(params.lifetime) or (
+            self.limit_guard.objects(new_count, self._total_links - own)
+            if links is not None
+            else None
+        )
+        if over is not None:
+            return self._limit_refused(over, record.endpoint, request)
+        self._links[record] = new_count
+        self._total_links += new_count - own
         changed: dict[str, Any] = {}
         address = _remote_address(request.remote)
         if address != record.address:
