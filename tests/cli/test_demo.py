@@ -14,12 +14,18 @@ from workbench.plugins_loader import discover_plugins
 from workbench.session.reader import SessionReader
 
 
-def test_demo_registers_and_reads_the_device_object(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def sessions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The folder the demo records to (the default plugin must be bundled)."""
     if DEFAULT_PLUGIN not in discover_plugins(user=False, entry_points=False):
         pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
     monkeypatch.setenv("LWM2M_WORKBENCH_SESSIONS", str(tmp_path))
+    return tmp_path
+
+
+def test_demo_registers_and_reads_the_device_object(
+    capsys: pytest.CaptureFixture[str], sessions: Path
+) -> None:
     assert main(["demo", "--once", "--json", "--timeout", "20"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     sent = [r["text"] for r in records if r["type"] == "tx"]
@@ -31,7 +37,7 @@ def test_demo_registers_and_reads_the_device_object(
     assert records[-1]["text"].endswith("PASS")
     assert any(r["type"] == "note" and r["text"].startswith("/3/0/0 = ") for r in records)
     # Recorded like the window's demo: serial traffic, events and the server's side.
-    (recorded,) = tmp_path.glob("*.wbs")
+    (recorded,) = sessions.glob("*.wbs")
     assert any(r["type"] == "note" and str(recorded) in r["text"] for r in records)
     with SessionReader(recorded) as reader:
         summary = reader.summary()
@@ -42,14 +48,9 @@ def test_demo_registers_and_reads_the_device_object(
         assert any(entry.direction == "in" for entry in reader.coap_log())
 
 
-def test_demo_can_skip_recording(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    if DEFAULT_PLUGIN not in discover_plugins(user=False, entry_points=False):
-        pytest.skip(f"the default demo plugin {DEFAULT_PLUGIN} is not bundled")
-    monkeypatch.setenv("LWM2M_WORKBENCH_SESSIONS", str(tmp_path))
+def test_demo_can_skip_recording(sessions: Path) -> None:
     assert main(["demo", "--once", "--no-record", "--timeout", "20"]) == 0
-    assert not list(tmp_path.glob("*.wbs"))
+    assert not list(sessions.glob("*.wbs"))
 
 
 def test_demo_unknown_module_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
