@@ -8,13 +8,16 @@ and bench/bench_limits). Bounded: ``window`` requests in flight, five tries each
 
 from __future__ import annotations
 
+import asyncio
 import json
+import pathlib
 import socket
 import sys
 import time
 
 from workbench.server.coapwire import MessageType, encode_message, parse_datagram
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: A new socket before message ids wrap: the server's duplicate cache keys on (peer, mid).
 MIDS_PER_SOCKET = 60_000
 
@@ -56,6 +59,29 @@ def flood(
         if sock is not None:
             sock.close()
     return [results.get(index) for index in range(len(names))]
+
+
+async def run_flood(
+    address: tuple[str, int], prefix: str, count: int, payload: bytes
+) -> list[list[int | None] | None]:
+    """:func:`flood` of ``count`` names ``PREFIX0``... from a child process (asyncio-friendly)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.server.flood",
+        address[0],
+        str(address[1]),
+        prefix,
+        str(count),
+        payload.decode(),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=str(ROOT),
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"the flood client failed with exit code {proc.returncode}")
+    answers: list[list[int | None] | None] = json.loads(out)
+    return answers
 
 
 def main(argv: list[str]) -> int:

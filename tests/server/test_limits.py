@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import json
-import pathlib
-import sys
 import tracemalloc
 from typing import Any
 
@@ -14,12 +10,12 @@ from aiocoap.numbers.codes import Code
 
 from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice
+from tests.server.flood import run_flood
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.server import ServerConfig
 from workbench.server.limits import LimitGuard, Limits, Refusal
 from workbench.server.transport import RecentMessages
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 SMALL = Limits(max_clients=200, max_objects=8, max_total_objects=1_000, max_lifetime=3600)
 
 
@@ -72,28 +68,6 @@ def test_lifetime_and_object_caps_answer_4_00_with_an_event(registry: ObjectRegi
     run(scenario())
 
 
-async def _flood(
-    address: tuple[str, int], prefix: str, count: int, payload: bytes
-) -> list[list[int | None] | None]:
-    """``count`` Registers of distinct names from another process (tests/server/flood.py)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.server.flood",
-        address[0],
-        str(address[1]),
-        prefix,
-        str(count),
-        payload.decode(),
-        stdout=asyncio.subprocess.PIPE,
-        cwd=str(ROOT),
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0
-    answers: list[list[int | None] | None] = json.loads(out)
-    return answers
-
-
 def _traced() -> int:
     gc.collect()
     return tracemalloc.get_traced_memory()[0]
@@ -114,27 +88,27 @@ def test_a_registration_flood_stays_within_the_caps(registry: ObjectRegistry) ->
             payload = b"</1/0>,</3/0>"  # 4 links each: 200 clients fit the 1,000 budget
             tracemalloc.start(1)
             try:
-                first = await _flood(server.address, "a-", 300, payload)
+                first = await run_flood(server.address, "a-", 300, payload)
                 assert None not in first
                 codes = [answer[0] for answer in first if answer is not None]
                 assert codes.count(0x41) == 200 and codes.count(0xA3) == 100  # 2.01 / 5.03
                 assert [0xA3, 60] in first  # 5.03 with Max-Age: retry in 60 s
                 assert len(server.clients) == 200
-                await _flood(server.address, "b-", 600, payload)
+                await run_flood(server.address, "b-", 600, payload)
                 steady = _traced()
-                third = await _flood(server.address, "c-", 600, payload)
-                codes = {answer[0] if answer else None for answer in third}
+                third = await run_flood(server.address, "c-", 600, payload)
+                third_codes = {answer[0] if answer else None for answer in third}
                 del third  # the answers are this test's memory, not the server's
                 grown = _traced() - steady
             finally:
                 tracemalloc.stop()
-            assert codes == {0xA3}
+            assert third_codes == {0xA3}
             assert len(server.clients) == 200 and len(recent) <= 300
             # 600 accepted registrations hold about 4 MB, and an unbounded duplicate cache
             # about 1.6 MB for 600 refused ones: a bounded server holds no more than before.
             assert grown < 48 * 1024, grown
             # A client that is already registered may still re-register at the cap.
-            again = await _flood(server.address, "a-", 1, payload)
+            again = await run_flood(server.address, "a-", 1, payload)
             assert again[0] is not None and again[0][0] == 0x41
             limit_events = [e for e in events if e["kind"] == "limit"]
             assert 1 <= len(limit_events) < 60  # rate-limited: one a second per cap

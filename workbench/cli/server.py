@@ -3,7 +3,7 @@
 Prints one JSON object per line on stdout for every server event (and, with ``--coap-log``,
 every datagram), and reads one command per line on stdin::
 
-    list
+    list [OFFSET [LIMIT]]         (a page of clients: LIMIT 1..1000, default 100)
     read EP PATH [FMT]            write EP PATH VALUE [FMT]      exec EP PATH [ARGS]
     observe EP PATH [FMT]         cancel EP PATH [passive]       discover EP PATH
     attrs EP PATH pmin=10 gt=2.5  create EP PATH JSON            delete EP PATH
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from workbench.server.security import PskEntry
 
 HELP = (
-    "list | read EP PATH [FMT] | write EP PATH VALUE [FMT] | exec EP PATH [ARGS] | "
-    "observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
+    "list [OFFSET [LIMIT]] | read EP PATH [FMT] | write EP PATH VALUE [FMT] | "
+    "exec EP PATH [ARGS] | observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
     "attrs EP PATH name=value... | create EP PATH JSON | delete EP PATH | quit"
 )
 
@@ -307,6 +307,11 @@ def _number(text: str) -> float | int | None:
     return int(number) if number.is_integer() and "." not in text else number
 
 
+#: Clients per ``list`` answer by default, and at most (one JSON line each).
+LIST_PAGE = 100
+MAX_LIST_PAGE = 1000
+
+
 class Commands:
     """The stdin command language, mapped onto the server's async API."""
 
@@ -357,8 +362,21 @@ class Commands:
             return value
         raise ValueError(f"{path}: unsupported JSON value {value!r}")
 
-    async def cmd_list(self) -> dict[str, Any]:
-        return {"clients": [info.to_dict() for info in self.server.clients.values()]}
+    async def cmd_list(self, offset: str = "0", limit: str = str(LIST_PAGE)) -> dict[str, Any]:
+        try:
+            start, count = int(offset), int(limit)
+        except ValueError:
+            raise ValueError("list takes OFFSET and LIMIT as numbers") from None
+        if start < 0 or not 1 <= count <= MAX_LIST_PAGE:
+            raise ValueError(f"list: OFFSET >= 0 and LIMIT 1..{MAX_LIST_PAGE}")
+        page, total = self.server.client_page(start, count)
+        after = start + len(page)
+        return {
+            "clients": [info.to_dict() for info in page],
+            "offset": start,
+            "total": total,
+            "next": after if after < total else None,
+        }
 
     async def cmd_read(self, ep: str, path: str, fmt: str | None = None) -> dict[str, Any]:
         result = await self.server.read(ep, path, _fmt(fmt))
