@@ -245,8 +245,13 @@ class Boom(Decoder):
 def test_decoder_never_drops_and_never_raises() -> None:
     d = Boom("v")
     assert d.decode(cl("", LineKind.BLANK)) == []
-    (ev,) = d.decode(cl("+BOOM: 1"))
+    ev, error = d.decode(cl("+BOOM: 1"))
     assert ev.kind == Kind.UNKNOWN and "ValueError" in ev.fields["reason"]
+    assert error.kind == Kind.ERROR and (error.fields["source"], error.fields["count"]) == (
+        "decoder",
+        1,
+    )
+    assert d.decode(cl("+BOOM: 2"))[1].fields["count"] == d.decoder_errors == 2
     assert d.decode(cl("+MINE: 1"))[0].kind == "mine"
     assert d.decode(cl("+WHAT: 1"))[0].kind == Kind.UNKNOWN
     assert d.decode(cl("AT+X", LineKind.ECHO, command="AT+X"))[0].kind == Kind.COMMAND

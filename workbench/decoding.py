@@ -45,6 +45,8 @@ class Decoder:
         #: Lines of the multi-line URC being decoded (head first), maintained by the base class.
         self.multiline: list[Line] = []
         self._multiline_events = 0
+        #: Lines whose decoder raised on this connection (each also gave an ``error`` event).
+        self.decoder_errors = 0
 
     # -- the part plugins override -------------------------------------------------------
     def decode_line(self, line: ClassifiedLine) -> list[Event]:
@@ -88,8 +90,22 @@ class Decoder:
         try:
             events = self.decode_line(line)
         except Exception as exc:
-            _log.exception("decoder %s failed on line %d", type(self).__name__, line.number)
-            events = [unknown_event(line, f"decoder error: {type(exc).__name__}: {exc}")]
+            # Quiet on purpose: malformed module output is routine (fuzzed +ULWM2MREAD JSON
+            # printed 7-11 tracebacks per MB to stderr). The line becomes unknown and a
+            # counted error event says the decoder failed; the traceback is for debugging only.
+            _log.debug(
+                "decoder %s failed on line %d", type(self).__name__, line.number, exc_info=exc
+            )
+            self.decoder_errors = getattr(self, "decoder_errors", 0) + 1
+            reason = f"decoder error: {type(exc).__name__}: {exc}"
+            error = Event(
+                Kind.ERROR,
+                line.number,
+                line.text,
+                {"text": reason, "source": "decoder", "count": self.decoder_errors},
+                timestamp=line.timestamp,
+            )
+            events = [unknown_event(line, reason), error]
         if head_of_group or line.head is not None:
             # Multi-line URC: the event may come with any part; "unknown" only if none did.
             self._multiline_events += len(events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,13 +12,23 @@ from tests.plugin_fixtures import BUNDLED_IDS
 from workbench.cli import main
 from workbench.demo import DEFAULT_PLUGIN, DemoReport, DemoSession, default_hosting
 from workbench.plugins_loader import discover_plugins
+from workbench.session.reader import SessionReader
 
 
 def test_default_demo_plugin_is_bundled() -> None:
     assert DEFAULT_PLUGIN in BUNDLED_IDS
 
 
-def test_demo_registers_and_reads_the_device_object(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def sessions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The folder the demo records to."""
+    monkeypatch.setenv("LWM2M_WORKBENCH_SESSIONS", str(tmp_path))
+    return tmp_path
+
+
+def test_demo_registers_and_reads_the_device_object(
+    capsys: pytest.CaptureFixture[str], sessions: Path
+) -> None:
     assert main(["demo", "--once", "--json", "--timeout", "20"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     sent = [r["text"] for r in records if r["type"] == "tx"]
@@ -28,6 +39,21 @@ def test_demo_registers_and_reads_the_device_object(capsys: pytest.CaptureFixtur
     assert decoded and decoded[-1]["state"] == "registered"
     assert records[-1]["text"].endswith("PASS")
     assert any(r["type"] == "note" and r["text"].startswith("/3/0/0 = ") for r in records)
+    # Recorded like the window's demo: serial traffic, events and the server's side.
+    (recorded,) = sessions.glob("*.wbs")
+    assert any(r["type"] == "note" and str(recorded) in r["text"] for r in records)
+    with SessionReader(recorded) as reader:
+        summary = reader.summary()
+        assert summary.complete, summary.to_dict()
+        assert summary.counts.get("tx") and summary.counts.get("rx")
+        assert any(e.kind == "registration" for e in reader.events())
+        assert any(e.kind == "registered" for e in reader.server_events())
+        assert any(entry.direction == "in" for entry in reader.coap_log())
+
+
+def test_demo_can_skip_recording(sessions: Path) -> None:
+    assert main(["demo", "--once", "--no-record", "--timeout", "20"]) == 0
+    assert not list(sessions.glob("*.wbs"))
 
 
 def test_demo_unknown_module_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

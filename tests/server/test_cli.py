@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import run
+from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice
-from workbench.cli.server import parse_psk
+from tests.server.flood import run_flood
+from workbench.cli.server import Commands, parse_psk
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 
@@ -190,5 +191,28 @@ def test_bad_bytes_on_stdin_get_an_error_and_reading_goes_on() -> None:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+    run(scenario())
+
+
+def test_list_answers_in_pages(registry: ObjectRegistry) -> None:
+    async def scenario() -> None:
+        async with serving(registry) as server:
+            answers = await run_flood(server.address, "page-", 250, b"</1/0>,</3/0>")
+            assert all(a is not None and a[0] == 0x41 for a in answers)
+            out: list[dict[str, Any]] = []
+            commands = Commands(server, out.append)
+            await commands.run("list")
+            first = out[-1]
+            assert (len(first["clients"]), first["total"], first["next"]) == (100, 250, 100)
+            await commands.run(f"list {first['next']} 1000")
+            rest = out[-1]
+            assert (len(rest["clients"]), rest["offset"], rest["next"]) == (150, 100, None)
+            names = [c["endpoint"] for c in first["clients"] + rest["clients"]]
+            assert sorted(names) == sorted(f"page-{i}" for i in range(250))
+            await commands.run("list 0 5000")
+            assert out[-1]["kind"] == "error" and "LIMIT 1..1000" in out[-1]["error"]
+            await commands.run("list x")
+            assert out[-1]["kind"] == "error"
 
     run(scenario())

@@ -266,3 +266,28 @@ def test_output_before_set_output_is_buffered_and_broken_output_contained() -> N
 
     sim.set_output(broken)
     sim.receive(b"AT\r")  # must not raise
+
+
+def test_at_after_an_unterminated_garbage_line_gets_an_answer() -> None:
+    sim = Sim()
+    quiet(sim)
+    assert lines_of(sim, b"\x01\xfegarbage~~", b"AT\r") == ["OK"]
+    assert lines_of(sim, b"zz", b'AT+VCMD=3,"at"\r') == ["OK"]  # an "at" in quotes is data
+    assert sim.calls[-1].args == ["3", "at"]
+    assert lines_of(sim, b"noise AT+NOPE\r") == ["ERROR"]
+    assert lines_of(sim, b"hello\r") == []  # no prefix at all: not for the interpreter
+
+
+def test_echo_is_written_in_runs_not_per_byte() -> None:
+    sim = Sim()
+    writes: list[bytes] = []
+    sim.set_output(writes.append)
+    chunk = bytes(range(32, 127)) * 690  # 65,550 printable bytes
+    data = chunk * 16  # about 1 MB in 16 reads, one unterminated line
+    for start in range(0, len(data), len(chunk)):
+        sim.receive(data[start : start + len(chunk)])
+    sim.receive(b"\rAT\r")
+    echoed = b"".join(writes)
+    assert echoed.startswith(data + b"\r")  # every byte echoed, in order
+    assert b"ERROR" in echoed and echoed.endswith(b"AT\r\r\nOK\r\n")
+    assert len(writes) < 40, len(writes)  # was one write per byte: over a million

@@ -37,6 +37,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--once", action="store_true", help="exit after reading /3/0")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait to register")
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the session file the window would (LWM2M_WORKBENCH_SESSIONS sets "
+        "its folder)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -115,7 +121,26 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
         on_server_event=printer.server,
         on_note=printer.note,
     )
-    session = DemoSession(plugin, args.variant, server_port=args.port, callbacks=callbacks)
+    recorder: Any = None
+    if not getattr(args, "no_record", False):
+        # Recorded like the window's demo: the serial traffic, the events and the server's
+        # side, secrets masked, in the same folder (File → Open session reopens it).
+        from workbench.gui.sessions import start_recording
+        from workbench.transport.serial_port import PortSettings
+
+        variant = args.variant or plugin.default
+        try:
+            recorder, session_path = start_recording(
+                f"sim://{plugin.id}", PortSettings(), plugin, variant, ""
+            )
+        except OSError as exc:
+            printer.note(f"not recording the session: {exc}")
+        else:
+            if session_path is not None:
+                printer.note(f"recording the session to {session_path}")
+    session = DemoSession(
+        plugin, args.variant, server_port=args.port, callbacks=callbacks, recorder=recorder
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -147,3 +172,10 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
         return 1
     finally:
         await session.stop()
+        if recorder is not None:
+            from workbench.gui.sessions import close_recorder
+
+            if session.connection is not None:
+                close_recorder(session.connection)
+            else:
+                recorder.close()

@@ -3,7 +3,7 @@
 Prints one JSON object per line on stdout for every server event (and, with ``--coap-log``,
 every datagram), and reads one command per line on stdin::
 
-    list
+    list [OFFSET [LIMIT]]         (a page of clients: LIMIT 1..1000, default 100)
     read EP PATH [FMT]            write EP PATH VALUE [FMT]      exec EP PATH [ARGS]
     observe EP PATH [FMT]         cancel EP PATH [passive]       discover EP PATH
     attrs EP PATH pmin=10 gt=2.5  create EP PATH JSON            delete EP PATH
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from workbench.server.security import PskEntry
 
 HELP = (
-    "list | read EP PATH [FMT] | write EP PATH VALUE [FMT] | exec EP PATH [ARGS] | "
-    "observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
+    "list [OFFSET [LIMIT]] | read EP PATH [FMT] | write EP PATH VALUE [FMT] | "
+    "exec EP PATH [ARGS] | observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
     "attrs EP PATH name=value... | create EP PATH JSON | delete EP PATH | quit"
 )
 
@@ -76,6 +76,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dtls-port", type=int, default=None, help="DTLS port (default CoAP+1)")
     parser.add_argument("--bootstrap", metavar="FILE", help="bootstrap configuration (JSON)")
+    parser.add_argument(
+        "--max-clients", type=int, help="most registered clients (default 10,000; 0: no cap)"
+    )
+    parser.add_argument(
+        "--max-objects",
+        type=int,
+        help="most object and instance links in one registration (default 1,024; 0: no cap)",
+    )
+    parser.add_argument(
+        "--max-lifetime",
+        type=int,
+        help="largest accepted lifetime in seconds (default 30 days; 0: no cap)",
+    )
     parser.add_argument("--coap-log", action="store_true", help="also print every datagram")
     parser.add_argument(
         "--objects", action="append", default=[], metavar="DIR", help="extra DDF XML folder"
@@ -205,7 +218,8 @@ async def serve(
     psk_endpoints: dict[str, str | None] | None = None,
 ) -> int:
     from workbench.lwm2m.definitions import load_registry
-    from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer
+    from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer, ServerConfig
+    from workbench.server.limits import Limits
 
     out = Output(stdout)
     registry, problems = load_registry(args.objects)
@@ -227,6 +241,7 @@ async def serve(
             psk=psk,
             bootstrap=bootstrap,
             psk_endpoints=psk_endpoints,
+            config=ServerConfig(limits=_limits(args, Limits())),
         )
         server.dtls_port = args.dtls_port
     except ValueError as exc:
@@ -272,6 +287,15 @@ async def serve(
     return 0
 
 
+def _limits(args: argparse.Namespace, limits: Any) -> Any:
+    """``limits`` (the defaults) with the caps given on the command line (0: no cap)."""
+    for name in ("max_clients", "max_objects", "max_lifetime"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(limits, name, value or None)
+    return limits
+
+
 def _fmt(text: str | None) -> int | None:
     return None if text is None else int(ContentFormat.parse(text))
 
@@ -281,6 +305,11 @@ def _number(text: str) -> float | int | None:
         return None
     number = float(text)
     return int(number) if number.is_integer() and "." not in text else number
+
+
+#: Clients per ``list`` answer by default, and at most (one JSON line each).
+LIST_PAGE = 100
+MAX_LIST_PAGE = 1000
 
 
 class Commands:
@@ -333,8 +362,21 @@ class Commands:
             return value
         raise ValueError(f"{path}: unsupported JSON value {value!r}")
 
-    async def cmd_list(self) -> dict[str, Any]:
-        return {"clients": [info.to_dict() for info in self.server.clients.values()]}
+    async def cmd_list(self, offset: str = "0", limit: str = str(LIST_PAGE)) -> dict[str, Any]:
+        try:
+            start, count = int(offset), int(limit)
+        except ValueError:
+            raise ValueError("list takes OFFSET and LIMIT as numbers") from None
+        if start < 0 or not 1 <= count <= MAX_LIST_PAGE:
+            raise ValueError(f"list: OFFSET >= 0 and LIMIT 1..{MAX_LIST_PAGE}")
+        page, total = self.server.client_page(start, count)
+        after = start + len(page)
+        return {
+            "clients": [info.to_dict() for info in page],
+            "offset": start,
+            "total": total,
+            "next": after if after < total else None,
+        }
 
     async def cmd_read(self, ep: str, path: str, fmt: str | None = None) -> dict[str, Any]:
         result = await self.server.read(ep, path, _fmt(fmt))

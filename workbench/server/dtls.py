@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiocoap.credentials import DTLS, CredentialsMap
-from aiocoap.messagemanager import MessageManager
 
 from workbench.server.robustness import inspect_datagram
-from workbench.server.transport import ForcedTokenManager
+from workbench.server.transport import BoundedMessageManager, ForcedTokenManager
 
 if TYPE_CHECKING:
     from workbench.server.server import LwM2MServer
@@ -299,7 +298,7 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
     host = built.address[0]
     port = built.address[1] + 1 if dtls_port is None else dtls_port
     tman = ForcedTokenManager(ctx)
-    mman = MessageManager(tman)
+    mman = BoundedMessageManager(tman)
     # aiocoap adds (5684 - 5683) to the bind port of a DTLS server.
     interface = await WorkbenchDTLSServer.create_server(
         (host, port - 1),

@@ -17,7 +17,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiocoap import Message
@@ -36,6 +36,7 @@ from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values,
 from workbench.server.coapwire import parse_datagram
 from workbench.server.conformance import ConformanceMonitor
 from workbench.server.events import EventBus
+from workbench.server.limits import RETRY_AFTER, LimitGuard, Limits, Refusal, link_count
 from workbench.server.observe import Observation
 from workbench.server.queue import (
     ChannelClosedError,
@@ -105,6 +106,8 @@ class ServerConfig:
     #: aiocoap UDP transport: ``"udp6"`` (Linux) or ``"simplesocketserver"`` (Windows, macOS;
     #: binds one concrete address only). ``None`` picks the platform's default.
     transport: str | None = None
+    #: Caps on clients, objects and lifetime that bound memory (see :mod:`.limits`).
+    limits: Limits = field(default_factory=Limits)
 
 
 def _as_path(path: PathLike) -> Path:
@@ -257,6 +260,10 @@ class LwM2MServer:
         self.events: EventBus[ServerEvent] = EventBus("server events")
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
         self._table = ClientTable()
+        self.limit_guard = LimitGuard(self.config.limits)
+        #: Object and instance links per registration, and their sum (the objects budget).
+        self._links: dict[ClientRecord, int] = {}
+        self._total_links = 0
         self._channels: dict[ClientRecord, ClientChannel] = {}
         self._returns = ReturnWatch()
         self._expiry: dict[ClientRecord, asyncio.TimerHandle] = {}
@@ -421,6 +428,31 @@ class LwM2MServer:
             },
         )
 
+    def _limit_refused(self, refusal: Refusal, endpoint: str, request: Any) -> HandlerResult:
+        """The answer for a cap that was hit, and a (rate-limited) ``limit`` event."""
+        suppressed = self.limit_guard.should_report(refusal)
+        if suppressed is not None:
+            self._event(
+                "limit",
+                endpoint,
+                {
+                    "limit": refusal.limit,
+                    "answer": refusal.code,
+                    "value": refusal.value,
+                    "cap": refusal.cap,
+                    "text": refusal.text,
+                    "address": _remote_address(request.remote),
+                    "suppressed": suppressed,
+                    "hits": self.limit_guard.hits[refusal.limit],
+                },
+            )
+        payload = refusal.text.encode("utf-8")
+        if refusal.code == "5.03":
+            return Message(
+                code=Code.SERVICE_UNAVAILABLE, payload=payload, max_age=RETRY_AFTER
+            ), None
+        return Message(code=Code.BAD_REQUEST, payload=payload), None
+
     def _refused(self, request: Any, endpoint: str, operation: str) -> HandlerResult | None:
         """4.03 and a ``security`` event when the security store forbids this request."""
         remote = request.remote
@@ -466,6 +498,16 @@ class LwM2MServer:
         return {
             record.endpoint: record.snapshot(self._channel(record).awake) for record in self._table
         }
+
+    def client_page(self, offset: int = 0, limit: int = 100) -> tuple[list[ClientInfo], int]:
+        """Snapshots of ``limit`` clients from ``offset`` (registration order) and the total.
+
+        A page is built without snapshotting the others: at 22,000 clients the whole table
+        as one answer was a 42 MB line that stalled the server for seconds.
+        """
+        records = list(self._table)
+        page = records[max(offset, 0) : max(offset, 0) + max(limit, 0)]
+        return [r.snapshot(self._channel(r).awake) for r in page], len(records)
 
     def client(self, endpoint: str) -> ClientInfo:
         record = self._record(endpoint)
@@ -532,6 +574,7 @@ class LwM2MServer:
         record.closed = True
         record.close_reason = reason
         self._returns.wake(record.endpoint)
+        self._total_links -= self._links.pop(record, 0)
         handle = self._expiry.pop(record, None)
         if handle is not None:
             handle.cancel()
@@ -584,6 +627,16 @@ class LwM2MServer:
         refusal = self._refused(request, params.endpoint, "Register")
         if refusal is not None:
             return refusal
+        previous = self._table.by_endpoint(params.endpoint)
+        links_count = link_count(links.objects)
+        others = self._total_links - (self._links.get(previous, 0) if previous else 0)
+        over = (
+            self.limit_guard.lifetime(params.lifetime)
+            or self.limit_guard.objects(links_count, others)
+            or self.limit_guard.clients(len(self._table), previous is not None)
+        )
+        if over is not None:
+            return self._limit_refused(over, params.endpoint, request)
         binding = params.binding or "U"
         version = params.lwm2m_version or "1.0"
         record = ClientRecord(
@@ -613,6 +666,8 @@ class LwM2MServer:
                 },
             )
         old = self._table.add(record)
+        self._links[record] = links_count
+        self._total_links += links_count
         if old is not None:
             self._close_client(old, "replaced by a newer registration")
             self._event(
@@ -644,6 +699,17 @@ class LwM2MServer:
             links = parse_registration_payload(body) if body else None
         except RegistrationError as exc:
             return self._bad(str(exc))
+        own = self._links.get(record, 0)
+        new_count = link_count(links.objects) if links is not None else own
+        over = self.limit_guard.lifetime(params.lifetime) or (
+            self.limit_guard.objects(new_count, self._total_links - own)
+            if links is not None
+            else None
+        )
+        if over is not None:
+            return self._limit_refused(over, record.endpoint, request)
+        self._links[record] = new_count
+        self._total_links += new_count - own
         changed: dict[str, Any] = {}
         address = _remote_address(request.remote)
         if address != record.address:

@@ -25,6 +25,8 @@ import contextlib
 import logging
 import socket
 import sys
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +34,7 @@ from typing import Any, Protocol
 from aiocoap import Context
 from aiocoap.messagemanager import MessageManager
 from aiocoap.numbers import COAP_PORT
+from aiocoap.numbers.types import CON
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.simplesocketserver import (
     MessageInterfaceSimpleServer,
@@ -261,6 +264,65 @@ class ForcedTokenManager(TokenManager):  # type: ignore[misc]
         return token
 
 
+class RecentMessages(dict[Any, Any]):
+    """aiocoap's duplicate-detection cache, bounded in size and without a timer per entry.
+
+    aiocoap keeps every incoming message's key and its response for EXCHANGE_LIFETIME
+    (247 s) with one ``call_later`` each: a flood of datagrams held about 3 KB per datagram
+    for four minutes, whatever the server's caps. Entries now expire when a later message
+    arrives (no timers) and the oldest are dropped beyond ``max_entries``; dropping one early
+    only means a retransmission that old would be handled twice.
+    """
+
+    def __init__(self, max_entries: int, lifetime: float) -> None:
+        super().__init__()
+        self.max_entries = max_entries
+        self.lifetime = lifetime
+        self._order: deque[tuple[float, Any]] = deque()
+        self._expires: dict[Any, float] = {}
+
+    def add(self, key: Any, now: float) -> None:
+        self.prune(now)
+        expires = now + self.lifetime
+        self[key] = None
+        self._expires[key] = expires
+        self._order.append((expires, key))
+        self.prune(now)
+
+    def prune(self, now: float) -> None:
+        order = self._order
+        while order and (order[0][0] <= now or len(self) > self.max_entries):
+            expires, key = order.popleft()
+            if self._expires.get(key) == expires:
+                del self._expires[key]
+                self.pop(key, None)
+
+
+class BoundedMessageManager(MessageManager):  # type: ignore[misc]
+    """aiocoap's message manager with :class:`RecentMessages` as its duplicate cache."""
+
+    #: Most message keys (and their responses) kept to answer retransmissions.
+    max_recent = 10_000
+
+    def __init__(self, token_manager: Any) -> None:
+        super().__init__(token_manager)
+        self._recent_messages = RecentMessages(self.max_recent, 247.0)
+
+    def _deduplicate_message(self, message: Any) -> bool:
+        # aiocoap's logic, with the entry added to the bounded cache instead of a timer.
+        key = (message.remote, message.mid)
+        recent: RecentMessages = self._recent_messages
+        recent.lifetime = message.transport_tuning.EXCHANGE_LIFETIME
+        now = time.monotonic()
+        recent.prune(now)
+        if key in recent:
+            if message.mtype is CON and recent[key] is not None:
+                self._send_initially(recent[key])
+            return True
+        recent.add(key, now)
+        return False
+
+
 def raise_receive_buffer(sock: Any, size: int = RECEIVE_BUFFER) -> int:
     """Ask for a ``size`` receive buffer (forced when privileged); returns what was granted."""
     for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
@@ -299,7 +361,7 @@ async def build_context(
     loop = asyncio.get_running_loop()
     ctx = Context(loop=loop, serversite=site, loggername=logger_name)
     tman = ForcedTokenManager(ctx)
-    mman = MessageManager(tman)
+    mman = BoundedMessageManager(tman)
     create: Callable[[], Any]
     if transport == "udp6":
         cls = make_interface_class(tap)

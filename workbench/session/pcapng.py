@@ -69,7 +69,10 @@ def parse_address(text: str) -> tuple[IPAddress, int] | None:
             host, _, port = text[1:].partition("]:")
         else:
             host, _, port = text.rpartition(":")
-        return ipaddress.ip_address(host), int(port)
+        number = int(port) if port.isdigit() and len(port) <= 5 else -1
+        if not 0 <= number <= 0xFFFF:
+            return None
+        return ipaddress.ip_address(host), number
     except ValueError:
         return None
 

@@ -227,7 +227,9 @@ class SessionReader:
     def _decode(self, raw: RawRecord, index: int, on_report: ReportSink | None) -> Record | None:
         try:
             return decode_record(raw, index)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as exc:
+            # decode_record validates every field; the wider net keeps a reader alive should a
+            # crafted record still reach a conversion that raises (it is reported, not fatal).
             if on_report is not None:
                 on_report(Problem(raw.offset, raw.kind, str(exc) or type(exc).__name__))
             return None

@@ -39,10 +39,72 @@ def dumps(obj: Any) -> bytes:
 
 
 def _loads_object(payload: bytes) -> dict[str, Any]:
-    value = json.loads(payload.decode("utf-8"))
+    try:
+        value = json.loads(payload.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("record payload is JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("record payload is not a JSON object")
     return value
+
+
+# -- validation (reader side) -----------------------------------------------------------------
+#
+# A record with a valid checksum may still say anything (a crafted or buggy file): every field
+# is checked for its type and range here, so the views and exporters downstream only ever see
+# values they can format, and a bad record is skipped and reported like a torn one.
+
+#: Host times a record may carry: the Unix epoch up to the end of year 9999 (what the time
+#: functions behind the exports can show).
+MAX_TIME: Final = 253_402_300_799.0
+#: Largest line number an event may carry.
+MAX_LINE: Final = 2**31 - 1
+
+
+def valid_time(value: object, what: str = "time") -> float:
+    """``value`` as a host time in seconds, or ValueError (not a number, NaN, out of range)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} is not a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is out of range") from None
+    if not 0.0 <= number <= MAX_TIME:
+        raise ValueError(f"{what} {number!r} is out of range 0..{MAX_TIME:.0f}")
+    return number
+
+
+def _integer(value: object, what: str, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not an integer")
+    if not 0 <= value <= high:
+        raise ValueError(f"{what} is out of range 0..{high}")
+    return value
+
+
+def _text(value: object, what: str, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
+    return value
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} is not true or false")
+    return value
+
+
+def _peer(value: object) -> str:
+    """A peer address: text, and a trailing ``:port`` in 0..65535 when there is one."""
+    text = _text(value, "peer") or ""
+    if len(text) > 300:
+        raise ValueError("peer address longer than 300 characters")
+    _host, sep, port = text.rpartition(":")
+    if sep and port.isdigit() and (len(port) > 5 or int(port) > 65535):
+        raise ValueError(f"peer port {port[:10]} is out of range 0..65535")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +208,13 @@ def _decode_event(payload: bytes) -> Event:
     if not isinstance(obj, dict):
         raise ValueError("event record without an event object")
     fields = {k: v for k, v in obj.items() if k not in _EVENT_RESERVED}
-    stamp = data.get("timestamp", 0.0)
     return Event(
-        kind=str(obj["kind"]),
-        line=int(obj.get("line", 0)),
-        raw=str(obj.get("raw", "")),
+        kind=_text(obj.get("kind"), "event kind") or "",
+        line=_integer(obj.get("line", 0), "event line", MAX_LINE),
+        raw=_text(obj.get("raw", ""), "event raw text") or "",
         fields=fields,
-        inferred=bool(obj.get("inferred", False)),
-        timestamp=float(stamp) if isinstance(stamp, int | float) else 0.0,
+        inferred=_flag(obj.get("inferred", False), "event inferred"),
+        timestamp=valid_time(data.get("timestamp", 0.0), "event timestamp"),
     )
 
 
@@ -161,6 +222,8 @@ def _decode_coap(payload: bytes) -> CoapLogEntry:
     if len(payload) < _U32.size:
         raise ValueError("coap record too short")
     (size,) = _U32.unpack_from(payload)
+    if _U32.size + size > len(payload):
+        raise ValueError("coap record: the info block runs past the payload")
     info = _loads_object(payload[_U32.size : _U32.size + size])
     datagram = payload[_U32.size + size :]
     try:
@@ -168,29 +231,31 @@ def _decode_coap(payload: bytes) -> CoapLogEntry:
     except ValueError:
         message = None
     values = info.get("values")
+    direction = info.get("direction", "in")
+    if direction not in ("in", "out"):
+        raise ValueError("coap record: direction is neither 'in' nor 'out'")
     return CoapLogEntry(
-        direction=str(info.get("direction", "in")),
-        peer=str(info.get("peer", "")),
+        direction=direction,
+        peer=_peer(info.get("peer", "")),
         data=datagram,
-        time=float(info.get("time", 0.0)),
+        time=valid_time(info.get("time", 0.0), "coap time"),
         message=message,
-        problem=info.get("problem"),
-        action=info.get("action"),
-        path=info.get("path"),
+        problem=_text(info.get("problem"), "coap problem", optional=True),
+        action=_text(info.get("action"), "coap action", optional=True),
+        path=_text(info.get("path"), "coap path", optional=True),
         values=values if isinstance(values, dict) else None,
     )
 
 
 def _decode_server_event(payload: bytes, t: float) -> ServerEvent:
     data = _loads_object(payload)
-    kind = str(data.pop("kind", "unknown"))
-    endpoint = data.pop("endpoint", None)
-    stamp = data.pop("time", t)
+    kind = _text(data.pop("kind", "unknown"), "server event kind") or "unknown"
+    endpoint = _text(data.pop("endpoint", None), "server event endpoint", optional=True)
     return ServerEvent(
         kind=kind,
-        endpoint=None if endpoint is None else str(endpoint),
+        endpoint=endpoint,
         data=data,
-        time=float(stamp) if isinstance(stamp, int | float) else t,
+        time=valid_time(data.pop("time", t), "server event time"),
     )
 
 
@@ -208,7 +273,10 @@ def decode_body(raw: RawRecord) -> Body:
         return _decode_server_event(payload, raw.t)
     if kind is RecordKind.NOTE:
         data = _loads_object(payload)
-        return Note(str(data.get("text", "")), bool(data.get("marker", False)))
+        return Note(
+            _text(data.get("text", ""), "note text") or "",
+            _flag(data.get("marker", False), "note marker"),
+        )
     return _loads_object(payload)
 
 
@@ -218,7 +286,7 @@ def decode_record(raw: RawRecord, index: int) -> Record:
         index=index,
         offset=raw.offset,
         kind=RecordKind(raw.kind),
-        t=raw.t,
+        t=valid_time(raw.t, "record time"),
         redacted=bool(raw.flags & FLAG_REDACTED),
         body=decode_body(raw),
     )

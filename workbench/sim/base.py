@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 from collections import deque
 from collections.abc import (
     Awaitable,
@@ -38,6 +39,11 @@ from workbench.at.syntax import (
 )
 
 _log = logging.getLogger(__name__)
+
+#: Bytes the command-line assembler acts on; everything else is taken in runs.
+_CONTROL_BYTES = re.compile(rb"[\r\n\x08\x7f]")
+#: The command line prefix (V.250: "AT" or "at").
+_PREFIX = re.compile("AT|at")
 
 #: Output callback: module → host bytes.
 OutputCallback = Callable[[bytes], None]
@@ -496,34 +502,65 @@ class SimulatorBase:
             self.send_line("ERROR")
 
     def _receive(self, data: bytes) -> None:
+        """Assemble command lines; echo in runs, not byte by byte.
+
+        Ordinary characters between control bytes are taken (and echoed) as one run: echoing
+        one byte per write ran at about 140 KB/s, so 1 MB of input delayed the next ``AT`` by
+        seconds. Echo is written before any reply the line produces, as a module echoes.
+        """
         i = 0
-        while i < len(data):
-            if self._payload is not None:
-                i = self._receive_payload(data, i)
-                continue
-            byte = data[i]
-            i += 1
+        echo = bytearray()
+        try:
+            while i < len(data):
+                if self._payload is not None:
+                    self._flush_echo(echo)
+                    i = self._receive_payload(data, i)
+                    continue
+                i = self._receive_run(data, i, echo)
+        finally:
+            self._flush_echo(echo)
+
+    def _flush_echo(self, echo: bytearray) -> None:
+        if echo:
+            self.write(bytes(echo))
+            echo.clear()
+
+    def _receive_run(self, data: bytes, i: int, echo: bytearray) -> int:
+        """Consume ordinary characters up to the next control byte, or one control byte."""
+        match = _CONTROL_BYTES.search(data, i)
+        end = len(data) if match is None else match.start()
+        if end > i:
+            run = data[i:end]
             if self._v.echo:
-                self.write(bytes([byte]))
-            if byte == 0x0D:
-                if self._rx_overflow:
-                    self._rx.clear()
-                    self._rx_overflow = False
-                    self._queue.append("\x00overflow")
-                else:
-                    text = self._rx.decode("utf-8", "replace")
-                    self._rx.clear()
-                    self._queue.append(text)
-                self._pump()
-            elif byte == 0x0A:
-                continue
-            elif byte in (0x08, 0x7F):
-                if self._rx:
-                    del self._rx[-1]
-            elif len(self._rx) >= self.MAX_COMMAND:
+                echo += run
+            room = self.MAX_COMMAND - len(self._rx)
+            if len(run) > room:
+                self._rx += run[: max(room, 0)]
                 self._rx_overflow = True
             else:
-                self._rx.append(byte)
+                self._rx += run
+            return end
+        byte = data[i]
+        i += 1
+        if self._v.echo:
+            echo.append(byte)
+        if byte == 0x0D:
+            self._flush_echo(echo)
+            self._end_of_line()
+        elif byte in (0x08, 0x7F) and self._rx:
+            del self._rx[-1]
+        return i
+
+    def _end_of_line(self) -> None:
+        if self._rx_overflow:
+            self._rx.clear()
+            self._rx_overflow = False
+            self._queue.append("\x00overflow")
+        else:
+            text = self._rx.decode("utf-8", "replace")
+            self._rx.clear()
+            self._queue.append(text)
+        self._pump()
 
     def _receive_payload(self, data: bytes, i: int) -> int:
         request = self._payload
@@ -573,6 +610,8 @@ class SimulatorBase:
         if not stripped:
             return  # an empty line is ignored, as by real modules
         commands = parse_command_line(stripped)
+        if not commands and stripped[:2].upper() != "AT":
+            stripped, commands = _after_garbage(stripped)
         if not commands:
             if stripped[:2].upper() == "AT":
                 self.send_line("ERROR")
@@ -876,3 +915,21 @@ def _unparse(parsed: ParsedCommand) -> str:
 
 async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
+
+
+def _after_garbage(text: str) -> tuple[str, list[ParsedCommand]]:
+    """The command line that starts at the last ``AT``/``at`` prefix inside ``text``.
+
+    Inferred, as no vendor document says it: ITU-T V.250 has the DCE look for the "AT" prefix
+    and ignore what comes before it, so an unterminated garbage line followed by ``AT`` is
+    the command ``AT`` (it got no answer at all before). Prefixes are tried from the last one
+    back, so an ``at`` inside a quoted argument does not hide the command; if none parses the
+    text from the last prefix on is returned (answered ``ERROR``), and ``text`` itself when
+    there is no prefix at all (not addressed to the interpreter: ignored, as before).
+    """
+    starts = [m.start() for m in _PREFIX.finditer(text)]
+    for start in reversed(starts):
+        commands = parse_command_line(text[start:])
+        if commands:
+            return text[start:], commands
+    return (text[starts[-1] :] if starts else text), []
