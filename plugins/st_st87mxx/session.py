@@ -308,13 +308,19 @@ class Session:
         return None
 
 
+#: Objects the engine would add by itself that the ST87MXX note does not list among its
+#: built-in objects (§3: Server 1, Device 3, Firmware Update 5): Connectivity Monitoring.
+_NOT_BUILT_IN = frozenset({4})
+
+
 def _st_registry() -> ObjectRegistry:
     """The OMA definitions with the Device object's ranges relaxed to the ST sizes.
 
     §6.4.3 writes 75 to /3/0/20 (OMA: 0-6): the module checks its C types, not the OMA
-    enumeration, so the simulated client must not refuse what the host may write.
+    enumeration, so the simulated client must not refuse what the host may write. Objects
+    §3 does not list are left out, so the Register lists what the module has.
     """
-    registry = ObjectRegistry(list(default_registry()))
+    registry = ObjectRegistry([d for d in default_registry() if d.id not in _NOT_BUILT_IN])
     device = registry.get(3)
     if device is not None:
         resources = dict(device.resources)

@@ -50,6 +50,12 @@ _FACTORY_CONFIG: dict[int, list[int]] = {
 }
 _DISABLED = len(CONFIG_PARAMS) - 1  # index of <server_disabled> in a row
 
+#: Inferred: the AT manual never states the client's LwM2M version; the only specification it
+#: cites is OMA-TS-LightweightM2M-V1_0-20170208-A (+ULWM2MSTAT event 3, "notification"), and
+#: its sibling SARA/LEXI-R4 note says "compliant with LwM2M OMA TS version 1.0". 1.0 is also
+#: what every strict 1.0 or 1.1 server accepts.
+LWM2M_VERSION = "1.0"
+
 
 @dataclass(slots=True)
 class _Link:
@@ -195,7 +201,7 @@ class LexiR10Simulator(SimulatorBase):
             url,
             short_server_id=sid,
             lifetime=self.lifetime,
-            lwm2m_version="1.1",
+            lwm2m_version=LWM2M_VERSION,
             retry_initial=2.0,
             retry_max=60.0,
             on_event=on_event,

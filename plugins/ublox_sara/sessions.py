@@ -18,6 +18,11 @@ from workbench.plugin_api import ClientEvent, LwM2MClient, ObjectStore, Path
 
 from .db import ModuleDb, sync_paths
 
+#: §1 "LwM2M overview and architecture": "The u-blox client implementation is compliant with
+#: LwM2M OMA TS version 1.0" (all of SARA-R4, SARA-R5 and LEXI-R4), so Register says
+#: lwm2m=1.0, queue mode is a binding letter, and one ct (JSON) goes on the root link.
+LWM2M_VERSION = "1.0"
+
 UrcSink = Callable[[int, ClientEvent], None]
 
 
@@ -58,7 +63,7 @@ class ServerSession:
             store=self.replica,
             short_server_id=ssid,
             on_event=self._event,
-            **client_options,
+            **{"lwm2m_version": LWM2M_VERSION, **client_options},
         )
 
     def _event(self, event: ClientEvent) -> None:

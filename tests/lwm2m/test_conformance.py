@@ -93,8 +93,8 @@ BAD = [
     (None, register("ep=a&lwm2m=1.1&b=M", OBJECTS), "binding-letter", REJECT),
     # 1.0: the Q parameter does not exist (queue mode would be lost).
     (None, register("ep=a&lwm2m=1.0&Q", OBJECTS), "queue-parameter-1.0", WARN),
-    # 1.0 §5.3.1: no object versions.
-    (None, register("ep=a&lwm2m=1.0", b"</3>;ver=1.1,</3/0>"), "ver-not-in-version", WARN),
+    # ver must look like a version (1.1 Core §6.2.2).
+    (None, register("ep=a&lwm2m=1.1", b"</3>;ver=one,</3/0>"), "ver-value", REJECT),
     # §5.3.1 / §6.2.1: ep is mandatory, the object list is mandatory, link-format.
     (None, register("lwm2m=1.1", OBJECTS), "ep-missing", REJECT),
     (None, register("ep=a&lwm2m=1.1", b""), "payload-missing", REJECT),
@@ -176,3 +176,18 @@ def test_root_ct_follows_the_table() -> None:
     assert root_ct("1.1", [112, 11543]) == "112"
     assert root_ct("1.2", [60, 110]) == '"60 110"'
     assert root_ct("1.2", [110]) == "110"
+
+
+def test_object_version_newer_than_the_declared_lwm2m_version() -> None:
+    """OMA's registry: Server object 1.2 has LWM2MVersion 1.2, so a 1.1 client cannot have it;
+    Object 15 v2.0 has LWM2MVersion 1.0, so even a 1.0 client may announce it."""
+    from workbench.lwm2m.definitions import builtin_registry
+
+    registry = builtin_registry()
+    too_new = register("ep=a&lwm2m=1.1", b"</1>;ver=1.2,</1/0>,</3/0>")
+    (finding,) = check(too_new, None, registry)
+    assert (finding.rule, finding.severity) == ("object-version-newer", WARN)
+    assert finding.reason == "object 1 version 1.2 belongs to LwM2M 1.2, not 1.1"
+    assert check(too_new) == []  # without the registry the checker cannot know
+    fine = register("ep=a&lwm2m=1.0", b"</15>;ver=2.0,</3/0>")
+    assert check(fine, None, registry) == []

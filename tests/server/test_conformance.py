@@ -203,14 +203,14 @@ def test_golden_1_0_register_with_the_1_1_queue_parameter(registry: ObjectRegist
             events: list[Any] = []
             server.events.subscribe(events.append)
             response = await _register(
-                dev, server, "ep=old-q&lwm2m=1.0&b=U&Q", b"</1/0>,</3>;ver=1.1,</3/0>"
+                dev, server, "ep=old-q&lwm2m=1.0&b=U&Q", b"</1>;ver=1.2,</1/0>,</3/0>"
             )
             assert response.code == Code.CREATED
             assert server.client("old-q").queue_mode  # understood here...
             found = await _conformance_events(events, 2)
             assert [(e.data["rule"], e.data["fragment"], e.data["severity"]) for e in found] == [
                 ("queue-parameter-1.0", "Q", "warn"),
-                ("ver-not-in-version", "</3>;ver=1.1", "warn"),
+                ("object-version-newer", "</1>;ver=1.2", "warn"),
             ]
             assert found[0].data["plain"] == (
                 "a strict 1.0 server may ignore this: the Q parameter is LwM2M 1.1; in 1.0 "

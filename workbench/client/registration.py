@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from workbench.client.defaults import SECURITY
 from workbench.client.store import ObjectStore
-from workbench.lwm2m.versionrules import TABLE, VERSIONS, root_ct
+from workbench.lwm2m.model import ObjectDefinition
+from workbench.lwm2m.versionrules import VERSIONS, root_ct, version_newer
 
 #: Objects never listed in Register/Update payloads.
 HIDDEN_OBJECTS = frozenset({SECURITY, 21})
@@ -48,23 +49,30 @@ def object_links(store: ObjectStore, version: str) -> str:
     """The Register/Update payload: ``</>;rt="oma.lwm2m";ct=..,</1/0>,</3>;ver=1.1,</3/0>``.
 
     Only what ``version`` allows (:mod:`workbench.lwm2m.versionrules`): a single ``ct``
-    before 1.2, and no ``ver`` in 1.0, which has no object versioning.
+    before 1.2, and ``ver`` only for object versions that exist in ``version``.
     """
     links = [root_link(version if version in VERSIONS else "1.1")]
-    versioned = (
-        "ver" in TABLE.get(version, TABLE["1.1"])["register"]["object_link_attributes"]["allowed"]
-    )
     for oid in store.object_ids():
         if oid in HIDDEN_OBJECTS:
             continue
         definition = store.registry.get(oid)
         instances = store.instance_ids(oid)
-        if versioned and definition is not None and definition.version not in ("", "1.0"):
+        if definition is not None and announced_version(definition, version):
             links.append(f"</{oid}>;ver={definition.version}")
         elif not instances:
             links.append(f"</{oid}>")
         links.extend(f"</{oid}/{iid}>" for iid in instances)
     return ",".join(links)
+
+
+def announced_version(definition: ObjectDefinition, version: str) -> bool:
+    """Whether ``</oid>;ver=..`` goes out: the object is not 1.0, and its definition belongs to
+    ``version`` or an earlier one. A definition from a newer enabler (Server 1.2 needs LwM2M
+    1.2) is not what a client of ``version`` implements; its older version is not in the
+    registry, so no ``ver`` is claimed (the server assumes 1.0, a subset)."""
+    if definition.version in ("", "1.0"):
+        return False
+    return not version_newer(definition.lwm2m_version, version)
 
 
 def wire_binding(binding: str, version: str) -> tuple[str, bool]:

@@ -20,7 +20,8 @@ from typing import Any
 
 from workbench.lwm2m.codecs.linkformat import parse_links
 from workbench.lwm2m.errors import CodecError
-from workbench.lwm2m.versionrules import FORMAT_NAMES, TABLE, VERSIONS, rules
+from workbench.lwm2m.model import ObjectRegistry
+from workbench.lwm2m.versionrules import FORMAT_NAMES, TABLE, VERSIONS, rules, version_newer
 
 #: Operations the checker knows (the keys of a version's table entry).
 OPERATIONS = ("register", "update", "deregister", "bootstrap_request", "send", "notify")
@@ -111,14 +112,17 @@ def declared_version(message: ClientMessage) -> str | None:
     return None
 
 
-def check(message: ClientMessage, version: str | None = None) -> list[Finding]:
+def check(
+    message: ClientMessage, version: str | None = None, registry: ObjectRegistry | None = None
+) -> list[Finding]:
     """Findings for ``message``; ``version`` is the registration's (ignored for Register,
     whose own ``lwm2m=`` declares it; ``None``: judged by the newest version, so only what
-    no version allows is found)."""
+    no version allows is found). With ``registry``, an object ``ver`` whose definition
+    belongs to a newer LwM2M version than the declared one is found too."""
     operation = operation_of(message)
     if operation is None:
         return []
-    return _Check(message, operation, version).run()
+    return _Check(message, operation, version, registry).run()
 
 
 @dataclass(slots=True)
@@ -126,6 +130,7 @@ class _Check:
     message: ClientMessage
     operation: str
     version: str | None
+    registry: ObjectRegistry | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def add(
@@ -419,6 +424,24 @@ class _Check:
                             object_rules["section"],
                             f"ver={value} is not a version like 1.1",
                         )
+                    else:
+                        self.object_version(fragment, int(parts[0]), value.strip('"'))
+
+    def object_version(self, fragment: str, object_id: int, value: str) -> None:
+        version = self.version or "1.0"
+        definition = self.registry.get(object_id) if self.registry is not None else None
+        if definition is None or definition.version != value:
+            return
+        if version_newer(definition.lwm2m_version, version):
+            self.add(
+                "object-version-newer",
+                fragment,
+                f"OMA registry: object {object_id} v{value} has LWM2MVersion "
+                f"{definition.lwm2m_version}",
+                f"object {object_id} version {value} belongs to LwM2M "
+                f"{definition.lwm2m_version}, not {version}",
+                WARN,
+            )
 
     def root_link(
         self, fragment: str, attributes: list[tuple[str, str]], root_rules: dict[str, Any]

@@ -80,10 +80,12 @@ TABLE: Final[dict[str, dict[str, Any]]] = {
                 "TLV is mandatory and needs no announcement",
             },
             "object_link_attributes": {
-                "allowed": [],
-                "section": "1.0 §5.3.1 lists objects and instances without attributes; "
-                "object versions (ver) come with 1.1 §6.2.2 (inferred: warn only, Wakaama "
-                "and Leshan read ver whatever the version)",
+                "allowed": ["ver"],
+                "section": "1.0 §5.3.1 lists objects and instances; the 1.0 text has no "
+                "object-version attribute, but OMA's registry publishes 1.0 objects with "
+                "versions above 1.0 (Object 15 v2.0, Object 2 v1.1, LWM2MVersion 1.0) and "
+                "Wakaama reads ver in its 1.0 build (inferred: ver allowed, as 1.1 §6.2.2 "
+                "spells it)",
                 "severity": "warn",
             },
         },
@@ -330,3 +332,11 @@ def root_ct(version: str, supported: list[int] | tuple[int, ...]) -> str | None:
     if root["ct"] == "single":
         return str(allowed[0])
     return str(allowed[0]) if len(allowed) == 1 else '"' + " ".join(map(str, allowed)) + '"'
+
+
+def version_newer(a: str, b: str) -> bool:
+    """``a`` is a later version than ``b`` (``"1.2"`` > ``"1.1"``; unparsable: not newer)."""
+    try:
+        return tuple(map(int, a.split("."))) > tuple(map(int, b.split(".")))
+    except ValueError:
+        return False

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.lwm2m.conformance import ClientMessage, check, operation_of
+from workbench.lwm2m.model import ObjectRegistry
 from workbench.server.coapwire import REQUEST_NAMES, RawMessage, code_text
 
 #: ``(operation, Uri-Path, peer) → (endpoint, LwM2M version)`` of the client concerned.
@@ -61,8 +62,15 @@ def describe(message: ClientMessage) -> str:
 class ConformanceMonitor:
     """See the module docstring; one per server, fed by its datagram tap."""
 
-    def __init__(self, lookup: Lookup, publish: Publish, remember: int = 1024) -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        publish: Publish,
+        remember: int = 1024,
+        registry: ObjectRegistry | None = None,
+    ) -> None:
         self._lookup = lookup
+        self._registry = registry
         self._publish = publish
         self._remember = remember
         self._accept: OrderedDict[bytes, int | None] = OrderedDict()
@@ -95,7 +103,7 @@ class ConformanceMonitor:
             )
             if endpoint is not None:
                 self._findings[endpoint] = []
-        findings = check(view, version)
+        findings = check(view, version, self._registry)
         published: list[dict[str, Any]] = []
         for finding in findings:
             data = finding.to_dict()

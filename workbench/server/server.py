@@ -276,7 +276,9 @@ class LwM2MServer:
         self._tap = _Tap(self, self.config.max_payload)
         #: Judges what clients send against their declared LwM2M version (``conformance``).
         self.conformance_monitor = ConformanceMonitor(
-            self._conformance_client, lambda ep, data: self._event("conformance", ep, data)
+            self._conformance_client,
+            lambda ep, data: self._event("conformance", ep, data),
+            registry=registry,
         )
         self._site: ServerSite | None = None
         self._old_handler: Any = None
