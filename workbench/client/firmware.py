@@ -322,8 +322,17 @@ class FirmwareUpdater:
         szx = self.options.max_szx
         number = 0
         etag: bytes | None = None
+        template = Message(code=Code.GET, uri=uri)
+        peer: Any = None
         while True:
-            message = Message(code=Code.GET, uri=uri)
+            message = Message(code=Code.GET)
+            message.opt.uri_path = template.opt.uri_path
+            message.opt.uri_query = template.opt.uri_query
+            if peer is None:
+                message = Message(code=Code.GET, uri=uri)
+            else:
+                # Resolve the host once: later blocks go to the address that answered.
+                message.remote = peer
             message.opt.block2 = BlockOption.BlockwiseTuple(number, False, szx)
             if number == 0:
                 message.opt.size2 = 0  # ask for the total size (RFC 7959 §4)
@@ -341,6 +350,7 @@ class FirmwareUpdater:
             if not response.code.is_successful():
                 raise _Failed(fw.CONNECTION_LOST, f"block {number}: {response.code.dotted}")
             if number == 0:
+                peer = response.remote
                 etag = response.opt.etag
                 self._expected = response.opt.size2
                 if self._expected is not None and self._expected > self._free():
