@@ -38,7 +38,7 @@ from aiocoap.numbers.codes import Code
 from aiocoap.optiontypes import BlockOption
 
 from workbench.client.defaults import CONNECTIVITY, DEVICE, FIRMWARE, connectivity_values
-from workbench.client.errors import not_allowed
+from workbench.client.errors import not_allowed, not_found
 from workbench.client.store import ObjectStore
 from workbench.lwm2m import firmware as fw
 from workbench.lwm2m.paths import Path
@@ -72,6 +72,9 @@ class FirmwareOptions:
     fail: str | None = None
     #: Whether Cancel (/5/0/10) exists (object 1.2); older objects only reset by empty writes.
     cancel_resource: bool = True
+    #: Whether Package (/5/0/0) exists; a pull-only module may not have it (ST87MXX: "Not
+    #: supported"), a write to it then gets 4.04.
+    package_resource: bool = True
     #: Seconds in Updating before the reboot.
     update_time: float = 0.2
     #: Seconds the device is off-line while it reboots.
@@ -146,6 +149,19 @@ class FirmwareUpdater:
         return Path.of(FIRMWARE, 0, rid)
 
     @property
+    def delivery(self) -> int:
+        """Delivery Method as the device shows it (a simulator may have set /5/0/9 itself)."""
+        value = self.store.get_or(self._path(fw.DELIVERY_METHOD), self.options.delivery)
+        return value if isinstance(value, int) else self.options.delivery
+
+    @property
+    def protocols(self) -> tuple[int, ...]:
+        value = self.store.get_or(self._path(fw.PROTOCOL_SUPPORT), None)
+        if isinstance(value, dict):
+            return tuple(v for v in value.values() if isinstance(v, int))
+        return self.options.protocols
+
+    @property
     def state(self) -> int:
         value = self.store.get_or(self._path(fw.STATE), fw.IDLE)
         return value if isinstance(value, int) else fw.IDLE
@@ -176,6 +192,8 @@ class FirmwareUpdater:
         cancel = self.options.cancel_resource and definition.resource(fw.CANCEL) is not None
         if cancel:
             values[fw.CANCEL] = None
+        if not self.options.package_resource:
+            del values[fw.PACKAGE]
         self.store.create_instance(FIRMWARE, 0, values)
         self.store.on_write(self._path(fw.PACKAGE), self._package_written)
         self.store.on_write(self._path(fw.PACKAGE_URI), self._uri_written)
@@ -197,7 +215,9 @@ class FirmwareUpdater:
         """One Block1 request to /5/0/0 (RFC 7959 §2.5): 2.31 until the last block, then 2.04."""
         block = request.opt.block1
         assert block is not None
-        if fw.supports(self.options.delivery, "push") is False:
+        if not self.store.exists(self._path(fw.PACKAGE)):
+            raise not_found("this device has no Package resource (pull only)")
+        if not fw.supports(self.delivery, "push"):
             raise not_allowed("this device does not accept a pushed Package (pull only)")
         number, more, szx = block.block_number, block.more, block.size_exponent
         size = 1 << (szx + 4)
@@ -267,7 +287,7 @@ class FirmwareUpdater:
             self._reset()
             self._set(fw.IDLE, fw.INITIAL)
             return
-        if not fw.supports(self.options.delivery, "push"):
+        if not fw.supports(self.delivery, "push"):
             self._fail(fw.UNSUPPORTED_PROTOCOL, "push is not supported")
             return
         self._reset()
@@ -288,7 +308,7 @@ class FirmwareUpdater:
         if not uri:
             self._set(fw.IDLE, fw.INITIAL)
             return
-        if not fw.supports(self.options.delivery, "pull"):
+        if not fw.supports(self.delivery, "pull"):
             self._fail(fw.UNSUPPORTED_PROTOCOL, "pull is not supported")
             return
         self._set(fw.DOWNLOADING, fw.INITIAL)
@@ -315,7 +335,7 @@ class FirmwareUpdater:
         if self.options.fail == "uri" or not parts.scheme or not parts.hostname:
             raise _Failed(fw.INVALID_URI, f"invalid URI {uri!r}")
         protocol = fw.SCHEME_PROTOCOL.get(parts.scheme.lower())
-        if protocol is None or protocol not in self.options.protocols or protocol != 0:
+        if protocol is None or protocol not in self.protocols or protocol != 0:
             raise _Failed(fw.UNSUPPORTED_PROTOCOL, f"{parts.scheme} is not supported here")
         if self.fetch is None:
             raise _Failed(fw.CONNECTION_LOST, "the device has no network")
