@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -82,18 +83,18 @@ class FirmwarePackage:
     def size(self) -> int:
         return len(self.data)
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
-    @property
+    @functools.cached_property
     def etag(self) -> bytes:
         """8 bytes of the SHA-256: any change of content is a change of ETag (RFC 7252 5.10.6)."""
         return hashlib.sha256(self.data).digest()[:8]
 
     @property
     def tag(self) -> str:
-        return fw.package_tag(self.data)
+        return self.sha256[:8]
 
 
 #: ``(package name, peer address, offset, length)`` for each block served.
