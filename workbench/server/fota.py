@@ -44,7 +44,11 @@ from aiocoap.optiontypes import BlockOption
 from workbench.lwm2m import firmware as fw
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.paths import Path
-from workbench.server.requests import RequestFailedError, RequestTimeoutError
+from workbench.server.requests import (
+    RequestFailedError,
+    RequestTimeoutError,
+    UnknownClientError,
+)
 
 if TYPE_CHECKING:
     from workbench.server.coaplog import ServerEvent
@@ -220,6 +224,7 @@ class _Progress:
     bytes: int = 0
     blocks: int = 0
     started: float | None = None
+    ended: float | None = None
     highest: int = 0
 
     def add(self, offset: int, length: int) -> None:
@@ -229,13 +234,15 @@ class _Progress:
         self.blocks += 1
         self.highest = max(self.highest, offset + length)
         self.bytes = self.highest
+        if self.total and self.bytes >= self.total and self.ended is None:
+            self.ended = now  # the rate stays the transfer's, not diluted by the update
 
     @property
     def rate(self) -> float:
         """Bytes per second since the first block."""
         if self.started is None:
             return 0.0
-        elapsed = time.monotonic() - self.started
+        elapsed = (self.ended or time.monotonic()) - self.started
         return self.bytes / elapsed if elapsed > 0 else 0.0
 
 
@@ -345,10 +352,11 @@ class FotaJob:
             return await self._run(registrations)
         except FotaError as exc:
             return self._outcome(False, error=str(exc))
-        except (RequestFailedError, RequestTimeoutError) as exc:
+        except (RequestFailedError, RequestTimeoutError, UnknownClientError) as exc:
             return self._outcome(False, error=str(exc))
         finally:
             self.running = False
+            self.done = True
             registrations.close()
             for obs in self._observations:
                 with contextlib.suppress(Exception):
@@ -359,6 +367,8 @@ class FotaJob:
     _hosted = False
     _hosted_name = ""
     running = False
+    #: Set when :meth:`run` returned (a job runs once).
+    done = False
 
     async def _run(self, registrations: Any) -> FotaOutcome:
         server = self.service.server
@@ -667,7 +677,7 @@ class FotaService:
     ) -> FotaJob:
         """A job for ``endpoint`` (not started; ``await job.run()`` or :meth:`start`)."""
         running = self.jobs.get(endpoint)
-        if running is not None and running.running:
+        if running is not None and not running.done:
             raise FotaError(f"{endpoint}: an update is already running")
         created = FotaJob(self, endpoint, package, options or FotaOptions())
         self.jobs[endpoint] = created
