@@ -281,8 +281,8 @@ class FirmwareUpdater:
         data = self.store.get_or(self._path(fw.PACKAGE), b"")
         if not isinstance(data, bytes):
             return
-        # The bytes live here, not in the store: a read-back is not allowed (W only) anyway.
-        self.store.set(self._path(fw.PACKAGE), b"")
+        # The store keeps the written value: other write hooks (a simulator relaying the
+        # write to its host, as the BG95's "recv" URC does) read it after this one.
         if not data or data == b"\0":
             self._reset()
             self._set(fw.IDLE, fw.INITIAL)
