@@ -57,6 +57,7 @@ from workbench.client import (
     OperationError,
 )
 from workbench.client.defaults import default_registry
+from workbench.client.firmware import FirmwareOptions
 from workbench.decoding import REG_STAT, Decoder, decode_standard
 from workbench.events import HOST_OPS, STATES, Event, Kind, unknown_event
 from workbench.lwm2m.codecs.quectel_bootstrap import BootstrapFile, parse_bootstrap_ini
@@ -328,6 +329,7 @@ __all__ = [
     "DocRef",
     "Event",
     "FinalResultRule",
+    "FirmwareOptions",
     "Handler",
     "HandlerResult",
     "HostRequest",

@@ -43,6 +43,7 @@ class Lane(enum.IntEnum):
     ERRORS = 4
     COAP_IN = 5
     COAP_OUT = 6
+    FOTA = 7
 
 
 LANE_TITLES: dict[Lane, str] = {
@@ -53,6 +54,7 @@ LANE_TITLES: dict[Lane, str] = {
     Lane.ERRORS: "Errors",
     Lane.COAP_IN: "CoAP ← module",
     Lane.COAP_OUT: "CoAP → module",
+    Lane.FOTA: "FOTA",
 }
 
 #: Lanes whose reference is an index into the CoAP log (the others hold a terminal ``seq``).
@@ -100,6 +102,9 @@ _LANE_OF_KIND: dict[str, Lane] = {
     Kind.HOST_REQUEST: Lane.HOST,
     Kind.DOWNLINK: Lane.HOST,
     Kind.ERROR: Lane.ERRORS,
+    # The module's own restart (reboot/boot URCs) sits on the FOTA lane beside the server's
+    # update steps, so the reboot an Update caused shows next to it.
+    Kind.BOOT: Lane.FOTA,
 }
 
 Row = tuple[float, int, int, str, int]
@@ -148,6 +153,8 @@ def classify_event(event: Event) -> tuple[Lane, Tone, str] | None:
         return lane, Tone.PENDING, f"{event.get('op') or 'request'} {event.get('path') or ''}"
     if kind == Kind.DOWNLINK:
         return lane, Tone.INFO, f"downlink {event.get('path') or ''}".rstrip()
+    if kind == Kind.BOOT:
+        return lane, Tone.PENDING, f"boot {event.get('text') or event.raw or ''}".rstrip()[:60]
     text = str(event.get("text") or event.raw or "error")
     code = event.get("code")
     if code is not None and str(code) not in text:
@@ -333,6 +340,36 @@ def _compact(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     except (TypeError, ValueError):
         return str(value)
+
+
+#: FOTA steps that are only bookkeeping (progress has its own bar; no mark per block).
+_FOTA_QUIET = frozenset({"progress"})
+
+
+def row_from_fota(time_: float, endpoint: str | None, data: dict[str, Any], ref: int) -> Row | None:
+    """The FOTA-lane row of a server ``fota`` event (None for progress ticks).
+
+    ``ref`` is negative (``-1 - index`` into the panel's list of FOTA events) so it is never
+    taken for a terminal line.
+    """
+    step = str(data.get("step") or "")
+    if step in _FOTA_QUIET:
+        return None
+    result = data.get("result")
+    if step == "failed":
+        tone = Tone.BAD
+    elif step in ("finished", "downloaded", "reregistered"):
+        tone = Tone.GOOD
+    else:
+        tone = Tone.PENDING
+    label = f"fota {step}"
+    if step == "state":
+        label = f"fota {data.get('state') or '?'}"
+    if step in ("failed", "finished") and isinstance(result, int):
+        label += f" · result {result}"
+    if endpoint:
+        label += f" · {endpoint}"
+    return (float(time_), int(Lane.FOTA), int(tone), label[:60], ref)
 
 
 def row_from_coap(entry: Any, index: int) -> Row:

@@ -31,6 +31,7 @@ from workbench.plugin_api import (
     AtCall,
     AtError,
     CommandForm,
+    FirmwareOptions,
     ModuleIdentity,
     Path,
     Reply,
@@ -87,6 +88,7 @@ class QuectelSimulator(SimulatorBase):
         ack_timeout: float = 2.0,
         request_timeout: float = 10.0,
         msisdn: str = "15551234567",
+        fota_fail: str | None = None,
         **_ignored: Any,
     ) -> None:
         model, _, revision = MODELS.get(variant, MODELS["bg95-m3"])
@@ -106,6 +108,10 @@ class QuectelSimulator(SimulatorBase):
             "retry_attempts": retry_attempts,
             "ack_timeout": ack_timeout,
             "request_timeout": request_timeout,
+            # §2.3: object 5 is handed to the module's FOTA application, which applies the
+            # image on "execute update" and reports the result. The note names no delivery
+            # limits, so push and pull over CoAP are both accepted (inferred, see README).
+            "firmware": FirmwareOptions(fail=fota_fail),
         }
         self.config = QlwConfig(self.settings, model, revision)
         self.session: Session | None = None
@@ -197,6 +203,13 @@ class QuectelSimulator(SimulatorBase):
         session.apply_device(self.config.get("device"))
         session.apply_host(self.config.get("host"))
         store = session.client.store
+        fota = self.settings.get("fota") if "fota" in self.settings else None
+        if fota:
+            # The applied firmware and its result outlive the reboot (they are flash).
+            store.set(Path.of(3, 0, 3), str(fota["version"]))
+            store.set(Path.of(5, 0, 5), int(fota["result"]))
+        if session.client.firmware is not None:
+            session.client.firmware.reboot = self._fota_reboot
         store.on_execute(Path.of(3, 0, 4), lambda path, args: self._reboot_soon())
         store.on_execute(Path.of(3, 0, 5), lambda path, args: self._factory_reset_soon())
         self.session = session
@@ -216,6 +229,19 @@ class QuectelSimulator(SimulatorBase):
         loop = self._running_loop()
         if loop is not None:
             loop.call_later(0.2, self.reboot)
+
+    def _fota_reboot(self, downtime: float) -> None:
+        """The FOTA application applied the image: keep its version, reset the module."""
+        session = self.session
+        if session is not None:
+            store = session.client.store
+            self.settings["fota"] = {
+                "version": store.get_or(Path.of(3, 0, 3), ""),
+                "result": store.get_or(Path.of(5, 0, 5), 0),
+            }
+        loop = self._running_loop()
+        if loop is not None:
+            loop.call_later(downtime, self.reboot)
 
     def _factory_reset_soon(self) -> None:
         self.config.factory_reset()

@@ -20,6 +20,7 @@ from typing import Any
 from workbench.plugin_api import (
     ClientEvent,
     Code,
+    FirmwareOptions,
     HostRequest,
     LwM2MClient,
     ObjectDefinition,
@@ -131,6 +132,8 @@ class Session:
         on_reboot: Callable[[bool], None],
         retry_attempts: int | None,
         client_options: Mapping[str, Any],
+        firmware: FirmwareOptions | None = None,
+        on_fota_reboot: Callable[[str, int], None] | None = None,
     ) -> None:
         self.params = params
         self.status = STATUS_NONE
@@ -153,8 +156,13 @@ class Session:
             short_server_id=params.server_id,
             retry_attempts=retry_attempts,
             on_event=self._event,
+            firmware=firmware,
             **dict(client_options),
         )
+        self._on_fota_reboot = on_fota_reboot
+        if self.client.firmware is not None and on_fota_reboot is not None:
+            # The DFOTA service reboots the whole module, not just the LwM2M client.
+            self.client.firmware.reboot = self._fota_reboot
         store = self.client.store
         for path, value in values.items():
             with contextlib.suppress(Exception):
@@ -186,6 +194,17 @@ class Session:
 
     def _reboot(self, factory: bool) -> None:
         asyncio.get_running_loop().call_later(0.05, self._on_reboot, factory)
+
+    def _fota_reboot(self, downtime: float) -> None:
+        """The update was applied: hand the new version and result to the module, reboot it."""
+        store = self.client.store
+        version = store.get_or(Path.of(3, 0, 3), "")
+        result = store.get_or(Path.of(5, 0, 5), 0)
+        callback = self._on_fota_reboot
+        if callback is not None:
+            asyncio.get_running_loop().call_later(
+                downtime, callback, str(version), result if isinstance(result, int) else 0
+            )
 
     # -- URCs ---------------------------------------------------------------------------------
     def _event(self, event: ClientEvent) -> None:

@@ -24,6 +24,7 @@ from workbench.plugin_api import (
     AtCall,
     AtError,
     CommandForm,
+    FirmwareOptions,
     ModuleIdentity,
     NetworkState,
     Path,
@@ -107,6 +108,17 @@ class St87Simulator(SimulatorBase):
             k: options.pop(k) for k in ("ack_timeout", "max_retransmit") if k in options
         }
         self.client_options["local_host"] = options.pop("local_host", "127.0.0.1")
+        #: Object 5 as Table 6 describes it: Package "Not supported", Delivery Method "Only
+        #: Pull mode", Protocol Support CoAP, Cancel = AT#FOTADL=0. ``fota_fail`` injects a
+        #: failure (see FirmwareOptions).
+        self.firmware = FirmwareOptions(
+            delivery=0,
+            protocols=(0,),
+            package_resource=False,
+            cancel_resource=True,
+            fail=options.pop("fota_fail", None),
+            max_block_size=options.pop("fota_block_size", 512),
+        )
         if options:
             _log.warning("st87 simulator: unknown options ignored: %s", sorted(options))
         self.table = BuiltinTable()
@@ -144,7 +156,12 @@ class St87Simulator(SimulatorBase):
         self.custom: dict[int, dict[int, list[int]]] = {}
         self.ntyto = 10
         ident = self.identity
-        self.values = default_values(ident.model, ident.revision, ident.imei)
+        # A FOTA changes the firmware for good: its version and result survive the reboot.
+        fota = self.settings.get("fota") if "fota" in self.settings else None
+        revision = str(fota["version"]) if fota else ident.revision
+        self.values = default_values(ident.model, revision, ident.imei)
+        if fota:
+            self.values[Path.of(5, 0, 5)] = int(fota["result"])
         self.session: Session | None = None
         self.asleep = False
         self._sleep_timer: asyncio.TimerHandle | None = None
@@ -211,6 +228,8 @@ class St87Simulator(SimulatorBase):
             on_reboot=self._server_reboot,
             retry_attempts=retry_attempts,
             client_options=self.client_options,
+            firmware=self.firmware,
+            on_fota_reboot=self._fota_reboot,
         )
         session = self.session
 
@@ -226,6 +245,11 @@ class St87Simulator(SimulatorBase):
         self._activity()
         if factory:
             self._factory_defaults()
+        self.reboot()
+
+    def _fota_reboot(self, version: str, result: int) -> None:
+        """The DFOTA service applied a package: the module restarts (boot URCs) on it."""
+        self.settings["fota"] = {"version": version, "result": result}
         self.reboot()
 
     def _factory_defaults(self) -> None:

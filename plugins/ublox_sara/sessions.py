@@ -14,7 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from workbench.plugin_api import ClientEvent, LwM2MClient, ObjectStore, Path
+from workbench.plugin_api import (
+    ClientEvent,
+    FirmwareOptions,
+    LwM2MClient,
+    ObjectStore,
+    Path,
+)
 
 from .db import ModuleDb, sync_paths
 
@@ -24,6 +30,24 @@ from .db import ModuleDb, sync_paths
 LWM2M_VERSION = "1.0"
 
 UrcSink = Callable[[int, ClientEvent], None]
+
+
+def ufota_only(values: dict[int, Any]) -> FirmwareOptions:
+    """Object 5 as Tables 1-4 list it: "Only via uFOTA server" (inferred, see the README).
+
+    Package (/5/0/0) is not among the supported resources, so only a Package URI can be
+    written (pull; /5/0/9 is 0). The module installs u-blox uFOTA delta images only: a
+    package any other source delivers is not one, so the download ends with Update Result 6
+    (unsupported package type) and nothing is applied.
+    """
+    delivery = values.get(9, 0)
+    return FirmwareOptions(
+        delivery=delivery if isinstance(delivery, int) else 0,
+        protocols=(0,),
+        package_resource=False,
+        cancel_resource=False,
+        fail="unsupported",
+    )
 
 
 class ServerSession:
@@ -57,14 +81,26 @@ class ServerSession:
         self.sent = 0
         self.received = 0
         self._on_event = on_event
+        firmware_values = self._take_firmware_object()
         self.client = LwM2MClient(
             endpoint,
             uri,
             store=self.replica,
             short_server_id=ssid,
             on_event=self._event,
+            firmware=ufota_only(firmware_values),
             **{"lwm2m_version": LWM2M_VERSION, **client_options},
         )
+
+    def _take_firmware_object(self) -> dict[int, Any]:
+        """/5/0 of the DB, removed from this replica so the client engine runs object 5."""
+        if 0 not in self.replica.instance_ids(5):
+            return {}
+        values = {
+            rid: self.replica.get(Path.of(5, 0, rid)) for rid in self.replica.resource_ids(5, 0)
+        }
+        self.replica.delete_instance(5, 0)
+        return values
 
     def _event(self, event: ClientEvent) -> None:
         kind, state = event.kind, event.get("state")

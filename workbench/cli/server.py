@@ -7,7 +7,10 @@ every datagram), and reads one command per line on stdin::
     read EP PATH [FMT]            write EP PATH VALUE [FMT]      exec EP PATH [ARGS]
     observe EP PATH [FMT]         cancel EP PATH [passive]       discover EP PATH
     attrs EP PATH pmin=10 gt=2.5  create EP PATH JSON            delete EP PATH
-    quit
+    fota EP FILE [pull|push]      quit
+
+``fota`` runs a whole firmware update (object 5, see :mod:`workbench.server.fota`): its
+steps print as ``fota`` events and its ``result`` comes when the update finished or failed.
 
 Each command answers with a ``result`` or an ``error`` object carrying ``command``; a bad
 command never stops the server. Stdin is read by a thread so the event loop never blocks
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
 HELP = (
     "list [OFFSET [LIMIT]] | read EP PATH [FMT] | write EP PATH VALUE [FMT] | "
     "exec EP PATH [ARGS] | observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
-    "attrs EP PATH name=value... | create EP PATH JSON | delete EP PATH | quit"
+    "attrs EP PATH name=value... | create EP PATH JSON | delete EP PATH | "
+    "fota EP FILE [pull|push] | quit"
 )
 
 
@@ -441,6 +445,11 @@ class Commands:
         result = await self.server.delete(ep, path)
         out: dict[str, Any] = result.to_dict()
         return out
+
+    async def cmd_fota(self, ep: str, file: str, method: str = "auto") -> dict[str, Any]:
+        from workbench.server.fota import cli_fota
+
+        return await cli_fota(self.server, ep, file, method)
 
     async def cmd_help(self) -> dict[str, Any]:
         return {"help": HELP}

@@ -42,6 +42,7 @@ from workbench.client.defaults import (
 )
 from workbench.client.errors import OperationError
 from workbench.client.events import ClientEvent, EventCallback, EventHub
+from workbench.client.firmware import FirmwareOptions, FirmwareUpdater, install_defaults
 from workbench.client.handlers import ClientSite
 from workbench.client.observe import ObserveManager
 from workbench.client.registration import (
@@ -115,6 +116,7 @@ class LwM2MClient:
         default_pmin: int = 0,
         default_pmax: int = 0,
         on_event: EventCallback | None = None,
+        firmware: FirmwareOptions | None = None,
     ) -> None:
         if lwm2m_version not in VERSIONS:
             raise ValueError(f"lwm2m_version must be one of {', '.join(VERSIONS)}")
@@ -140,6 +142,10 @@ class LwM2MClient:
         self.awake_time = awake_time
         self.wake_on_notify = wake_on_notify
         self._tuning = _tuning(ack_timeout, max_retransmit)
+        self._firmware_options = firmware
+        #: The device side of object 5 (None when /5/0 is the caller's or a host object).
+        self.firmware: FirmwareUpdater | None
+        self._reboot_task: asyncio.Task[None] | None = None
 
         self.events = EventHub(endpoint)
         self._helpers: set[asyncio.Task[Any]] = set()
@@ -160,6 +166,8 @@ class LwM2MClient:
             self._notification_pending,
         )
         self.site = ClientSite(self, self.store, self.attributes, self.observations, self.events)
+        if self.firmware is not None:
+            self.site.block1_receivers[("5", "0", "0")] = self.firmware.receive_block
 
         self.state = "stopped"
         self.location: tuple[str, ...] | None = None
@@ -245,6 +253,12 @@ class LwM2MClient:
     async def stop(self, deregister: bool = True) -> None:
         """De-register (when registered), close the socket and end every task."""
         self._stopping = True
+        reboot = self._reboot_task
+        if reboot is not None and reboot is not asyncio.current_task():
+            self._reboot_task = None
+            reboot.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reboot
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -263,6 +277,37 @@ class LwM2MClient:
         await self._close()
         if self.state != "stopped":
             self._emit_state("stopped")
+
+    def reboot(self, downtime: float = 0.0) -> None:
+        """Restart like a module does: drop the socket without De-register, come back, register.
+
+        The object store survives (it is the device's flash); observations do not. Events:
+        ``reboot`` with state ``rebooting`` then ``booted``.
+        """
+        if self._reboot_task is not None or self._task is None:
+            return
+        self._reboot_task = asyncio.get_running_loop().create_task(
+            self._reboot(downtime), name=f"lwm2m-client {self.endpoint} reboot"
+        )
+
+    async def _reboot(self, downtime: float) -> None:
+        try:
+            self.events.emit("reboot", state="rebooting", downtime=downtime)
+            await self.stop(deregister=False)
+            await asyncio.sleep(downtime)
+            self.events.emit("reboot", state="booted")
+            await self.start(wait=False)
+        finally:
+            self._reboot_task = None
+
+    async def fetch(self, message: Message) -> Message:
+        """One request from this client's socket as built (no block-wise handling): FOTA pull."""
+        if self._context is None:
+            raise ExchangeError("client is not running")
+        message.transport_tuning = self._tuning
+        response: Message = await self._context.request(message, handle_blockwise=False).response
+        self._touch()
+        return response
 
     def set_value(self, path: Path | str, value: object) -> None:
         """Change a value as the device would (sensor reading...); observers are notified."""
@@ -784,9 +829,17 @@ class LwM2MClient:
         store.add_object(SERVER)
         if not store.instance_ids(DEVICE):
             store.create_instance(DEVICE, 0, device_values(self.endpoint, self.binding))
-        from workbench.client.firmware import install_defaults
+        self.firmware = install_defaults(
+            store,
+            self._spawn,
+            self._firmware_options,
+            fetch=self.fetch,
+            reboot=self.reboot,
+            report=self._firmware_step,
+        )
 
-        install_defaults(store, self._spawn)
+    def _firmware_step(self, step: str, **fields: Any) -> None:
+        self.events.emit("firmware", step=step, **fields)
 
     def _structure_changed(self) -> None:
         self._objects_changed = True

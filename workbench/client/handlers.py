@@ -113,6 +113,8 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
         self.observations = observations
         self.events = events
         self._first: dict[int, Observation] = {}
+        #: Uri-Path -> a receiver that takes Block1 requests one block at a time (FOTA push).
+        self.block1_receivers: dict[tuple[str, ...], Callable[[Message], Message]] = {}
 
     # -- aiocoap interface --------------------------------------------------------------------
 
@@ -120,7 +122,31 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
         await coap_interfaces.ObservableResource._render_to_pipe(self, pipe)
 
     async def needs_blockwise_assembly(self, request: Message) -> bool:
-        return True
+        return self._block1_receiver(request) is None
+
+    def _block1_receiver(self, request: Message) -> Callable[[Message], Message] | None:
+        if request.opt.block1 is None or request.code not in (Code.PUT, Code.POST):
+            return None
+        if self.owner.bootstrapping:
+            return None
+        return self.block1_receivers.get(tuple(request.opt.uri_path))
+
+    def _receive_block(self, request: Message, receiver: Callable[[Message], Message]) -> Message:
+        try:
+            response = receiver(request)
+        except OperationError as exc:
+            response = Answer(exc.code, exc.reason.encode()[:200]).message()
+        if response.code != Code.CONTINUE:
+            # One event per transfer (its last block or its refusal), not one per block.
+            self.events.emit(
+                "request",
+                op="write",
+                path="/" + "/".join(request.opt.uri_path),
+                code=response.code.dotted,
+                format=request.opt.content_format,
+                block=request.opt.block1.block_number if request.opt.block1 else None,
+            )
+        return response
 
     async def add_observation(self, request: Message, serverobservation: Any) -> None:
         if self.owner.bootstrapping:
@@ -140,6 +166,9 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
 
     async def render(self, request: Message) -> Message:
         self.owner.request_seen()
+        receiver = self._block1_receiver(request)
+        if receiver is not None:
+            return self._receive_block(request, receiver)
         op = "unknown"
         path: Path | None = None
         try:

@@ -87,6 +87,12 @@ def _server_panel(context: WorkbenchContext) -> QWidget:
     return ServerPanel(context)
 
 
+def _fota_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.fota import FotaPanel
+
+    return FotaPanel(context)
+
+
 def _timeline_panel(context: WorkbenchContext) -> QWidget:
     from workbench.gui.panels.timeline import TimelinePanel  # pyqtgraph loads on first use
 
@@ -117,6 +123,13 @@ def default_panels() -> list[PanelSpec]:
             _server_panel,
             shortcut="Ctrl+7",
             modules=("workbench.gui.panels.server",),
+        ),
+        PanelSpec(
+            "fota",
+            "FOTA",
+            _fota_panel,
+            shortcut="Ctrl+8",
+            modules=("workbench.gui.panels.fota",),
         ),
     ]
     specs.append(
@@ -156,6 +169,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+5", "Show the object tree (there: F5 read, F2 write, F9 execute, F7 observe)"),
     ("Ctrl+7", "Show the built-in server (there: Ctrl+Shift+S start/stop, Ctrl+Shift+G connect)"),
     ("Ctrl+6", "Show the timeline (keys there: ← → pan, + − zoom, Home fit, End/F follow)"),
+    ("Ctrl+8", "Show the firmware update (FOTA) panel"),
     ("Ctrl+F", "Find in the terminal"),
     ("Ctrl+L", "Clear the terminal view"),
     ("Up / Down", "Command history (in the command input)"),

@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiocoap import Message
 from aiocoap import error as coap_error
@@ -79,6 +79,9 @@ from workbench.server.transport import (
     default_transport,
     format_peer,
 )
+
+if TYPE_CHECKING:
+    from workbench.server.fota import FotaService
 
 _log = logging.getLogger(__name__)
 
@@ -283,7 +286,17 @@ class LwM2MServer:
         self._site: ServerSite | None = None
         self._old_handler: Any = None
         self._handler_installed = False
+        self._fota: FotaService | None = None
         self.errors = 0
+
+    @property
+    def fota(self) -> FotaService:
+        """The FOTA service (object 5 push/pull, packages under ``/fw/``), made on first use."""
+        if self._fota is None:
+            from workbench.server.fota import FotaService
+
+            self._fota = FotaService(self)
+        return self._fota
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -612,6 +625,8 @@ class LwM2MServer:
             if code != Code.POST:
                 return Message(code=Code.METHOD_NOT_ALLOWED), None
             return self._send(request, body)
+        if path and path[0] == "fw":
+            return self.fota.handle(request, _remote_address(request.remote)), None
         return Message(code=Code.NOT_FOUND), None
 
     def _bad(self, text: str) -> HandlerResult:
@@ -847,6 +862,7 @@ class LwM2MServer:
         queue_timeout: float | None = None,
         remote: Any = None,
         on_request: Callable[[Any], None] | None = None,
+        blockwise: bool = True,
     ) -> tuple[PendingRequest, Any]:
         """Send one request in the client's turn; the response (any code) or an exception.
 
@@ -857,6 +873,8 @@ class LwM2MServer:
         ``waiting``) until the module registers or updates again, then goes out once more
         when :func:`resendable` says that cannot do anything twice. The queue timeout bounds
         the whole wait.
+
+        ``blockwise=False`` sends the message as built (FOTA push sets its own Block1).
         """
         record = self._record(endpoint) if remote is None else None
         built = self._built
@@ -900,7 +918,7 @@ class LwM2MServer:
                 pending.sent_at = time.time()
                 self._publish_request(pending)
                 sent = loop.time()
-                coap_request = built.context.request(message)
+                coap_request = built.context.request(message, handle_blockwise=blockwise)
                 if on_request is not None:
                     on_request(coap_request)
                 try:

@@ -52,6 +52,7 @@ from workbench.timeline import (
     TimelineStore,
     Tone,
     describe_coap,
+    row_from_fota,
     rows_from_lines,
 )
 
@@ -89,6 +90,7 @@ _LIGHT_LANES = {
     Lane.ERRORS: "#c62828",
     Lane.COAP_IN: "#37587a",
     Lane.COAP_OUT: "#5b4a9e",
+    Lane.FOTA: "#6d4c41",
 }
 _DARK_LANES = {
     Lane.CLIENT: "#7fb2ff",
@@ -98,6 +100,7 @@ _DARK_LANES = {
     Lane.ERRORS: "#ff7b72",
     Lane.COAP_IN: "#9cc3e6",
     Lane.COAP_OUT: "#b8a9ff",
+    Lane.FOTA: "#d7b29d",
 }
 
 
@@ -196,6 +199,10 @@ class TimelinePanel(QWidget):
         self._coap_rows = CoapRows()
         self._pending_coap: deque[Any] = deque()
         self._coap_unsubscribe: Callable[[], None] | None = None
+        #: The server's ``fota`` events on the FOTA lane; a row's ref is ``-1 - index``.
+        self.fota_events: list[Any] = []
+        self._pending_fota: deque[Any] = deque()
+        self._fota_unsubscribe: Callable[[], None] | None = None
         self._connection: Any = None
         self._drawn_version = -1
         self._drawn_range: tuple[float, float, int] | None = None
@@ -382,6 +389,13 @@ class TimelinePanel(QWidget):
             self._coap_unsubscribe = None
         if server is not None:
             self._coap_unsubscribe = server.coap_log.subscribe(self._pending_coap.append)
+        if self._fota_unsubscribe is not None:
+            self._fota_unsubscribe()
+            self._fota_unsubscribe = None
+        if server is not None:
+            self._fota_unsubscribe = server.events.subscribe(
+                lambda ev: self._pending_fota.append(ev) if ev.kind == "fota" else None
+            )
 
     def add_coap_entries(self, entries: list[Any]) -> None:
         """Put CoAP log entries on the timeline (what the bus queued, or a session's log)."""
@@ -389,6 +403,17 @@ class TimelinePanel(QWidget):
         self.coap_entries.extend(entries)
         rows = self._coap_rows
         self.store.extend(rows.row(entry, base + i) for i, entry in enumerate(entries))
+
+    def add_fota_events(self, events: list[Any]) -> None:
+        """Put the server's FOTA steps on the FOTA lane (beside the module's boot URCs)."""
+        rows = []
+        for event in events:
+            index = len(self.fota_events)
+            self.fota_events.append(event)
+            row = row_from_fota(event.time, event.endpoint, event.data, -1 - index)
+            if row is not None:
+                rows.append(row)
+        self.store.extend(rows)
 
     def load_session_coap(self, path: Path) -> int:
         """Show the CoAP log recorded in session file ``path`` (replaces the CoAP lanes)."""
@@ -414,6 +439,8 @@ class TimelinePanel(QWidget):
         self.coap_entries = []
         self._coap_rows = CoapRows()
         self._pending_coap.clear()
+        self.fota_events = []
+        self._pending_fota.clear()
         self.selected = None
         self.detail.clear()
         self.redraw()
@@ -424,6 +451,10 @@ class TimelinePanel(QWidget):
             batch = list(self._pending_coap)
             self._pending_coap.clear()
             self.add_coap_entries(batch)
+        if self._pending_fota:
+            events = list(self._pending_fota)
+            self._pending_fota.clear()
+            self.add_fota_events(events)
         if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
             return
         if self.follow:
@@ -623,6 +654,13 @@ class TimelinePanel(QWidget):
             if 0 <= item.ref < len(self.coap_entries):
                 return f"{head}\n{describe_coap(self.coap_entries[item.ref])}"
             return head
+        if item.ref < 0:
+            index = -1 - item.ref
+            if index < len(self.fota_events):
+                data = self.fota_events[index].data
+                words = data.get("result_text") or ""
+                return f"{head}\nserver FOTA: {data.get('state', '')} {words}".rstrip()
+            return head
         conn = self.context.connection
         line = conn.line(item.ref) if conn is not None else None
         if line is None:
@@ -656,7 +694,7 @@ class TimelinePanel(QWidget):
         if item.is_coap:
             if 0 <= item.ref < len(self.coap_entries):
                 self.coap_selected.emit(item.ref, self.coap_entries[item.ref])
-        else:
+        elif item.ref >= 0:
             self.context.show_line(item.ref)
 
     # -- life cycle --------------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""``fota EP FILE [pull|push]`` on the headless server's stdin, against the client engine."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sys
+from pathlib import Path as FilePath
+
+import pytest
+
+from tests.server.conftest import run
+from tests.server.test_cli import Cli
+from workbench.client import LwM2MClient
+
+
+@pytest.mark.parametrize("method", ["pull", "push"])
+def test_fota_command_updates_and_answers_with_a_result(tmp_path: FilePath, method: str) -> None:
+    data = os.urandom(200 * 1024)
+    package = tmp_path / "fw 1.bin"
+    package.write_bytes(data)
+    tag = hashlib.sha256(data).hexdigest()[:8]
+
+    async def scenario() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "workbench",
+            "server",
+            "--port",
+            "0",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        cli = Cli(proc)
+        client: LwM2MClient | None = None
+        try:
+            started = await cli.next("server_started")
+            client = LwM2MClient("cli-ep", f"coap://127.0.0.1:{started['port']}", lifetime=60)
+            await client.start(timeout=10)
+            await cli.next("registered")
+            result = await asyncio.wait_for(cli.command(f"fota cli-ep '{package}' {method}"), 60)
+            assert result["command"].startswith("fota cli-ep")
+            assert result["ok"] is True and result["result"] == 1
+            assert result["result_text"] == "firmware updated successfully"
+            assert result["method"] == method and result["bytes"] == len(data)
+            assert result["firmware_version"].endswith("+" + tag)
+            steps = [o["step"] for o in cli.seen if o["kind"] == "fota"]
+            assert steps[0] == "started" and steps[-1] == "finished"
+            assert client.get_value("/3/0/3").endswith("+" + tag)
+            # Bad input: a clear error, the server keeps running.
+            missing = await cli.command(f"fota cli-ep {tmp_path / 'nope.bin'}", "error")
+            assert "cannot read" in missing["error"]
+            wrong = await cli.command(f"fota cli-ep '{package}' sideways", "error")
+            assert "method must be one of" in wrong["error"]
+            unknown = await cli.command(f"fota nobody '{package}'", "error")
+            assert "no client" in unknown["error"]
+        finally:
+            if client is not None:
+                await client.stop()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+    run(scenario(), timeout=120)
