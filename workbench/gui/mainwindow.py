@@ -218,6 +218,8 @@ class MainWindow(QMainWindow):
         self.context.plugin_changed.connect(lambda *_: self._update_status_bar())
         self.context.state_changed.connect(lambda *_: self._update_status_bar())
         self.context.status_changed.connect(lambda *_: self._update_status_bar())
+        # The server label follows the context at once, not after the server finished stopping.
+        self.context.server_changed.connect(lambda *_: self._update_status_bar())
 
         self._batch = QTimer(self)
         self._batch.setInterval(BATCH_MS)
@@ -375,7 +377,7 @@ class MainWindow(QMainWindow):
                 if view.registered
                 else f"no registration since {clock_text(view.since)}, {view.state}"
             )
-        disagreement = state.disagreement() if state is not None else None
+        disagreement = state.disagreement() if state is not None and self.context.server else None
         if disagreement is not None:
             server = "⚠ " + server  # the module and the server disagree: the tooltip says how
         self.status_server.setText(server)
