@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
                 if view.registered
                 else f"no registration since {clock_text(view.since)}, {view.state}"
             )
-        disagreement = state.disagreement() if state is not None else None
+        disagreement = state.disagreement() if state is not None and self.context.server else None
         if disagreement is not None:
             server = "⚠ " + server  # the module and the server disagree: the tooltip says how
         self.status_server.setText(server)
