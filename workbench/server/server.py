@@ -36,6 +36,7 @@ from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values,
 from workbench.server.coapwire import parse_datagram
 from workbench.server.events import EventBus
 from workbench.server.limits import RETRY_AFTER, LimitGuard, Limits, Refusal, link_count
+from workbench.server.logroute import route_logger
 from workbench.server.observe import Observation
 from workbench.server.queue import ChannelClosedError, ClientChannel
 from workbench.server.registration import (
@@ -251,6 +252,7 @@ class LwM2MServer:
         self._site: ServerSite | None = None
         self._old_handler: Any = None
         self._handler_installed = False
+        self._unroute_log: Callable[[], None] | None = None
         self.errors = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -279,9 +281,18 @@ class LwM2MServer:
             loop.set_exception_handler(make_loop_exception_handler(self._report_loop_error))
             self._handler_installed = True
         self._site = ServerSite(self._handle, self._report_error, self.config.max_body)
+        log_name = f"workbench.coap.{id(self):x}"
+        self._unroute_log = route_logger(
+            log_name, lambda data: self._event("transport_warning", None, data)
+        )
         try:
             self._built = await build_context(
-                self._site, self.host, self.port, self._tap, transport=self.transport
+                self._site,
+                self.host,
+                self.port,
+                self._tap,
+                logger_name=log_name,
+                transport=self.transport,
             )
             if self.psk:
                 from workbench.server.dtls import start_dtls
@@ -337,6 +348,9 @@ class LwM2MServer:
                 await built.context.shutdown()
         if self._site is not None:
             self._site.spool.clear()
+        if self._unroute_log is not None:
+            self._unroute_log()
+            self._unroute_log = None
         if self._handler_installed:
             with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().set_exception_handler(None)
