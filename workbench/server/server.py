@@ -35,7 +35,14 @@ from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
 from workbench.server.coapwire import parse_datagram
 from workbench.server.events import EventBus
-from workbench.server.limits import RETRY_AFTER, LimitGuard, Limits, Refusal, link_count
+from workbench.server.limits import (
+    RETRY_AFTER,
+    LimitGuard,
+    Limits,
+    RateGate,
+    Refusal,
+    link_count,
+)
 from workbench.server.logroute import route_logger
 from workbench.server.observe import Observation
 from workbench.server.queue import ChannelClosedError, ClientChannel
@@ -237,6 +244,8 @@ class LwM2MServer:
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
         self._table = ClientTable()
         self.limit_guard = LimitGuard(self.config.limits)
+        #: Security events under a flood: one a second per problem and endpoint/identity.
+        self._security_gate = RateGate()
         #: Object and instance links per registration, and their sum (the objects budget).
         self._links: dict[ClientRecord, int] = {}
         self._total_links = 0
@@ -399,6 +408,9 @@ class LwM2MServer:
     ) -> None:
         """A ``security`` event for a DTLS handshake that failed (called by the DTLS layer)."""
         shown = None if identity is None else identity.decode("utf-8", "backslashreplace")[:64]
+        suppressed = self._security_gate.allow(f"handshake {summary} {shown}")
+        if suppressed is None:
+            return
         self._event(
             "security",
             None,
@@ -409,6 +421,7 @@ class LwM2MServer:
                 "identity_known": known,
                 "address": "coaps://" + peer,
                 "cause": cause,
+                "suppressed": suppressed,
             },
         )
 
@@ -446,17 +459,20 @@ class LwM2MServer:
         reason = self.security.check(endpoint, identity)
         if reason is None:
             return None
-        self._event(
-            "security",
-            endpoint,
-            {
-                "problem": f"{operation} refused",
-                "identity": identity,
-                "address": ("coaps://" if self._is_secure(remote) else "coap://")
-                + _remote_address(remote),
-                "cause": reason,
-            },
-        )
+        suppressed = self._security_gate.allow(f"{operation} {endpoint}")
+        if suppressed is not None:
+            self._event(
+                "security",
+                endpoint,
+                {
+                    "problem": f"{operation} refused",
+                    "identity": identity,
+                    "address": ("coaps://" if self._is_secure(remote) else "coap://")
+                    + _remote_address(remote),
+                    "cause": reason,
+                    "suppressed": suppressed,
+                },
+            )
         return Message(code=Code.FORBIDDEN, payload=reason.encode("utf-8")[:200]), None
 
     def _log_values(self, path_text: str, message: Any) -> dict[str, Any] | None:
