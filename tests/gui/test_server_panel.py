@@ -201,7 +201,8 @@ def test_window_runs_the_server_and_shows_clients_and_coap_log(
             await until(lambda: window.context.server is None, what="server stopped")
             assert not server.running and window.server is None
             assert panel.start_button.text() == "Start"
-            assert window.status_server.text() == "Server: none"
+            # The status bar follows once the stop has completed (one more loop turn).
+            await until(lambda: window.status_server.text() == "Server: none", what="status")
             # Start again, then the window's shutdown stops it cleanly.
             panel.toggle()
             await until(lambda: window.context.server is not None, what="restarted")
@@ -312,3 +313,67 @@ def test_conformance_finding_in_the_client_row_and_on_the_timeline(
 
 
 _CONFORMANCE_COLUMN_INDEX = 8
+
+
+def test_psk_endpoints_refusals_and_caps_are_shown(wb_loop: asyncio.AbstractEventLoop) -> None:
+    from tests.server.device import FakeDevice
+    from tests.server.flood import run_flood
+    from workbench.server.dtls import dtls_available
+
+    context = WorkbenchContext(discover_plugins())
+    panel = ServerPanel(context)
+    panel.resize(900, 460)
+    panel.show()
+    panel.port.setValue(0)
+    assert panel.add_psk("other", "00112233", "d1")
+    assert not panel.add_psk("dev", "00112233", "d1")  # one endpoint, one identity
+    assert "already bound" in panel.psk_message.text()
+    panel.psk_table.selectRow(0)
+    panel.remove_selected_psk()
+    assert panel.psk == {} and panel.psk_endpoints == {}
+    panel.psk_identity.setText("dev")
+    panel.psk_key.setText("0011223344556677")
+    panel.psk_endpoint.setText("d1")
+    panel.add_psk_from_fields()
+    assert panel.psk_endpoints == {"dev": "d1"}
+    assert panel.psk_table.item(0, 2).text() == "d1"
+    panel.add_psk("free", "aabbccdd")
+    assert panel.psk_table.item(1, 2).text() == "(first to register)"
+    panel.tabs.setCurrentIndex(2)
+    shot(panel, "server_panel_psk_endpoints")
+    panel.tabs.setCurrentIndex(0)
+    if not dtls_available():
+        pytest.skip("DTLSSocket is not installed: a server with PSKs cannot start")
+    server = panel.build_server()
+    assert server.security.configured == {"dev": "d1"} and "free" in server.psk
+    server.limit_guard.limits.max_clients = 2
+
+    async def body() -> None:
+        await server.start()
+        try:
+            context.set_server(server)
+            registry = server.registry
+            device = FakeDevice(registry, endpoint="d1")
+            await device.start()
+            try:
+                refused = await device.register(server.address)  # plain CoAP, key holder d1
+                assert refused.code.dotted == "4.03"
+            finally:
+                await device.stop()
+            await until(lambda: panel.notice.isVisible(), what="security notice")
+            assert "Register refused" in panel.notice.text() and "only over DTLS" in (
+                panel.notice.text()
+            )
+            answers = await run_flood(server.address, "cap-", 3, b"</3/0>")
+            assert [a[0] for a in answers if a] == [0x41, 0x41, 0xA3]
+            await until(lambda: "Limit reached" in panel.notice.text(), what="limit notice")
+            assert "clients → 5.03" in panel.notice.text()
+            assert "2 notices" in panel.notice.text()
+            shot(panel, "server_panel_security_and_limit_notices")
+        finally:
+            context.set_server(None)
+            await server.stop()
+
+    run(wb_loop, body(), timeout=60)
+    assert not panel.notice.isVisible()
+    panel.close()

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from aiocoap.numbers.codes import Code
+
+from tests.server.conftest import run, serving
+from tests.server.device import FakeDevice
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.server import LwM2MServer
-from workbench.server.dtls import HandshakeWatch, handshake_failure, has_encrypted_handshake
+from workbench.server.dtls import (
+    HandshakeWatch,
+    dtls_available,
+    handshake_failure,
+    has_encrypted_handshake,
+)
+from workbench.server.limits import RateGate
 from workbench.server.security import (
     PskEntry,
     SecurityStore,
@@ -107,3 +118,34 @@ def test_handshake_failure_causes() -> None:
     assert early is not None and "cipher suite" in early[1]
     assert handshake_failure(HandshakeWatch(b"dev", connected=True), 0, finished, True) is None
     assert handshake_failure(HandshakeWatch(b"dev", reported=True), -1, finished, True) is None
+
+
+def test_rate_gate_counts_what_it_leaves_out() -> None:
+    gate = RateGate()
+    assert gate.allow("a", now=5.0) == 0
+    assert gate.allow("a", now=5.5) is None and gate.allow("b", now=5.5) == 0
+    assert gate.allow("a", now=5.9) is None
+    assert gate.allow("a", now=6.1) == 2
+
+
+def test_a_flood_of_refused_registrations_is_answered_but_reported_sparingly(
+    registry: ObjectRegistry,
+) -> None:
+    if not dtls_available():
+        pytest.skip("DTLSSocket is not installed: a server with PSKs cannot start")
+
+    async def scenario() -> None:
+        dev = FakeDevice(registry, endpoint="d1")
+        psk = {"dev": b"\x01\x02"}
+        async with serving(registry, dev, psk=psk, psk_endpoints={"dev": "d1"}, dtls_port=0) as srv:
+            events: list[dict[str, Any]] = []
+            srv.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            for _ in range(20):
+                response = await dev.register(srv.address)
+                assert response.code == Code.FORBIDDEN
+            refusals = [e for e in events if e["kind"] == "security"]
+            # One event a second for the same refusal; 20 would be one per datagram.
+            assert 1 <= len(refusals) <= 5, refusals
+            assert "d1" not in srv.clients
+
+    run(scenario())

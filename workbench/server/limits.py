@@ -65,14 +65,38 @@ def link_count(objects: Mapping[int, object]) -> int:
 
 
 @dataclass(slots=True)
+class RateGate:
+    """At most one event a second per key; the ones left out are counted for the next.
+
+    A flood (of registrations over a cap, of failing DTLS handshakes) would otherwise turn
+    into as many events: as many JSON lines from the CLI and notices in the window.
+    """
+
+    interval: float = 1.0
+    _last: dict[str, float] = field(default_factory=dict)
+    _suppressed: dict[str, int] = field(default_factory=dict)
+
+    def allow(self, key: str, now: float | None = None) -> int | None:
+        """The number left out since the last event of ``key``, or None to leave this out."""
+        moment = time.monotonic() if now is None else now
+        last = self._last.get(key)
+        if last is not None and moment - last < self.interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return None
+        if len(self._last) > 1024:  # keys come from the network: keep the table bounded
+            self._last.clear()
+        self._last[key] = moment
+        return self._suppressed.pop(key, 0)
+
+
+@dataclass(slots=True)
 class LimitGuard:
     """Checks requests against :class:`Limits` and rate-limits the events of the hits."""
 
     limits: Limits = field(default_factory=Limits)
     #: Times each cap was hit since the server started.
     hits: dict[str, int] = field(default_factory=dict)
-    _last_event: dict[str, float] = field(default_factory=dict)
-    _suppressed: dict[str, int] = field(default_factory=dict)
+    gate: RateGate = field(default_factory=RateGate)
 
     def lifetime(self, lifetime: int | None) -> Refusal | None:
         cap = self.limits.max_lifetime
@@ -125,10 +149,4 @@ class LimitGuard:
     def should_report(self, refusal: Refusal, now: float | None = None) -> int | None:
         """Count the hit; the number of events left out since the last one, or None to skip."""
         self.hits[refusal.limit] = self.hits.get(refusal.limit, 0) + 1
-        moment = time.monotonic() if now is None else now
-        last = self._last_event.get(refusal.limit)
-        if last is not None and moment - last < 1.0:
-            self._suppressed[refusal.limit] = self._suppressed.get(refusal.limit, 0) + 1
-            return None
-        self._last_event[refusal.limit] = moment
-        return self._suppressed.pop(refusal.limit, 0)
+        return self.gate.allow(refusal.limit, now)

@@ -36,7 +36,15 @@ from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values,
 from workbench.server.coapwire import parse_datagram
 from workbench.server.conformance import ConformanceMonitor
 from workbench.server.events import EventBus
-from workbench.server.limits import RETRY_AFTER, LimitGuard, Limits, Refusal, link_count
+from workbench.server.limits import (
+    RETRY_AFTER,
+    LimitGuard,
+    Limits,
+    RateGate,
+    Refusal,
+    link_count,
+)
+from workbench.server.logroute import route_logger
 from workbench.server.observe import Observation
 from workbench.server.queue import (
     ChannelClosedError,
@@ -264,6 +272,8 @@ class LwM2MServer:
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
         self._table = ClientTable()
         self.limit_guard = LimitGuard(self.config.limits)
+        #: Security events under a flood: one a second per problem and endpoint/identity.
+        self._security_gate = RateGate()
         #: Object and instance links per registration, and their sum (the objects budget).
         self._links: dict[ClientRecord, int] = {}
         self._total_links = 0
@@ -287,6 +297,7 @@ class LwM2MServer:
         self._old_handler: Any = None
         self._handler_installed = False
         self._fota: FotaService | None = None
+        self._unroute_log: Callable[[], None] | None = None
         self.errors = 0
 
     @property
@@ -324,9 +335,18 @@ class LwM2MServer:
             loop.set_exception_handler(make_loop_exception_handler(self._report_loop_error))
             self._handler_installed = True
         self._site = ServerSite(self._handle, self._report_error, self.config.max_body)
+        log_name = f"workbench.coap.{id(self):x}"
+        self._unroute_log = route_logger(
+            log_name, lambda data: self._event("transport_warning", None, data)
+        )
         try:
             self._built = await build_context(
-                self._site, self.host, self.port, self._tap, transport=self.transport
+                self._site,
+                self.host,
+                self.port,
+                self._tap,
+                logger_name=log_name,
+                transport=self.transport,
             )
             if self.psk:
                 from workbench.server.dtls import start_dtls
@@ -382,6 +402,9 @@ class LwM2MServer:
                 await built.context.shutdown()
         if self._site is not None:
             self._site.spool.clear()
+        if self._unroute_log is not None:
+            self._unroute_log()
+            self._unroute_log = None
         if self._handler_installed:
             with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().set_exception_handler(None)
@@ -430,6 +453,9 @@ class LwM2MServer:
     ) -> None:
         """A ``security`` event for a DTLS handshake that failed (called by the DTLS layer)."""
         shown = None if identity is None else identity.decode("utf-8", "backslashreplace")[:64]
+        suppressed = self._security_gate.allow(f"handshake {summary} {shown}")
+        if suppressed is None:
+            return
         self._event(
             "security",
             None,
@@ -440,6 +466,7 @@ class LwM2MServer:
                 "identity_known": known,
                 "address": "coaps://" + peer,
                 "cause": cause,
+                "suppressed": suppressed,
             },
         )
 
@@ -477,17 +504,20 @@ class LwM2MServer:
         reason = self.security.check(endpoint, identity)
         if reason is None:
             return None
-        self._event(
-            "security",
-            endpoint,
-            {
-                "problem": f"{operation} refused",
-                "identity": identity,
-                "address": ("coaps://" if self._is_secure(remote) else "coap://")
-                + _remote_address(remote),
-                "cause": reason,
-            },
-        )
+        suppressed = self._security_gate.allow(f"{operation} {endpoint}")
+        if suppressed is not None:
+            self._event(
+                "security",
+                endpoint,
+                {
+                    "problem": f"{operation} refused",
+                    "identity": identity,
+                    "address": ("coaps://" if self._is_secure(remote) else "coap://")
+                    + _remote_address(remote),
+                    "cause": reason,
+                    "suppressed": suppressed,
+                },
+            )
         return Message(code=Code.FORBIDDEN, payload=reason.encode("utf-8")[:200]), None
 
     def _log_values(self, path_text: str, message: Any) -> dict[str, Any] | None:

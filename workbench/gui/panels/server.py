@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,10 @@ class ServerPanel(QWidget):
         self.setObjectName("server_panel")
         self.context = context
         self.psk: dict[str, bytes] = {}
+        #: identity → the endpoint it is bound to (absent: bound at its first registration).
+        self.psk_endpoints: dict[str, str] = {}
+        #: Security refusals, failed handshakes and caps hit since the server started.
+        self.notices: list[ServerEvent] = []
         self.bootstrap: BootstrapConfig | None = None
         self.bootstrap_path = ""
         #: The server this panel built (to tell it from the demo's).
@@ -189,6 +194,11 @@ class ServerPanel(QWidget):
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.guided_button)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("server_notice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._build_clients(), "Clients")
@@ -201,6 +211,7 @@ class ServerPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.warning)
         layout.addLayout(status_row)
+        layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.toggle)
         QShortcut(QKeySequence("Ctrl+Shift+G"), self, self.open_guided)
@@ -287,8 +298,8 @@ class ServerPanel(QWidget):
         return page
 
     def _build_psk(self) -> QWidget:
-        self.psk_table = QTableWidget(0, 2, self)
-        self.psk_table.setHorizontalHeaderLabels(["Identity", "Key"])
+        self.psk_table = QTableWidget(0, 3, self)
+        self.psk_table.setHorizontalHeaderLabels(["Identity", "Key", "Endpoint"])
         self.psk_table.verticalHeader().hide()
         self.psk_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.psk_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -299,6 +310,13 @@ class ServerPanel(QWidget):
         self.psk_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.psk_key.setPlaceholderText("key in hex, e.g. 0011…eeff")
         self.psk_key.returnPressed.connect(self.add_psk_from_fields)
+        self.psk_endpoint = QLineEdit(self)
+        self.psk_endpoint.setPlaceholderText("optional: bound at its first DTLS registration")
+        self.psk_endpoint.setToolTip(
+            "The only endpoint name this identity may register. An endpoint with a key can "
+            "register only over DTLS with its own identity (plain CoAP gets 4.03)."
+        )
+        self.psk_endpoint.returnPressed.connect(self.add_psk_from_fields)
         add = QPushButton("Add", self)
         add.clicked.connect(self.add_psk_from_fields)
         remove = QPushButton("Remove selected", self)
@@ -308,14 +326,16 @@ class ServerPanel(QWidget):
         form = QFormLayout()
         form.addRow("Identity", self.psk_identity)
         form.addRow("Key (hex)", self.psk_key)
+        form.addRow("Endpoint", self.psk_endpoint)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
         buttons.addWidget(remove)
         buttons.addStretch(1)
         note = QLabel(
-            "With at least one key the server also listens for DTLS (port + 1). Keys are "
-            "masked once entered, kept in memory only and masked in session files. Changes "
-            "apply when the server (re)starts.",
+            "With at least one key the server also listens for DTLS (port + 1). Each identity "
+            "registers one endpoint only, and that endpoint only over DTLS. Keys are masked "
+            "once entered, kept in memory only and masked in session files. Changes apply "
+            "when the server (re)starts.",
             self,
         )
         note.setWordWrap(True)
@@ -388,6 +408,7 @@ class ServerPanel(QWidget):
             all_interfaces=self.all_interfaces.isChecked(),
             psk=dict(self.psk) or None,
             bootstrap=self.bootstrap,
+            psk_endpoints=dict(self.psk_endpoints),
         )
 
     def toggle(self) -> None:
@@ -414,6 +435,9 @@ class ServerPanel(QWidget):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if server is not self._server:
+            self.notices.clear()
+            self.notice.hide()
         self._server = server
         if server is not None:
             self._unsubscribe.append(server.events.subscribe(self._on_event))
@@ -448,6 +472,8 @@ class ServerPanel(QWidget):
         self.status.setText(text)
 
     def _on_event(self, event: ServerEvent) -> None:
+        if event.kind == "limit" or (event.kind == "security" and event.data.get("problem")):
+            self.show_notice(event)
         if event.kind in ("registered", "updated", "deregistered", "expired", "conformance"):
             self._clients_dirty = True
             address = event.data.get("address")
@@ -455,6 +481,37 @@ class ServerPanel(QWidget):
                 address = address.get("new")
             if event.endpoint and isinstance(address, str):
                 self.endpoints[address] = event.endpoint
+
+    def show_notice(self, event: ServerEvent) -> None:
+        """Show the latest security refusal, failed handshake or cap hit above the tabs."""
+        self.notices.append(event)
+        del self.notices[:-100]
+        data = event.data
+        if event.kind == "limit":
+            title = f"Limit reached ({data.get('limit')} → {data.get('answer')})"
+            detail = str(data.get("text", ""))
+            hits = data.get("hits")
+            if hits:
+                detail += f" — {hits} refused so far"
+        else:
+            title = f"Security: {data.get('problem')}"
+            detail = str(data.get("summary") or "")
+            who = [f"identity {data['identity']!r}"] if data.get("identity") else []
+            who += [str(data["address"])] if data.get("address") else []
+            if who:
+                detail = (detail + " — " if detail else "") + ", ".join(who)
+            detail += f". {data.get('cause', '')}".rstrip(". ")
+        if event.endpoint:
+            title += f", endpoint {event.endpoint}"
+        pal = colours(self)
+        self.notice.setStyleSheet(
+            f"QLabel {{ background: {pal.warning_bg.name()}; color: {pal.banner_text.name()}; "
+            "padding: 4px; border-radius: 3px; }"
+        )
+        count = len(self.notices)
+        more = f" ({count} notices since the server started)" if count > 1 else ""
+        self.notice.setText(f"<b>{escape(title)}</b>: {escape(detail)}{more}")
+        self.notice.show()
 
     def _mark_clients(self) -> None:
         self._clients_dirty = True  # "last seen" and awake/asleep move with the clock
@@ -546,9 +603,11 @@ class ServerPanel(QWidget):
         self.log_count.setText("")
 
     # -- PSK ---------------------------------------------------------------------------------
-    def add_psk(self, identity: str, key_hex: str) -> bool:
-        """Add (or replace) one identity/key; False with a message when the input is wrong."""
+    def add_psk(self, identity: str, key_hex: str, endpoint: str = "") -> bool:
+        """Add (or replace) one identity/key (bound to ``endpoint`` when given); False with a
+        message when the input is wrong."""
         identity = identity.strip()
+        endpoint = endpoint.strip()
         cleaned = key_hex.strip().replace(" ", "").replace(":", "")
         if cleaned.lower().startswith("0x"):
             cleaned = cleaned[2:]
@@ -560,7 +619,14 @@ class ServerPanel(QWidget):
             return self._psk_error("The key must be hexadecimal (0-9, a-f), e.g. 00112233….")
         if not key:
             return self._psk_error("Enter a key.")
+        owner = next((i for i, ep in self.psk_endpoints.items() if ep == endpoint), None)
+        if endpoint and owner is not None and owner != identity:
+            return self._psk_error(f"Endpoint {endpoint} is already bound to identity {owner}.")
         self.psk[identity] = key
+        if endpoint:
+            self.psk_endpoints[identity] = endpoint
+        else:
+            self.psk_endpoints.pop(identity, None)
         self.protect(key)
         self._psk_error("")
         self._fill_psk_table()
@@ -575,9 +641,10 @@ class ServerPanel(QWidget):
         return False
 
     def add_psk_from_fields(self) -> None:
-        if self.add_psk(self.psk_identity.text(), self.psk_key.text()):
+        if self.add_psk(self.psk_identity.text(), self.psk_key.text(), self.psk_endpoint.text()):
             self.psk_identity.clear()
             self.psk_key.clear()
+            self.psk_endpoint.clear()
 
     def remove_selected_psk(self) -> None:
         rows = sorted({i.row() for i in self.psk_table.selectedIndexes()}, reverse=True)
@@ -585,6 +652,7 @@ class ServerPanel(QWidget):
             item = self.psk_table.item(row, 0)
             if item is not None:
                 self.psk.pop(item.text(), None)
+                self.psk_endpoints.pop(item.text(), None)
         self._fill_psk_table()
 
     def _fill_psk_table(self) -> None:
@@ -592,6 +660,8 @@ class ServerPanel(QWidget):
         for row, (identity, key) in enumerate(sorted(self.psk.items())):
             self.psk_table.setItem(row, 0, QTableWidgetItem(identity))
             self.psk_table.setItem(row, 1, QTableWidgetItem(f"{MASKED_KEY} ({len(key)} bytes)"))
+            bound = self.psk_endpoints.get(identity, "(first to register)")
+            self.psk_table.setItem(row, 2, QTableWidgetItem(bound))
 
     def protect(self, secret: bytes) -> None:
         """Register ``secret`` with the current session recorder (masked in the file)."""
