@@ -301,3 +301,31 @@ def test_a_retransmitted_register_is_judged_once(registry: ObjectRegistry) -> No
             assert len(server.conformance("twice")) == 1
 
     run(scenario())
+
+
+def test_a_flood_is_not_judged_beyond_the_budget(registry: ObjectRegistry) -> None:
+    """Judging runs on the loop that reads datagrams: a burst beyond the budget is counted,
+    not judged, so a flood of registrations is not slowed down by the checker."""
+    from workbench.server.coapwire import parse_datagram
+    from workbench.server.conformance import BUDGET_BURST, ConformanceMonitor
+
+    published: list[Any] = []
+    now = [100.0]
+    monitor = ConformanceMonitor(
+        lambda *_: (None, None), lambda ep, d: published.append(d), clock=lambda: now[0]
+    )
+    for mid in range(BUDGET_BURST + 50):
+        request = Message(
+            code=Code.POST,
+            mtype=0,
+            mid=mid,
+            token=b"\x01",
+            uri="coap://127.0.0.1/rd?ep=flood&lwm2m=1.1",
+            payload=b'</>;ct="110 112",</3/0>',
+            content_format=40,
+        )
+        monitor.incoming(parse_datagram(request.encode()), "127.0.0.1:9")
+    assert (len(published), monitor.skipped) == (BUDGET_BURST, 50)
+    now[0] += 1.0  # a second later the budget is back
+    monitor.incoming(parse_datagram(request.encode()), "127.0.0.1:10")
+    assert len(published) == BUDGET_BURST + 1
