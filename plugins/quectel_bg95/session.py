@@ -285,15 +285,25 @@ class Session:
         return next(self._ids)
 
     async def send_uplink(self, path: Path, confirmable: bool) -> None:
-        """Deliver ``path`` to the server with an LwM2M Send; report it per §3.3.3."""
+        """Deliver ``path`` to the server; report it per §3.3.3.
+
+        LwM2M 1.1 has Send (POST /dp). LwM2M 1.0 has none (inferred, the note does not say how
+        uldata travels in 1.0): the new value reaches the server as a notification when the
+        server observes the resource (or its instance/object), which the value change
+        already triggered; when nothing observes it, there is no way to deliver it (-2).
+        """
         ssid = self.short_id or self._dm_ssid()
         message_id, token = self.next_id(), random.randint(1, 0xFFFFFFFF)
         result = 0
-        try:
-            await self.client.send([path])
-        except Exception as exc:
-            code = getattr(exc, "code", None)
-            result = -1 if code is not None else -2
+        if self.client.lwm2m_version == "1.0":
+            observed = any(o.path.contains(path) for o in self.client.observations.observations)
+            result = 0 if observed else -2
+        else:
+            try:
+                await self.client.send([path])
+            except Exception as exc:
+                code = getattr(exc, "code", None)
+                result = -1 if code is not None else -2
         if confirmable and self._alive:
             self.send_urc(f'+QLWURC: "uldata",{ssid},"{path}",{message_id},{token},{result}')
 

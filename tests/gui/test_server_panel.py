@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.wb_helpers import run, shot, until
+from tests.peers import skip_missing_peer
 from workbench.connection import ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
@@ -343,7 +344,7 @@ def test_psk_endpoints_refusals_and_caps_are_shown(wb_loop: asyncio.AbstractEven
     shot(panel, "server_panel_psk_endpoints")
     panel.tabs.setCurrentIndex(0)
     if not dtls_available():
-        pytest.skip("DTLSSocket is not installed: a server with PSKs cannot start")
+        skip_missing_peer("DTLSSocket (bash scripts/install-peers.sh)")
     server = panel.build_server()
     assert server.security.configured == {"dev": "d1"} and "free" in server.psk
     server.limit_guard.limits.max_clients = 2

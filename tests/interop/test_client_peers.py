@@ -8,9 +8,11 @@ package the test skips with the reason shown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import pathlib
 import shutil
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -46,46 +48,55 @@ class NodeServer:
         return await self.next()
 
 
+@contextlib.asynccontextmanager
+async def node_server(port: int) -> AsyncIterator[NodeServer]:
+    """lwm2m-node-lib's server on UDP ``port``, ready (its first line read), then stopped."""
+    assert NODE is not None
+    proc = await asyncio.create_subprocess_exec(
+        NODE,
+        str(NODE_DIR / "peer_server.js"),
+        str(port),
+        cwd=NODE_DIR,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        peer = NodeServer(proc)
+        assert (await peer.next())["event"] == "ready"
+        yield peer
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), 5)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
 @needs_peer(NODE is not None, "node (Debian nodejs)")
 @needs_peer(HAVE_PEER, "lwm2m-node-lib (bash scripts/install-peers.sh)")
 def test_our_client_registers_with_lwm2m_node_lib_and_is_read_and_written() -> None:
     async def scenario() -> None:
         port = free_udp_port()
-        assert NODE is not None
-        proc = await asyncio.create_subprocess_exec(
-            NODE,
-            str(NODE_DIR / "peer_server.js"),
-            str(port),
-            cwd=NODE_DIR,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        peer = NodeServer(proc)
         client = LwM2MClient(
             "workbench-interop", f"coap://127.0.0.1:{port}", lifetime=60, lwm2m_version="1.0"
         )
-        try:
-            assert (await peer.next())["event"] == "ready"
-            await client.start(timeout=15)
-            registered = await peer.next()
-            assert registered["event"] == "registered"
-            assert registered["endpoint"] == "workbench-interop"
-            assert "</3/0>" in registered["payload"]
-
-            read = await peer.command("read workbench-interop 3 0 0")
-            assert read == {"event": "read", "value": client.get_value("/3/0/0")}
-
-            written = await peer.command("write workbench-interop 3 0 14 +05:00")
-            assert written == {"event": "write"}
-            assert client.get_value("/3/0/14") == "+05:00"
-        finally:
-            await client.stop()
-            if proc.stdin is not None:
-                proc.stdin.close()
+        async with node_server(port) as peer:
             try:
-                await asyncio.wait_for(proc.wait(), 5)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+                await client.start(timeout=15)
+                registered = await peer.next()
+                assert registered["event"] == "registered"
+                assert registered["endpoint"] == "workbench-interop"
+                assert "</3/0>" in registered["payload"]
+
+                read = await peer.command("read workbench-interop 3 0 0")
+                assert read == {"event": "read", "value": client.get_value("/3/0/0")}
+
+                written = await peer.command("write workbench-interop 3 0 14 +05:00")
+                assert written == {"event": "write"}
+                assert client.get_value("/3/0/14") == "+05:00"
+            finally:
+                await client.stop()
 
     asyncio.run(scenario())

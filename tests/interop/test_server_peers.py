@@ -182,13 +182,9 @@ async def dtls_client(*args: str) -> tuple[int, str]:
     return await coap_client(*args, binary=COAP_CLIENT_DTLS)
 
 
-needs_notls = pytest.mark.skipif(COAP_CLIENT is None, reason="coap-client-notls missing")
-needs_dtls_client = pytest.mark.skipif(
-    COAP_CLIENT_DTLS is None, reason="libcoap's DTLS client missing (libcoap3-bin)"
-)
-needs_dtlssocket = pytest.mark.skipif(
-    not _dtls_available(), reason="DTLSSocket not installed (install-peers.sh)"
-)
+needs_notls = needs_peer(COAP_CLIENT is not None, "coap-client-notls (libcoap3-bin)")
+needs_dtls_client = needs_peer(COAP_CLIENT_DTLS is not None, "libcoap's DTLS client (libcoap3-bin)")
+needs_dtlssocket = needs_peer(_dtls_available(), "DTLSSocket (bash scripts/install-peers.sh)")
 
 
 @needs_notls

@@ -24,7 +24,8 @@ import pytest
 import serial
 
 from tests.client.helpers import free_udp_port
-from tests.interop.test_client_peers import HAVE_PEER, NODE, NODE_DIR, NodeServer
+from tests.interop.test_client_peers import HAVE_PEER, NODE, NodeServer, node_server
+from tests.peers import needs_peer
 from tests.serial_helpers import read_until
 from workbench.plugins_loader import discover_plugins
 
@@ -86,8 +87,8 @@ async def _read(peer: NodeServer, endpoint: str) -> dict[str, Any]:
     return answer
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-@pytest.mark.skipif(not HAVE_PEER, reason="lwm2m-node-lib missing (bash scripts/install-peers.sh)")
+@needs_peer(NODE is not None, "node (Debian nodejs)")
+@needs_peer(HAVE_PEER, "lwm2m-node-lib (bash scripts/install-peers.sh)")
 @pytest.mark.parametrize("module", MODULES)
 def test_simulated_module_registers_with_lwm2m_node_lib_and_is_read(module: str) -> None:
     plugin = PLUGINS.get(module)
@@ -99,38 +100,23 @@ def test_simulated_module_registers_with_lwm2m_node_lib_and_is_read(module: str)
         command += ["--server", server_url]
 
     async def scenario() -> dict[str, Any]:
-        assert NODE is not None
-        peer_proc = await asyncio.create_subprocess_exec(
-            NODE,
-            str(NODE_DIR / "peer_server.js"),
-            str(port_number),
-            cwd=NODE_DIR,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        peer = NodeServer(peer_proc)
-        sim = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert (await peer.next())["event"] == "ready"
-            assert sim.stdout is not None
-            where = json.loads(await asyncio.to_thread(sim.stdout.readline))["tcp"]
-            with serial.serial_for_url(f"socket://{where}", timeout=0.1) as port:
-                for line in plugin.connect_sequence(server_url):
-                    await asyncio.to_thread(_at, port, line)
-                registered = await peer.next(timeout=30)
-                assert registered["event"] == "registered", registered
-                read = await _read(peer, registered["endpoint"])
-            return {"registered": registered, "read": read}
-        finally:
-            sim.terminate()
-            await asyncio.to_thread(sim.wait, 10)
-            if peer_proc.stdin is not None:
-                peer_proc.stdin.close()
+        async with node_server(port_number) as peer:
+            sim = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             try:
-                await asyncio.wait_for(peer_proc.wait(), 5)
-            except TimeoutError:
-                peer_proc.kill()
-                await peer_proc.wait()
+                assert sim.stdout is not None
+                where = json.loads(await asyncio.to_thread(sim.stdout.readline))["tcp"]
+                with serial.serial_for_url(f"socket://{where}", timeout=0.1) as port:
+                    for line in plugin.connect_sequence(server_url):
+                        await asyncio.to_thread(_at, port, line)
+                    registered = await peer.next(timeout=30)
+                    assert registered["event"] == "registered", registered
+                    read = await _read(peer, registered["endpoint"])
+                return {"registered": registered, "read": read}
+            finally:
+                sim.terminate()
+                await asyncio.to_thread(sim.wait, 10)
 
     result = asyncio.run(scenario())
     registered, read = result["registered"], result["read"]

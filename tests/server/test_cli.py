@@ -9,8 +9,7 @@ import pathlib
 import sys
 from typing import Any
 
-import pytest
-
+from tests.peers import skip_missing_peer
 from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice
 from tests.server.flood import run_flood
@@ -129,7 +128,7 @@ def test_keys_from_a_file_and_a_variable_bound_to_endpoints(tmp_path: pathlib.Pa
         try:
             started = await cli.next("server_started")
             if "dtls_port" not in started:
-                pytest.skip("DTLSSocket is not installed")
+                skip_missing_peer("DTLSSocket (bash scripts/install-peers.sh)")
             assert not [o for o in cli.seen if o["kind"] == "warning"]
             await cli.command("quit", "server_stopped")
         finally:

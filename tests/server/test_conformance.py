@@ -285,19 +285,38 @@ def test_a_retransmitted_register_is_judged_once(registry: ObjectRegistry) -> No
 
     async def scenario() -> None:
         async with serving(registry) as server:
-            request = Message(
-                code=Code.POST,
-                mtype=0,
-                mid=4242,
-                token=b"\x01",
-                uri="coap://127.0.0.1/rd?ep=twice&lwm2m=1.1",
-                payload=b'</>;ct="110 112",</3/0>',
-                content_format=40,
-            )
-            raw = parse_datagram(request.encode())
+            raw = parse_datagram(_register_datagram(4242, "ep=twice", b'</>;ct="110 112",</3/0>'))
             monitor = server.conformance_monitor
             assert len(monitor.incoming(raw, "127.0.0.1:9")) == 1
             assert monitor.incoming(raw, "127.0.0.1:9") == []
             assert len(server.conformance("twice")) == 1
 
     run(scenario())
+
+
+def test_a_flood_is_not_judged_beyond_the_budget(registry: ObjectRegistry) -> None:
+    """Judging runs on the loop that reads datagrams: a burst beyond the budget is counted,
+    not judged, so a flood of registrations is not slowed down by the checker."""
+    from workbench.server.coapwire import parse_datagram
+    from workbench.server.conformance import BUDGET_BURST, ConformanceMonitor
+
+    published: list[Any] = []
+    now = [100.0]
+    monitor = ConformanceMonitor(
+        lambda *_: (None, None), lambda ep, d: published.append(d), clock=lambda: now[0]
+    )
+    payload = b'</>;ct="110 112",</3/0>'
+    for mid in range(BUDGET_BURST + 50):
+        monitor.incoming(parse_datagram(_register_datagram(mid, "ep=flood", payload)), "a:9")
+    assert (len(published), monitor.skipped) == (BUDGET_BURST, 50)
+    now[0] += 1.0  # a second later the budget is back
+    monitor.incoming(parse_datagram(_register_datagram(1, "ep=flood", payload)), "b:9")
+    assert len(published) == BUDGET_BURST + 1
+
+
+def _register_datagram(mid: int, endpoint: str, payload: bytes) -> bytes:
+    """A CON POST /rd?<endpoint>&lwm2m=1.1 with a link-format payload, as bytes."""
+    from workbench.server.coapwire import MessageType, encode_message
+
+    options = [(11, b"rd"), (12, b"\x28"), (15, endpoint.encode()), (15, b"lwm2m=1.1")]
+    return encode_message(MessageType.CON, 2, mid, b"\x01", options, payload)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aiocoap.numbers.codes import Code
 
+from tests.peers import skip_missing_peer
 from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice
 from workbench.lwm2m.model import ObjectRegistry
@@ -132,7 +133,7 @@ def test_a_flood_of_refused_registrations_is_answered_but_reported_sparingly(
     registry: ObjectRegistry,
 ) -> None:
     if not dtls_available():
-        pytest.skip("DTLSSocket is not installed: a server with PSKs cannot start")
+        skip_missing_peer("DTLSSocket (bash scripts/install-peers.sh)")
 
     async def scenario() -> None:
         dev = FakeDevice(registry, endpoint="d1")

@@ -12,10 +12,16 @@ It sits on the datagram tap, not in the handlers, so it judges the bytes the mod
 retransmitted datagram (same peer and message id) is judged once. What it remembers per
 client (the latest findings, reset by every Register) is what the server panel shows in the
 client's row.
+
+Judging costs a fraction of a millisecond in Python, on the loop that reads datagrams, so it
+has a budget (a token bucket: bursts of :data:`BUDGET_BURST`, :data:`BUDGET_PER_SECOND` a
+second): a flood (a fuzzer, thousands of modules at once) is not slowed down by it. Messages
+beyond the budget are counted in :attr:`ConformanceMonitor.skipped`, not judged.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +34,10 @@ from workbench.server.coapwire import REQUEST_NAMES, RawMessage, code_text
 Lookup = Callable[[str, tuple[str, ...], str], tuple[str | None, str | None]]
 #: ``(endpoint, event data)``: publishes one ``conformance`` event.
 Publish = Callable[[str | None, dict[str, Any]], None]
+
+#: Judging budget: at most this many messages at once, refilled at the rate below.
+BUDGET_BURST = 200
+BUDGET_PER_SECOND = 200.0
 
 _OBSERVE = 6
 _URI_PATH = 11
@@ -68,6 +78,7 @@ class ConformanceMonitor:
         publish: Publish,
         remember: int = 1024,
         registry: ObjectRegistry | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lookup = lookup
         self._registry = registry
@@ -76,6 +87,11 @@ class ConformanceMonitor:
         self._accept: OrderedDict[bytes, int | None] = OrderedDict()
         self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._findings: dict[str, list[dict[str, Any]]] = {}
+        self._clock = clock
+        self._tokens = float(BUDGET_BURST)
+        self._refilled = clock()
+        #: Client messages not judged because the budget was spent (a flood).
+        self.skipped = 0
 
     def outgoing(self, message: RawMessage) -> None:
         """A server request: remember an Observe's Accept so its notifications are judged."""
@@ -85,6 +101,11 @@ class ConformanceMonitor:
 
     def incoming(self, message: RawMessage, peer: str) -> list[dict[str, Any]]:
         """Judge a received datagram; returns the event data published for it."""
+        if not (message.code in (2, 4) or (message.code == 69 and _OBSERVE in _numbers(message))):
+            return []  # not POST/DELETE, nor a 2.05 with Observe: no client operation
+        if not self._spend():
+            self.skipped += 1
+            return []
         accept = self._accept.get(message.token) if message.is_response else None
         view = client_message(message, accept)
         operation = operation_of(view)
@@ -117,12 +138,25 @@ class ConformanceMonitor:
             self._publish(endpoint, data)
         return published
 
+    def _spend(self) -> bool:
+        now = self._clock()
+        elapsed, self._refilled = now - self._refilled, now
+        self._tokens = min(BUDGET_BURST, self._tokens + elapsed * BUDGET_PER_SECOND)
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
     def findings(self, endpoint: str) -> list[dict[str, Any]]:
         """The findings since ``endpoint`` last registered (newest last)."""
         return list(self._findings.get(endpoint, ()))
 
     def forget(self, endpoint: str) -> None:
         self._findings.pop(endpoint, None)
+
+
+def _numbers(message: RawMessage) -> set[int]:
+    return {number for number, _ in message.options}
 
 
 def _text(value: bytes) -> str:
