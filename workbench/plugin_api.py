@@ -94,6 +94,7 @@ from workbench.sim.base import (
     invalid_param,
     not_allowed,
 )
+from workbench.sim.fota import FotaPersistence
 from workbench.templates import (
     Choice,
     CommandTemplate,
@@ -329,6 +330,7 @@ __all__ = [
     "Event",
     "FinalResultRule",
     "FirmwareOptions",
+    "FotaPersistence",
     "Handler",
     "HandlerResult",
     "HostRequest",
