@@ -95,6 +95,7 @@ from workbench.sim.base import (
     invalid_param,
     not_allowed,
 )
+from workbench.sim.fota import FotaPersistence
 from workbench.templates import (
     Choice,
     CommandTemplate,
@@ -330,6 +331,7 @@ __all__ = [
     "Event",
     "FinalResultRule",
     "FirmwareOptions",
+    "FotaPersistence",
     "Handler",
     "HandlerResult",
     "HostRequest",

@@ -32,6 +32,7 @@ from workbench.plugin_api import (
     AtError,
     CommandForm,
     FirmwareOptions,
+    FotaPersistence,
     ModuleIdentity,
     Path,
     Reply,
@@ -114,6 +115,7 @@ class QuectelSimulator(SimulatorBase):
             "firmware": FirmwareOptions(fail=fota_fail),
         }
         self.config = QlwConfig(self.settings, model, revision)
+        self.fota = FotaPersistence(self)
         self.session: Session | None = None
         self._stopping: asyncio.Task[Any] | None = None
         self._cfg = CfgCommands(self.config, self._running, server_url, self._device_changed)
@@ -203,13 +205,7 @@ class QuectelSimulator(SimulatorBase):
         session.apply_device(self.config.get("device"))
         session.apply_host(self.config.get("host"))
         store = session.client.store
-        fota = self.settings.get("fota") if "fota" in self.settings else None
-        if fota:
-            # The applied firmware and its result outlive the reboot (they are flash).
-            store.set(Path.of(3, 0, 3), str(fota["version"]))
-            store.set(Path.of(5, 0, 5), int(fota["result"]))
-        if session.client.firmware is not None:
-            session.client.firmware.reboot = self._fota_reboot
+        self.fota.attach(session.client)
         store.on_execute(Path.of(3, 0, 4), lambda path, args: self._reboot_soon())
         store.on_execute(Path.of(3, 0, 5), lambda path, args: self._factory_reset_soon())
         self.session = session
@@ -229,19 +225,6 @@ class QuectelSimulator(SimulatorBase):
         loop = self._running_loop()
         if loop is not None:
             loop.call_later(0.2, self.reboot)
-
-    def _fota_reboot(self, downtime: float) -> None:
-        """The FOTA application applied the image: keep its version, reset the module."""
-        session = self.session
-        if session is not None:
-            store = session.client.store
-            self.settings["fota"] = {
-                "version": store.get_or(Path.of(3, 0, 3), ""),
-                "result": store.get_or(Path.of(5, 0, 5), 0),
-            }
-        loop = self._running_loop()
-        if loop is not None:
-            loop.call_later(downtime, self.reboot)
 
     def _factory_reset_soon(self) -> None:
         self.config.factory_reset()

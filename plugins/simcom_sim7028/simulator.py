@@ -27,6 +27,8 @@ from workbench.plugin_api import (
     AtCall,
     AtError,
     CommandForm,
+    FirmwareOptions,
+    FotaPersistence,
     LwM2MClient,
     ModuleIdentity,
     NetworkState,
@@ -94,6 +96,7 @@ class Sim7028Simulator(SimulatorBase):
         host_timeout: float = 10.0,
         open_timeout: float = 9.0,
         reboot_on_device_reboot: bool = True,
+        fota_fail: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -106,6 +109,8 @@ class Sim7028Simulator(SimulatorBase):
         self.host_timeout = host_timeout
         self.open_timeout = open_timeout
         self.reboot_on_device_reboot = reboot_on_device_reboot
+        self.fota_fail = fota_fail
+        self.fota = FotaPersistence(self)
         self._started = False
         self._config: dict[str, Any] = dict(_DEFAULT_CONFIG)
         self.sessions: dict[int, Session] = {}
@@ -259,11 +264,15 @@ class Sim7028Simulator(SimulatorBase):
             local_port=int(config["localport"]),
             retry_attempts=1,
             request_timeout=self.open_timeout,
+            # §4.1 speaks of "FOTA related operations" and nothing else about object 5: both
+            # delivery methods are accepted (inferred, README).
+            firmware=FirmwareOptions(fail=self.fota_fail),
         )
         client.set_value("/3/0/0", self.identity.manufacturer)
         client.set_value("/3/0/1", self.identity.model)
         client.set_value("/3/0/2", self.identity.imei)
         client.set_value("/3/0/3", self.identity.revision)
+        self.fota.attach(client)
         if self.reboot_on_device_reboot:
             client.store.on_execute(Path.of(3, 0, 4), self._device_reboot)
         session = Session(sid, client, self.send_urc, self.host_timeout)

@@ -29,6 +29,8 @@ from workbench.plugin_api import (
     AtError,
     ClientEvent,
     CommandForm,
+    FirmwareOptions,
+    FotaPersistence,
     LwM2MClient,
     ModuleIdentity,
     Path,
@@ -87,6 +89,7 @@ class LexiR10Simulator(SimulatorBase):
         lifetime: int = 300,
         timer_period: float = 60.0,
         start_delay: float = 0.5,
+        fota_fail: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -104,6 +107,8 @@ class LexiR10Simulator(SimulatorBase):
         self.lifetime = lifetime
         self.timer_period = timer_period
         self.start_delay = start_delay
+        self.fota_fail = fota_fail
+        self.fota = FotaPersistence(self)
         self._stat_n = 0
         self._stat_mask = 1
         #: "running", "disabled" or "inhibited" (what AT+ULWM2M? reports as 0, 1, 3).
@@ -205,10 +210,14 @@ class LexiR10Simulator(SimulatorBase):
             retry_initial=2.0,
             retry_max=60.0,
             on_event=on_event,
+            # The note names FOTA (+ULWM2MCONFIG <full_registration_after_fota>, AT+ULWM2M)
+            # but no object 5 limits: push and pull are both accepted (inferred, README).
+            firmware=FirmwareOptions(fail=self.fota_fail),
         )
         client.set_value("/3/0/0", self.identity.manufacturer)
         client.set_value("/3/0/1", self.identity.model)
         client.set_value("/3/0/3", self.identity.revision)
+        self.fota.attach(client)
         client.store.on_execute(Path.of(3, 0, 4), self._device_reboot)
         link = _Link(sid, address, client)
         self.links[sid] = link

@@ -861,6 +861,9 @@ class MainWindow(QMainWindow):
         self._server_unsubscribe.clear()
         if self.context.server is server:
             self.context.set_server(None)
+        # Unpublished means gone for the user: say so now, not after the sockets closed
+        # (a slow stop under load left "Server: coap://..." showing for a while).
+        self._update_status_bar()
         try:
             await server.stop()
         except Exception:

@@ -1,10 +1,11 @@
 """The Firmware Update object (5) vocabulary shared by the server's FOTA service and the client.
 
-Numbers and meanings follow the object definition in OMA-TS-LightweightM2M Core (V1.0
-Appendix E.6 "LwM2M Object: Firmware Update", V1.1 Core Appendix E.6, with its state
-machine in E.6.1) and the registry's ``5.xml`` (object version 1.2, which adds Cancel /5/0/10
-and Update Result 10 and 11). Both ends name them from here so an event, a CLI line and the
-window use the same words.
+Numbers and meanings follow the object definition in OMA-TS-LightweightM2M (V1.0.x and V1.1
+Core, Appendix E.6 "LwM2M Object: Firmware Update", state machine in E.6.1: Update Result
+0-9) and the newer object versions in the registry (OMA's object 5 version 1.1 adds Cancel
+/5/0/10 and Update Result 10 and 11; this repository's ``resources/objects/5.xml`` carries
+them as version 1.2). Both ends name them from here so an event, a CLI line and the window
+use the same words.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ STATE_NAMES = {
     UPDATING: "updating",
 }
 
-#: Update Result (/5/0/5) codes, TS E.6 (0-9 in object 1.0; 10-11 added by object 1.2).
+#: Update Result (/5/0/5) codes, TS E.6 (0-9 in object 1.0; 10-11 added by later versions).
 INITIAL = 0
 SUCCESS = 1
 NOT_ENOUGH_FLASH = 2
