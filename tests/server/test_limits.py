@@ -48,7 +48,11 @@ def test_lifetime_and_object_caps_answer_4_00_with_an_event(registry: ObjectRegi
         config = ServerConfig(request_timeout=3, expiry_grace=0, limits=SMALL)
         async with serving(registry, dev, config=config) as server:
             events: list[dict[str, Any]] = []
-            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            # Only the limit events are kept: every other event (a conformance finding for each
+            # flooded Register among them) would be this test's memory, not the server's.
+            server.events.subscribe(
+                lambda ev: events.append(ev.to_dict()) if ev.kind == "limit" else None
+            )
             response = await dev.register(server.address, lifetime=2**32 - 1)
             assert response.code == Code.BAD_REQUEST and b"maximum lifetime" in response.payload
             many = ",".join(f"</3/{i}>" for i in range(8)).encode()  # 9 links
@@ -78,13 +82,19 @@ def test_a_registration_flood_stays_within_the_caps(registry: ObjectRegistry) ->
         config = ServerConfig(request_timeout=3, expiry_grace=0, limits=SMALL)
         async with serving(registry, config=config) as server:
             events: list[dict[str, Any]] = []
-            server.events.subscribe(lambda ev: events.append(ev.to_dict()))
+            # Only the limit events are kept: every other event (a conformance finding for each
+            # flooded Register among them) would be this test's memory, not the server's.
+            server.events.subscribe(
+                lambda ev: events.append(ev.to_dict()) if ev.kind == "limit" else None
+            )
             # aiocoap's duplicate cache keeps a request and its answer per datagram; its cap
             # (10,000) is lowered so that a short flood reaches the steady state.
             assert server._built is not None
             recent = server._built.token_manager.token_interface._recent_messages
             assert isinstance(recent, RecentMessages)
             recent.max_entries = 300
+            # Likewise the conformance monitor's retransmission memory (1,024 message ids).
+            server.conformance_monitor._remember = 300
             payload = b"</1/0>,</3/0>"  # 4 links each: 200 clients fit the 1,000 budget
             tracemalloc.start(1)
             try:
@@ -104,6 +114,8 @@ def test_a_registration_flood_stays_within_the_caps(registry: ObjectRegistry) ->
                 tracemalloc.stop()
             assert third_codes == {0xA3}
             assert len(server.clients) == 200 and len(recent) <= 300
+            # Conformance findings are kept for registered clients only, not refused names.
+            assert len(server.conformance_monitor._findings) <= len(server.clients)
             # 600 accepted registrations hold about 4 MB, and an unbounded duplicate cache
             # about 1.6 MB for 600 refused ones: a bounded server holds no more than before.
             assert grown < 48 * 1024, grown

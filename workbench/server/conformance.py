@@ -86,7 +86,7 @@ class ConformanceMonitor:
         self._remember = remember
         self._accept: OrderedDict[bytes, int | None] = OrderedDict()
         self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
-        self._findings: dict[str, list[dict[str, Any]]] = {}
+        self._findings: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._clock = clock
         self._tokens = float(BUDGET_BURST)
         self._refilled = clock()
@@ -123,7 +123,9 @@ class ConformanceMonitor:
                 endpoint,
             )
             if endpoint is not None:
-                self._findings[endpoint] = []
+                # A new registration starts a clean record. No empty entry is kept: a flood of
+                # refused names must not grow this table.
+                self._findings.pop(endpoint, None)
         findings = check(view, version, self._registry)
         published: list[dict[str, Any]] = []
         for finding in findings:
@@ -135,6 +137,8 @@ class ConformanceMonitor:
                 kept = self._findings.setdefault(endpoint, [])
                 kept.append(data)
                 del kept[:-20]
+                self._findings.move_to_end(endpoint)
+                _trim(self._findings, self._remember)
             self._publish(endpoint, data)
         return published
 

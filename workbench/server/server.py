@@ -472,6 +472,10 @@ class LwM2MServer:
 
     def _limit_refused(self, refusal: Refusal, endpoint: str, request: Any) -> HandlerResult:
         """The answer for a cap that was hit, and a (rate-limited) ``limit`` event."""
+        if self._table.by_endpoint(endpoint) is None:
+            # Findings are kept per registered client: a refused newcomer leaves none behind,
+            # or a flood of refused names would fill the monitor's table.
+            self.conformance_monitor.forget(endpoint)
         suppressed = self.limit_guard.should_report(refusal)
         if suppressed is not None:
             self._event(
