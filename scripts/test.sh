@@ -17,16 +17,11 @@ echo "== pytest"
 if [ "$#" -gt 0 ]; then
     exec pytest "$@"
 fi
-# The GUI tests run in their own process after the headless suite. Qt has crashed (SIGSEGV in
-# the event loop, seen once in about ten full runs, not yet understood; see the issue notes):
-# a crash must not hide the headless results, and a process killed by a signal gets exactly
-# one more run, announced loudly. Any test failure still fails the run.
+# The GUI tests run in their own process after the headless suite: the process-wide Qt state
+# (one QApplication, its event dispatcher, the offscreen platform chosen before Qt loads) stays
+# out of the headless tests, and the headless results are printed even if a GUI test hangs.
+# No rerun: a GUI process killed by a signal fails the run like any failure. (The SIGSEGV once
+# covered by a rerun here was closed qasync loops freed on a non-GUI thread; see
+# workbench/gui/qtloop.py.)
 pytest --ignore=tests/gui
-status=0
-pytest tests/gui || status=$?
-if [ "$status" -ge 128 ]; then
-    echo "!! the GUI test process died from signal $((status - 128)); running the GUI tests once more" >&2
-    status=0
-    pytest tests/gui || status=$?
-fi
-exit "$status"
+exec pytest tests/gui

@@ -28,6 +28,7 @@ from workbench.lwm2m.paths import Path
 from workbench.server import LwM2MServer, ServerConfig
 from workbench.server.queue import port_closed, resendable
 from workbench.server.requests import RequestFailedError, RequestTimeoutError
+from workbench.server.transport import TRANSPORTS
 
 
 class ResettingModule:
@@ -60,6 +61,14 @@ class ResettingModule:
 
     def close(self) -> None:
         self.sock.close()
+
+
+async def _restarted(registry: ObjectRegistry, server: LwM2MServer) -> FakeDevice:
+    """The module after its restart: same endpoint name, a new socket, registered again."""
+    device = FakeDevice(registry)
+    await device.start()
+    await device.register(server.address)
+    return device
 
 
 def _events(server: LwM2MServer) -> list[dict[str, Any]]:
@@ -98,10 +107,8 @@ def test_a_request_refused_by_a_restarted_module_goes_to_its_new_registration(
             await asyncio.sleep(0.1)
             assert not write.done()
 
-            new = FakeDevice(registry)  # the same module after its restart, on a new port
-            await new.start()
+            new = await _restarted(registry, server)
             try:
-                await new.register(server.address)
                 result = await asyncio.wait_for(write, 5)
                 assert result.code == "2.04"
                 assert new.values[Path.of(3, 0, 14)] == "+01:00"
@@ -131,10 +138,8 @@ def test_requests_caught_in_a_reset_follow_the_new_registration(
             await asyncio.sleep(0.05)
             assert not write.done()  # waits behind the read (one exchange at a time)
 
-            new = FakeDevice(registry)
-            await new.start()
+            new = await _restarted(registry, server)
             try:
-                await new.register(server.address)
                 old.close()  # the read's retransmission is refused; a GET may go again
                 written = await asyncio.wait_for(write, 5)
                 assert written.code == "2.04" and new.values[Path.of(3, 0, 14)] == "+02:00"
@@ -150,8 +155,9 @@ def test_requests_caught_in_a_reset_follow_the_new_registration(
 def test_an_execute_is_resent_only_when_the_module_cannot_have_seen_it(
     registry: ObjectRegistry,
 ) -> None:
-    """A POST refused on its first transmission never reached the module; a POST refused
-    on a retransmission may have been carried out, so it fails rather than run twice."""
+    """A POST refused on its first transmission never reached the module; one refused on a
+    retransmission, or still out when the module registers again, may have been carried out:
+    it fails rather than run twice."""
 
     async def scenario() -> None:
         first = FakeDevice(registry)
@@ -160,30 +166,67 @@ def test_an_execute_is_resent_only_when_the_module_cannot_have_seen_it(
             await first.stop()
             execute = asyncio.create_task(server.execute("dev-1", "/3/0/4"))
             await asyncio.sleep(0.2)
-            second = FakeDevice(registry)
-            await second.start()
+            second = await _restarted(registry, server)
             try:
-                await second.register(server.address)
                 assert (await asyncio.wait_for(execute, 5)).code == "2.04"
                 assert second.executed == [("/3/0/4", b"")]
             finally:
                 await second.stop()
 
+            # Received, then the module resets; the retransmission meets the closed port.
             resetting = ResettingModule()
             await resetting.register(server.address)
             execute = asyncio.create_task(server.execute("dev-1", "/3/0/4"))
-            await resetting.take(1)  # received: it may reboot the module
+            await resetting.take(1)
             resetting.close()
-            third = FakeDevice(registry)
-            await third.start()
+            with pytest.raises(RequestFailedError) as failed:
+                await asyncio.wait_for(execute, 10)
+            assert f"port {resetting.address} is closed" in str(failed.value)
+
+            # Received, then the module resets and registers again before any refusal.
+            resetting = ResettingModule()
+            await resetting.register(server.address)
+            execute = asyncio.create_task(server.execute("dev-1", "/3/0/4"))
+            await resetting.take(1)
+            third = await _restarted(registry, server)
             try:
-                await third.register(server.address)
                 with pytest.raises(RequestFailedError) as failed:
-                    await asyncio.wait_for(execute, 10)
-                assert f"port {resetting.address} is closed" in str(failed.value)
+                    await asyncio.wait_for(execute, 5)
+                text = str(failed.value)
+                assert "registered again from a new port while the execute was out" in text
+                assert "not sent again" in text
                 assert third.executed == []
             finally:
+                resetting.close()
                 await third.stop()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_read_still_out_when_the_module_registers_again_goes_to_it_at_once(
+    registry: ObjectRegistry, transport: str
+) -> None:
+    """No refusal needed (none arrives over a NAT, nor on the plain socket transport)."""
+
+    async def scenario() -> None:
+        config = ServerConfig(request_timeout=20, expiry_grace=0)
+        async with serving(registry, config=config, transport=transport) as server:
+            log = _events(server)
+            old = ResettingModule()
+            await old.register(server.address)
+            read = asyncio.create_task(server.read("dev-1", "/3/0/0"))
+            await old.take(1)
+            new = await _restarted(registry, server)
+            try:
+                result = await asyncio.wait_for(read, 5)  # long before the request timeout
+                assert result.code == "2.05" and result.values == {Path.of(3, 0, 0): "Acme"}
+                waiting = [e["waiting"] for e in log if e["kind"] == "request" and e.get("waiting")]
+                assert waiting and "registered again from a new port" in waiting[0]
+                assert old.address in waiting[0]
+            finally:
+                old.close()
+                await new.stop()
 
     run(scenario())
 

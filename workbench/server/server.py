@@ -47,6 +47,7 @@ from workbench.server.limits import (
 from workbench.server.logroute import route_logger
 from workbench.server.observe import Observation
 from workbench.server.queue import (
+    IDEMPOTENT,
     ChannelClosedError,
     ClientChannel,
     ReturnWatch,
@@ -135,6 +136,10 @@ def _remote_address(remote: Any) -> str:
         return format_peer(sockaddr)
     hostinfo = getattr(remote, "hostinfo", None)
     return str(hostinfo) if hostinfo is not None else repr(remote)
+
+
+class _RestartedError(Exception):
+    """The module registered again (new port) while a request to its old address was out."""
 
 
 class _Tap:
@@ -905,8 +910,10 @@ class LwM2MServer:
         network error: one still waiting for its turn follows the module to its new
         registration; one the old port refused goes back to ``queued`` (the reason in
         ``waiting``) until the module registers or updates again, then goes out once more
-        when :func:`resendable` says that cannot do anything twice. The queue timeout bounds
-        the whole wait.
+        when :func:`resendable` says that cannot do anything twice. One still out when the
+        module registers again (no refusal arrives where ICMP errors are not reported, or
+        over a NAT) goes to the new registration at once when it is idempotent. The queue
+        timeout bounds the whole wait.
 
         ``blockwise=False`` sends the message as built (FOTA push sets its own Block1).
         """
@@ -941,7 +948,7 @@ class LwM2MServer:
                         raise RequestFailedError(f"{endpoint}: {exc.reason}", pending) from None
                     record = newer  # not sent yet: it goes to the module's new registration
                     continue
-            refused: str | None = None
+            lost: str | None = None  # why the module's old address will not answer
             try:
                 target = remote if record is None else record
                 message = build(target)
@@ -957,13 +964,27 @@ class LwM2MServer:
                     on_request(coap_request)
                 try:
                     async with asyncio.timeout(timeout or self.config.request_timeout):
-                        response = await coap_request.response
+                        response = await self._response_or_restart(coap_request, record)
                 except TimeoutError:
                     coap_request.response.cancel()
                     self._finish(pending, RequestState.TIMEOUT, error="no response")
                     raise RequestTimeoutError(
                         f"{endpoint}: no response to {operation}", pending
                     ) from None
+                except _RestartedError:
+                    coap_request.response.cancel()
+                    assert record is not None
+                    if resent or message.code not in IDEMPOTENT:
+                        text = (
+                            f"the module registered again from a new port while the {operation} "
+                            "was out (it restarted); not sent again, it may have been carried out"
+                        )
+                        self._finish(pending, RequestState.FAILED, error=text)
+                        raise RequestFailedError(f"{endpoint}: {text}", pending) from None
+                    lost = (
+                        f"the module registered again from a new port while this was out "
+                        f"(it restarted; {record.address} will not answer); sending it there"
+                    )
                 except (coap_error.Error, OSError) as exc:
                     text = type(exc).__name__ + (f": {exc}" if str(exc) else "")
                     ack_timeout = message.transport_tuning.ACK_TIMEOUT
@@ -979,14 +1000,17 @@ class LwM2MServer:
                         raise RequestFailedError(
                             f"{endpoint}: {operation} failed ({text})", pending
                         ) from None
-                    refused = record.address
+                    lost = (
+                        f"the module's port {record.address} is closed (it restarted or closed "
+                        "its socket); waiting for it to register again"
+                    )
             finally:
                 if channel is not None:
                     channel.release()
-            if refused is None:
+            if lost is None:
                 break
             assert record is not None
-            record = await self._await_return(record, pending, deadline)
+            record = await self._await_return(record, pending, deadline, lost)
             resent = True
         if record is not None:
             record.last_seen = time.time()
@@ -1000,10 +1024,27 @@ class LwM2MServer:
             return None
         return current
 
+    async def _response_or_restart(self, coap_request: Any, record: ClientRecord | None) -> Any:
+        """The response to ``coap_request``; :class:`_RestartedError` when ``record`` is
+        replaced by a new registration of its module first (its old address is gone)."""
+        response = coap_request.response
+        if record is None:
+            return await response
+        while not response.done():
+            if self._successor(record) is not None:
+                raise _RestartedError
+            talked = asyncio.ensure_future(self._returns.wait(record.endpoint))
+            try:
+                await asyncio.wait({response, talked}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                talked.cancel()
+        return response.result()
+
     async def _await_return(
-        self, record: ClientRecord, pending: PendingRequest, deadline: float
+        self, record: ClientRecord, pending: PendingRequest, deadline: float, why: str
     ) -> ClientRecord:
-        """The module's port refused ``pending``: queue it until the module talks again.
+        """``pending`` cannot reach the module at ``record``'s address (``why``): queue it
+        until the module talks again.
 
         Returns the registration to send it to: a new one (the module restarted and
         registered again) or the same one updated from a new address. The request fails when
@@ -1011,10 +1052,6 @@ class LwM2MServer:
         timeout passes first.
         """
         address = record.address
-        why = (
-            f"the module's port {address} is closed (it restarted or closed its socket); "
-            "waiting for it to register again"
-        )
         pending.state = RequestState.QUEUED
         pending.waiting = why
         self._publish_request(pending)
