@@ -283,8 +283,23 @@ def window_mapped(display: str) -> bool:
     return out.returncode == 0 and "IsViewable" in out.stdout
 
 
-def one_start(display: str, command: list[str], home: Path) -> tuple[float, float, int]:
-    """Spawn the window; seconds to a mapped window, seconds from SIGTERM to exit, exit code."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far; NaN where /proc is missing.
+
+    Wall-clock start-up on a shared machine moves with everybody else's load; the CPU time the
+    process needed until its window was mapped does not, much.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def one_start(display: str, command: list[str], home: Path) -> tuple[float, float, int, float]:
+    """Spawn the window: seconds to a mapped window, seconds from SIGTERM to exit, exit code,
+    and CPU seconds used until the window was mapped."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -308,6 +323,7 @@ def one_start(display: str, command: list[str], home: Path) -> tuple[float, floa
                 raise SystemExit("no mapped window after 30 s")
             time.sleep(0.005)
         mapped = time.perf_counter() - started
+        cpu = cpu_seconds(proc.pid)
         time.sleep(0.5)  # let it settle (idle), as a user would before closing
         closing = time.perf_counter()
         proc.send_signal(signal.SIGTERM)
@@ -317,7 +333,7 @@ def one_start(display: str, command: list[str], home: Path) -> tuple[float, floa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return mapped, closed, code
+    return mapped, closed, code, cpu
 
 
 def bench_startup(runs: int) -> None:
@@ -337,15 +353,20 @@ def bench_startup(runs: int) -> None:
     mapped: list[float] = []
     closed: list[float] = []
     codes: list[int] = []
+    cpu: list[float] = []
     bare: list[float] = []
+    bare_cpu: list[float] = []
     try:
         for _ in range(runs):
             with tempfile.TemporaryDirectory(prefix="wb-bench-home-") as home:
-                up, down, code = one_start(display, command, Path(home))
-                bare.append(one_start(display, [sys.executable, "-c", BARE_WINDOW], Path(home))[0])
+                up, down, code, used = one_start(display, command, Path(home))
+                floor = one_start(display, [sys.executable, "-c", BARE_WINDOW], Path(home))
             mapped.append(up)
             closed.append(down)
             codes.append(code)
+            cpu.append(used)
+            bare.append(floor[0])
+            bare_cpu.append(floor[3])
     finally:
         xvfb.terminate()
         xvfb.wait()
@@ -359,9 +380,13 @@ def bench_startup(runs: int) -> None:
     )
     print("               runs: " + ", ".join(f"{x:.2f}" for x in mapped))
     print(
+        f"               CPU time until mapped: median {statistics.median(cpu):.2f} s"
+        " (user + system; barely moved by other processes' load)"
+    )
+    print(
         f"bare PySide6   median {statistics.median(bare):.2f} s "
-        f"(min {min(bare):.2f}, max {max(bare):.2f}): the same measurement of an empty"
-        " QMainWindow, the floor here"
+        f"(min {min(bare):.2f}, max {max(bare):.2f}), CPU {statistics.median(bare_cpu):.2f} s:"
+        " the same measurement of an empty QMainWindow, the floor here"
     )
     print(
         f"close          median {statistics.median(closed):.2f} s "

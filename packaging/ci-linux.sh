@@ -26,10 +26,12 @@ mv dist/lwm2m-workbench "$outside/"
     QT_QPA_PLATFORM=offscreen ./lwm2m-workbench/lwm2m-workbench --self-test)
 
 # The self-test never loads Qt; this does: the window must open offscreen with the demo and
-# still be running after 5 s (timeout's 124), not die on a missing Qt library or plugin.
+# still be running after 5 s (timeout's 124), not die on a missing Qt library or plugin. Its
+# settings and the demo's session file go to the temporary folder, not the CI user's own.
 echo "== packaging: the bundled window opens offscreen with --demo"
 status=0
 (cd "$outside" && env -u PYTHONPATH -u PYTHONHOME -u DISPLAY -u WAYLAND_DISPLAY \
+    XDG_CONFIG_HOME="$outside/config" XDG_DATA_HOME="$outside/data" \
     QT_QPA_PLATFORM=offscreen timeout 5 ./lwm2m-workbench/lwm2m-workbench --demo \
     >"$outside/gui.log" 2>&1) || status=$?
 if [ "$status" != 124 ]; then

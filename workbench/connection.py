@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from workbench.at.client import AtClient
 from workbench.at.dialect import AtDialect
@@ -35,9 +35,11 @@ from workbench.at.framer import LineFramer
 from workbench.at.types import ClassifiedLine, CommandResult, LineKind
 from workbench.decoding import Decoder
 from workbench.events import Event
-from workbench.plugin_api import Plugin
 from workbench.state import ModuleState
 from workbench.transport.serial_port import PortError, PortSettings, SerialConnection
+
+if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
+    from workbench.plugin_api import Plugin
 
 _log = logging.getLogger(__name__)
 

@@ -186,7 +186,8 @@ class DemoSession:
             if not result.ok:
                 self.report.failed_commands.append(f"{command} -> {result.status.name.lower()}")
         try:
-            await asyncio.wait_for(self._registered.wait(), register_timeout)
+            async with asyncio.timeout(register_timeout):  # not wait_for (3.11 cancel race)
+                await self._registered.wait()
         except TimeoutError:
             self.report.error = f"no registration within {register_timeout:.0f} s"
             return self.report

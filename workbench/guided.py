@@ -604,7 +604,8 @@ class GuidedConnect:
             if failed_since is not None:
                 timeout = min(timeout, failed_since + self.failure_grace - now)
             try:
-                await asyncio.wait_for(self._changed.wait(), max(timeout, 0.01))
+                async with asyncio.timeout(max(timeout, 0.01)):  # not wait_for: 3.11 swallows
+                    await self._changed.wait()  # a cancel that meets a finishing wait
             except TimeoutError:
                 pass
 
@@ -614,7 +615,8 @@ class GuidedConnect:
         while not check() and loop.time() < deadline:
             self._changed.clear()
             try:
-                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
+                async with asyncio.timeout(deadline - loop.time()):
+                    await self._changed.wait()
             except TimeoutError:
                 return
 

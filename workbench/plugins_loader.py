@@ -13,7 +13,6 @@ first one found wins. The result is a :class:`PluginRegistry` value — no globa
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -25,8 +24,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from workbench.plugin_api import Plugin
+# Imported where used at run time: the window builds an empty registry before its first paint,
+# and plugin_api brings aiocoap, the client engine and the codecs with it.
+if TYPE_CHECKING:
+    from workbench.plugin_api import Plugin
 
 _log = logging.getLogger(__name__)
 
@@ -231,6 +234,8 @@ def _entries_from_object(
 
     ``label`` names the package in ids of failed entries (``user:<label>``); default ``source``.
     """
+    from workbench.plugin_api import Plugin
+
     label = source if label is None else label
     try:
         plugins = _plugins_of(obj)
@@ -266,6 +271,8 @@ def _entries_from_object(
 
 
 def _plugins_of(obj: object) -> list[object] | None:
+    from workbench.plugin_api import Plugin
+
     if isinstance(obj, Plugin):
         return [obj]
     if isinstance(obj, ModuleType):
@@ -283,6 +290,8 @@ def _plugins_of(obj: object) -> list[object] | None:
 
 
 def _as_list(value: object) -> list[object]:
+    from workbench.plugin_api import Plugin
+
     if isinstance(value, Plugin):
         return [value]
     if isinstance(value, list | tuple):
@@ -293,6 +302,8 @@ def _as_list(value: object) -> list[object]:
 def _discover_entry_points() -> list[PluginEntry]:
     entries: list[PluginEntry] = []
     try:
+        import importlib.metadata  # 0.1 s on a busy machine, only needed here
+
         eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     except Exception as exc:  # pragma: no cover - broken metadata
         return [

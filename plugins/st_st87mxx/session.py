@@ -301,7 +301,8 @@ class Session:
             prefix = {"read": "#LWNTYRDOBJ", "write": "#LWNTYWROBJ", "execute": "#LWNTYEXEOBJ"}[op]
             self._send_urc(f"{prefix}: {nty.format_message(message, with_data=op == 'write')}")
             try:
-                return await asyncio.wait_for(pending.future, self.host_timeout)
+                async with asyncio.timeout(self.host_timeout):  # not wait_for (3.11 race)
+                    return await pending.future
             except TimeoutError:
                 raise OperationError(
                     Code.INTERNAL_SERVER_ERROR, f"host did not answer within {self.host_timeout} s"

@@ -112,7 +112,8 @@ async def run_clients(args: argparse.Namespace, out: TextIO) -> int:
             await asyncio.sleep(args.ramp)
     await asyncio.gather(*starts, return_exceptions=True)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), args.duration)
+        async with asyncio.timeout(args.duration):  # not wait_for (3.11 cancel race)
+            await stop.wait()
     registered = sum(1 for c in clients if c.registered)
     await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
     if watcher is not None:

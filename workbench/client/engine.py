@@ -245,7 +245,8 @@ class LwM2MClient:
         )
         if wait:
             try:
-                await asyncio.wait_for(asyncio.shield(registered), timeout)
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(registered)
             except BaseException:
                 await self.stop(deregister=False)
                 raise
@@ -266,7 +267,8 @@ class LwM2MClient:
                 await task
         if deregister and self.location is not None and self._context is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.deregister(), min(self.request_timeout, 5.0))
+                async with asyncio.timeout(min(self.request_timeout, 5.0)):
+                    await self.deregister()
         self.location = None
         await self.observations.close()
         for helper in list(self._helpers):
@@ -453,8 +455,11 @@ class LwM2MClient:
             assert account is not None
             delay = self._update_delay(account.lifetime)
             self.events.emit("update_timer", server=account.short_server_id, seconds=delay)
+            # asyncio.timeout, never wait_for, in this engine: on CPython 3.11 wait_for can
+            # swallow a cancel that meets a finishing wait, and stop() then waits forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._trigger.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._trigger.wait()
             self._trigger.clear()
             if self._bootstrap_requested:
                 with contextlib.suppress(ExchangeError):
@@ -553,7 +558,8 @@ class LwM2MClient:
             await self._exchange(message, expect=(Code.CHANGED,))
             self.events.emit("bootstrap", state="pending", server=uri, code="2.04")
             try:
-                await asyncio.wait_for(self._bootstrap_done.wait(), self.bootstrap_timeout)
+                async with asyncio.timeout(self.bootstrap_timeout):
+                    await self._bootstrap_done.wait()
             except TimeoutError:
                 raise ExchangeError("no Bootstrap-Finish in time") from None
         finally:
@@ -718,7 +724,8 @@ class LwM2MClient:
             raise ExchangeError("client is not running")
         try:
             request = self._context.request(message)
-            response: Message = await asyncio.wait_for(request.response, self.request_timeout)
+            async with asyncio.timeout(self.request_timeout):
+                response: Message = await request.response
         except TimeoutError:
             raise ExchangeError("no answer (timeout)") from None
         except asyncio.CancelledError:

@@ -432,7 +432,8 @@ class ObjectStore:
 
     async def _call_host(self, host: HostObject, request: HostRequest) -> Content | Value:
         try:
-            return await asyncio.wait_for(host.callback(request), host.timeout)
+            async with asyncio.timeout(host.timeout):  # not wait_for: see engine.py
+                return await host.callback(request)
         except TimeoutError:
             raise OperationError(
                 host.timeout_code, f"host did not answer {request.op} {request.path}"

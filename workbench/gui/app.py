@@ -107,10 +107,10 @@ class SignalWakeup(QObject):
 
 
 async def _run_window(demo: str | None, started: float) -> int:
-    from workbench.gui.mainwindow import MainWindow
-    from workbench.plugins_loader import discover_plugins
+    from workbench.gui.mainwindow import MainWindow, in_daemon_thread
 
-    window = MainWindow(discover_plugins(), defer_panels=True)
+    # An empty registry for the first paint; the plugins are discovered right after it.
+    window = MainWindow(_empty_registry(), defer_panels=True)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     loop = asyncio.get_running_loop()
@@ -124,8 +124,9 @@ async def _run_window(demo: str | None, started: float) -> int:
         window.startup_seconds = time.perf_counter() - started
 
         async def after_first_paint() -> None:
-            # Let the first paint happen before anything heavy: pyqtgraph, definitions, demo.
+            # Let the first paint happen before anything heavy: plugins, pyqtgraph, definitions.
             await asyncio.sleep(0.01)
+            window.set_plugins(await in_daemon_thread(_discover))
             await window.create_deferred_panels()
             if demo is not None:
                 window.start_demo(demo)
@@ -136,6 +137,18 @@ async def _run_window(demo: str | None, started: float) -> int:
     finally:
         wakeup.close()
     return 0
+
+
+def _empty_registry() -> Any:
+    from workbench.plugins_loader import PluginRegistry
+
+    return PluginRegistry()
+
+
+def _discover() -> Any:
+    from workbench.plugins_loader import discover_plugins
+
+    return discover_plugins()
 
 
 def end_process(code: int) -> None:

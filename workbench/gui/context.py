@@ -36,16 +36,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from workbench.at.types import CommandResult
 from workbench.connection import ModuleConnection, TerminalLine
-from workbench.plugin_api import CommandTemplate, Plugin
-from workbench.plugins_loader import PluginRegistry
 from workbench.state import ModuleState
 from workbench.transport.serial_port import PortSettings
+
+if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
+    from workbench.plugin_api import CommandTemplate, Plugin
+    from workbench.plugins_loader import PluginRegistry
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")

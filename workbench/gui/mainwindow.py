@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -51,11 +51,14 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
-from workbench.plugins_loader import PluginRegistry
 from workbench.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
+if TYPE_CHECKING:  # the loader (and with it every plugin) is imported after the first paint
+    from workbench.plugins_loader import PluginRegistry
+
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: How often the views are fed (ms): ~30 Hz.
 BATCH_MS = 33
@@ -179,26 +182,41 @@ SHORTCUTS: list[tuple[str, str]] = [
 ]
 
 
-async def _import_in_background(modules: list[str]) -> None:
-    """Import ``modules`` in a daemon thread; returns when done (errors are left to the caller
-    importing them again). Not ``asyncio.to_thread``: the loop's executor is joined when the
-    loop closes, so a close during the import would wait for it."""
+async def in_daemon_thread(work: Callable[[], T]) -> T:
+    """``work()`` in a daemon thread (imports, plugin discovery), awaited on the loop.
+
+    Not ``asyncio.to_thread``: the loop's executor is joined when the loop closes, so closing
+    the window during a long import would wait for it; a daemon thread is simply left behind.
+    """
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
+    done: asyncio.Future[T] = loop.create_future()
 
-    def finish() -> None:
-        if not done.done():
-            done.set_result(None)
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
 
-    def work() -> None:
-        for name in modules:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
+    def run() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the awaiting task
+            error = exc
         with contextlib.suppress(RuntimeError):  # the loop may be closed by now
-            loop.call_soon_threadsafe(finish)
+            loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=work, name="panel-imports", daemon=True).start()
-    await done
+    threading.Thread(target=run, name="workbench-background", daemon=True).start()
+    return await done
+
+
+def _import_all(modules: list[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(Exception):  # the panel's build reports a broken module
+            importlib.import_module(name)
 
 
 class Panels(Mapping[str, QWidget]):
@@ -385,12 +403,18 @@ class MainWindow(QMainWindow):
         pending = self.panels.pending()
         modules = [m for name in pending for m in self._specs[name].modules]
         if modules:
-            await _import_in_background(modules)
+            await in_daemon_thread(lambda: _import_all(modules))
         for name in pending:
             if self._shutting_down:
                 return
             self.panels.get(name)
             await asyncio.sleep(0)
+
+    def set_plugins(self, plugins: PluginRegistry) -> None:
+        """Use ``plugins`` (discovered after the first paint; see workbench.gui.app)."""
+        self.context.plugins = plugins
+        self.connection_bar.reload_plugins()
+        self._update_status_bar()
 
     def _build_status_bar(self) -> None:
         self.status_port = QLabel(self)

@@ -16,12 +16,14 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.connection import ModuleConnection
-from workbench.plugin_api import Plugin
-from workbench.plugins_loader import PluginRegistry
 from workbench.transport.serial_port import PortSettings
+
+if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
+    from workbench.plugin_api import Plugin
+    from workbench.plugins_loader import PluginRegistry
 
 #: Overrides the folder sessions are written to (tests, portable installs).
 SESSION_DIR_ENV = "LWM2M_WORKBENCH_SESSIONS"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
@@ -35,8 +36,10 @@ from PySide6.QtWidgets import (
 
 from workbench.connection import Detection, ModuleConnection
 from workbench.gui.context import WorkbenchContext
-from workbench.plugin_api import Plugin
 from workbench.transport.serial_port import PortSettings
+
+if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
+    from workbench.plugin_api import Plugin
 
 POLL_MS = 1500
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000)
@@ -134,9 +137,7 @@ class ConnectionBar(QWidget):
 
         self.module = QComboBox(self)
         self.module.setToolTip("Module family: decides the AT dialect, decoder and templates")
-        self.module.addItem("Auto-detect", None)
-        for plugin in context.plugins.plugins:
-            self.module.addItem(plugin.name, plugin.id)
+        self._fill_modules()
         self.variant = QComboBox(self)
         self.variant.setToolTip("Firmware / product variant")
         self.detect_button = QToolButton(self)
@@ -296,6 +297,22 @@ class ConnectionBar(QWidget):
         st.setValue("connection/xonxoff", self.xonxoff.isChecked())
 
     # -- module --------------------------------------------------------------------------------
+    def _fill_modules(self) -> None:
+        current = self.module.currentData()
+        self.module.blockSignals(True)
+        self.module.clear()
+        self.module.addItem("Auto-detect", None)
+        for plugin in self.context.plugins.plugins:
+            self.module.addItem(plugin.name, plugin.id)
+        self.module.setCurrentIndex(max(0, self.module.findData(current)))
+        self.module.blockSignals(False)
+
+    def reload_plugins(self) -> None:
+        """The context's plugins changed (discovered after the first paint): refill the lists."""
+        self._fill_modules()
+        self._rebuild_ports()
+        self._update_variants()
+
     def _plugin(self) -> Plugin | None:
         plugin_id = self.module.currentData()
         if not plugin_id:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -45,7 +45,9 @@ from workbench.at.syntax import CommandForm
 from workbench.connection import LINE_ENDINGS, ModuleConnection, TerminalLine
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours, monospace_font
-from workbench.plugin_api import CommandTemplate
+
+if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
+    from workbench.plugin_api import CommandTemplate
 
 #: Rows kept in the view; beyond this the oldest are trimmed (in chunks, see below).
 MAX_LINES = 200_000
