@@ -48,6 +48,14 @@ def test_pull_update_from_the_panel(wb_loop: asyncio.AbstractEventLoop, tmp_path
             await until(lambda: panel.endpoint.findText("gui-fota") >= 0, what="endpoint")
             panel.endpoint.setEditText("gui-fota")
             panel.file.setText(str(package))
+            # A typed package URI is checked before anything goes out.
+            panel.uri.setText("ftp://example.invalid/fw.bin")
+            assert not panel.start() and "must start with" in panel.verdict.text()
+            panel.uri.setText("coap://127.0.0.1:9/fw.bin")
+            panel.method.setCurrentText("push")
+            assert not panel.start() and "for pull" in panel.verdict.text()
+            assert panel.job is None
+            panel.uri.clear()
             panel.method.setCurrentText("pull")
             assert panel.auto_update.isChecked()
             assert "gui-fota" in server.clients, server.clients

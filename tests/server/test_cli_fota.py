@@ -1,4 +1,4 @@
-"""``fota EP FILE [pull|push]`` on the headless server's stdin, against the client engine."""
+"""``fota EP FILE [pull|push|auto] [URI]`` on the headless server's stdin, with a client."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pytest
 from tests.server.conftest import run
 from tests.server.test_cli import Cli
 from workbench.client import LwM2MClient
+from workbench.server import LwM2MServer
+from workbench.server.fota import FirmwarePackage
 
 
 @pytest.mark.parametrize("method", ["pull", "push"])
@@ -62,5 +64,65 @@ def test_fota_command_updates_and_answers_with_a_result(tmp_path: FilePath, meth
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+    run(scenario(), timeout=120)
+
+
+def test_fota_command_pulls_from_a_package_uri_the_user_typed(tmp_path: FilePath) -> None:
+    """``fota EP FILE pull URI``: the URI goes to /5/0/1 as typed; the package comes from there.
+
+    The "external" host is a second server of ours on 127.0.0.1 serving the file under /fw/,
+    so the client's blocks provably come from another address than the server that manages
+    the update.
+    """
+    data = os.urandom(64 * 1024)
+    package = tmp_path / "external.bin"
+    package.write_bytes(data)
+    tag = hashlib.sha256(data).hexdigest()[:8]
+
+    async def scenario() -> None:
+        external = LwM2MServer("127.0.0.1", 0)
+        await external.start()
+        served: list[int] = []
+        external.fota.host.add(FirmwarePackage("external.bin", data))
+        external.fota.host.listen(lambda name, peer, offset, length: served.append(length))
+        host, port = external.address
+        uri = f"coap://{host}:{port}/fw/external.bin"
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "workbench",
+            "server",
+            "--port",
+            "0",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        cli = Cli(proc)
+        client: LwM2MClient | None = None
+        try:
+            started = await cli.next("server_started")
+            client = LwM2MClient("ext-ep", f"coap://127.0.0.1:{started['port']}", lifetime=60)
+            await client.start(timeout=10)
+            await cli.next("registered")
+            result = await asyncio.wait_for(cli.command(f"fota ext-ep '{package}' pull {uri}"), 60)
+            assert result["ok"] is True and result["method"] == "pull", result
+            assert result["firmware_version"].endswith("+" + tag)
+            written = [o for o in cli.seen if o["kind"] == "fota" and o["step"] == "uri_written"]
+            assert written and written[0]["uri"] == uri
+            assert sum(served) == len(data)  # every byte came from the other host
+            assert client.get_value("/3/0/3").endswith("+" + tag)
+            # A URI is for pull only, and must name a scheme the client could fetch.
+            push = await cli.command(f"fota ext-ep '{package}' push {uri}", "error")
+            assert "for pull" in push["error"]
+            ftp = await cli.command(f"fota ext-ep '{package}' pull ftp://x/y", "error")
+            assert "must start with" in ftp["error"]
+        finally:
+            if client is not None:
+                await client.stop()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            await external.stop()
 
     run(scenario(), timeout=120)

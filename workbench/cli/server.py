@@ -7,7 +7,7 @@ every datagram), and reads one command per line on stdin::
     read EP PATH [FMT]            write EP PATH VALUE [FMT]      exec EP PATH [ARGS]
     observe EP PATH [FMT]         cancel EP PATH [passive]       discover EP PATH
     attrs EP PATH pmin=10 gt=2.5  create EP PATH JSON            delete EP PATH
-    fota EP FILE [pull|push]      quit
+    fota EP FILE [pull|push|auto] [URI]      quit
 
 ``fota`` runs a whole firmware update (object 5, see :mod:`workbench.server.fota`): its
 steps print as ``fota`` events and its ``result`` comes when the update finished or failed.
@@ -41,7 +41,7 @@ HELP = (
     "list [OFFSET [LIMIT]] | read EP PATH [FMT] | write EP PATH VALUE [FMT] | "
     "exec EP PATH [ARGS] | observe EP PATH [FMT] | cancel EP PATH [passive] | discover EP PATH | "
     "attrs EP PATH name=value... | create EP PATH JSON | delete EP PATH | "
-    "fota EP FILE [pull|push] | quit"
+    "fota EP FILE [pull|push|auto] [URI] | quit"
 )
 
 
@@ -446,10 +446,12 @@ class Commands:
         out: dict[str, Any] = result.to_dict()
         return out
 
-    async def cmd_fota(self, ep: str, file: str, method: str = "auto") -> dict[str, Any]:
+    async def cmd_fota(
+        self, ep: str, file: str, method: str = "auto", uri: str | None = None
+    ) -> dict[str, Any]:
         from workbench.server.fota import cli_fota
 
-        return await cli_fota(self.server, ep, file, method)
+        return await cli_fota(self.server, ep, file, method, uri)
 
     async def cmd_help(self) -> dict[str, Any]:
         return {"help": HELP}

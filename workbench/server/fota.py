@@ -694,15 +694,30 @@ def is_fota_event(event: ServerEvent) -> bool:
     return event.kind == "fota"
 
 
+#: Package URI schemes a user may type for a package hosted elsewhere (Protocol Support, /5/0/8).
+EXTERNAL_SCHEMES = ("coap://", "coaps://", "http://", "https://")
+
+
 async def cli_fota(
-    server: LwM2MServer, endpoint: str, file: str, method: str = "auto"
+    server: LwM2MServer, endpoint: str, file: str, method: str = "auto", uri: str | None = None
 ) -> dict[str, Any]:
-    """The ``fota EP FILE [pull|push]`` server command: runs to the end, returns the outcome."""
+    """The ``fota EP FILE [pull|push|auto] [URI]`` server command: runs to the end.
+
+    With ``URI`` the package is pulled from where the user put it (written to /5/0/1 as
+    typed) instead of from this server; ``FILE`` is still read, because the verdict checks the
+    firmware version against that file's hash and size.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
+    if uri is not None:
+        if not uri.startswith(EXTERNAL_SCHEMES):
+            raise ValueError(f"the package URI must start with {', '.join(EXTERNAL_SCHEMES)}")
+        if method == "push":
+            raise ValueError("a package URI is for pull; push sends the file itself")
+        method = "pull"
     try:
         package = FirmwarePackage.from_file(file)
     except OSError as exc:
         raise ValueError(f"cannot read {file}: {exc.strerror or exc}") from None
-    outcome = await server.fota.update(endpoint, package, FotaOptions(method=method))
+    outcome = await server.fota.update(endpoint, package, FotaOptions(method=method, uri=uri))
     return outcome.to_dict()

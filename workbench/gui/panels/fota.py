@@ -84,12 +84,21 @@ class FotaPanel(QWidget):
             "pull: the module downloads coap://<server>/fw/<file> block-wise; "
             "push: the server writes /5/0/0 with Block1; auto: what /5/0/9 allows (pull first)"
         )
+        self.uri = QLineEdit(self)
+        self.uri.setPlaceholderText(
+            "empty: served by the built-in server; or coap://, coaps://, http(s):// elsewhere"
+        )
+        self.uri.setToolTip(
+            "A package you host elsewhere: written to /5/0/1 as typed (pull only). The file above "
+            "is still read, to check the new firmware version against its hash."
+        )
         self.auto_update = QCheckBox("Execute Update (/5/0/2) as soon as it is downloaded", self)
         self.auto_update.setChecked(True)
         form = QFormLayout()
         form.addRow("Endpoint", self.endpoint)
         form.addRow("Package", file_row)
         form.addRow("Method", self.method)
+        form.addRow("Package URI", self.uri)
         form.addRow("", self.auto_update)
 
         self.start_button = QPushButton("Start update", self)
@@ -151,7 +160,12 @@ class FotaPanel(QWidget):
     # -- actions -----------------------------------------------------------------------------------
     def start(self) -> bool:
         """Start an update with what the form says; ``False`` (and a message) when it cannot."""
-        from workbench.server.fota import FirmwarePackage, FotaError, FotaOptions
+        from workbench.server.fota import (
+            EXTERNAL_SCHEMES,
+            FirmwarePackage,
+            FotaError,
+            FotaOptions,
+        )
 
         server = self._server
         endpoint = self.endpoint.currentText().strip()
@@ -163,9 +177,17 @@ class FotaPanel(QWidget):
             package = FirmwarePackage.from_file(self.file.text().strip())
         except OSError as exc:
             return self._refuse(f"Cannot read the package: {exc.strerror or exc}")
-        options = FotaOptions(
-            method=self.method.currentText(), auto_update=self.auto_update.isChecked()
-        )
+        method = self.method.currentText()
+        uri = self.uri.text().strip() or None
+        if uri is not None:
+            if not uri.startswith(EXTERNAL_SCHEMES):
+                return self._refuse(
+                    f"The package URI must start with {', '.join(EXTERNAL_SCHEMES)}."
+                )
+            if method == "push":
+                return self._refuse("A package URI is for pull; push sends the file itself.")
+            method = "pull"
+        options = FotaOptions(method=method, auto_update=self.auto_update.isChecked(), uri=uri)
         try:
             self.job = server.fota.job(endpoint, package, options)
         except FotaError as exc:
