@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
-import sys
+from collections.abc import AsyncIterator
 from pathlib import Path as FilePath
 
 import pytest
 
 from tests.server.conftest import run
-from tests.server.test_cli import Cli
+from tests.server.test_cli import Cli, start_cli
 from workbench.client import LwM2MClient
 from workbench.server import LwM2MServer
 from workbench.server.fota import FirmwarePackage
+
+
+@contextlib.asynccontextmanager
+async def server_with_client(endpoint: str) -> AsyncIterator[tuple[Cli, LwM2MClient]]:
+    """The headless server (a subprocess) and a client engine registered with it."""
+    cli = await start_cli()
+    client: LwM2MClient | None = None
+    try:
+        started = await cli.next("server_started")
+        client = LwM2MClient(endpoint, f"coap://127.0.0.1:{started['port']}", lifetime=60)
+        await client.start(timeout=10)
+        await cli.next("registered")
+        yield cli, client
+    finally:
+        if client is not None:
+            await client.stop()
+        if cli.proc.returncode is None:
+            cli.proc.kill()
+            await cli.proc.wait()
 
 
 @pytest.mark.parametrize("method", ["pull", "push"])
@@ -25,23 +45,7 @@ def test_fota_command_updates_and_answers_with_a_result(tmp_path: FilePath, meth
     tag = hashlib.sha256(data).hexdigest()[:8]
 
     async def scenario() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workbench",
-            "server",
-            "--port",
-            "0",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        cli = Cli(proc)
-        client: LwM2MClient | None = None
-        try:
-            started = await cli.next("server_started")
-            client = LwM2MClient("cli-ep", f"coap://127.0.0.1:{started['port']}", lifetime=60)
-            await client.start(timeout=10)
-            await cli.next("registered")
+        async with server_with_client("cli-ep") as (cli, client):
             result = await asyncio.wait_for(cli.command(f"fota cli-ep '{package}' {method}"), 60)
             assert result["command"].startswith("fota cli-ep")
             assert result["ok"] is True and result["result"] == 1
@@ -58,12 +62,6 @@ def test_fota_command_updates_and_answers_with_a_result(tmp_path: FilePath, meth
             assert "method must be one of" in wrong["error"]
             unknown = await cli.command(f"fota nobody '{package}'")
             assert unknown["ok"] is False and "no client" in unknown["error"]
-        finally:
-            if client is not None:
-                await client.stop()
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
 
     run(scenario(), timeout=120)
 
@@ -88,41 +86,25 @@ def test_fota_command_pulls_from_a_package_uri_the_user_typed(tmp_path: FilePath
         external.fota.host.listen(lambda name, peer, offset, length: served.append(length))
         host, port = external.address
         uri = f"coap://{host}:{port}/fw/external.bin"
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workbench",
-            "server",
-            "--port",
-            "0",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        cli = Cli(proc)
-        client: LwM2MClient | None = None
         try:
-            started = await cli.next("server_started")
-            client = LwM2MClient("ext-ep", f"coap://127.0.0.1:{started['port']}", lifetime=60)
-            await client.start(timeout=10)
-            await cli.next("registered")
-            result = await asyncio.wait_for(cli.command(f"fota ext-ep '{package}' pull {uri}"), 60)
-            assert result["ok"] is True and result["method"] == "pull", result
-            assert result["firmware_version"].endswith("+" + tag)
-            written = [o for o in cli.seen if o["kind"] == "fota" and o["step"] == "uri_written"]
-            assert written and written[0]["uri"] == uri
-            assert sum(served) == len(data)  # every byte came from the other host
-            assert client.get_value("/3/0/3").endswith("+" + tag)
-            # A URI is for pull only, and must name a scheme the client could fetch.
-            push = await cli.command(f"fota ext-ep '{package}' push {uri}", "error")
-            assert "for pull" in push["error"]
-            ftp = await cli.command(f"fota ext-ep '{package}' pull ftp://x/y", "error")
-            assert "must start with" in ftp["error"]
+            async with server_with_client("ext-ep") as (cli, client):
+                result = await asyncio.wait_for(
+                    cli.command(f"fota ext-ep '{package}' pull {uri}"), 60
+                )
+                assert result["ok"] is True and result["method"] == "pull", result
+                assert result["firmware_version"].endswith("+" + tag)
+                written = [
+                    o for o in cli.seen if o["kind"] == "fota" and o["step"] == "uri_written"
+                ]
+                assert written and written[0]["uri"] == uri
+                assert sum(served) == len(data)  # every byte came from the other host
+                assert client.get_value("/3/0/3").endswith("+" + tag)
+                # A URI is for pull only, and must name a scheme the client could fetch.
+                push = await cli.command(f"fota ext-ep '{package}' push {uri}", "error")
+                assert "for pull" in push["error"]
+                ftp = await cli.command(f"fota ext-ep '{package}' pull ftp://x/y", "error")
+                assert "must start with" in ftp["error"]
         finally:
-            if client is not None:
-                await client.stop()
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
             await external.stop()
 
     run(scenario(), timeout=120)
