@@ -40,6 +40,12 @@ class Cli:
         await self.proc.stdin.drain()
         return await self.next(kind)
 
+    async def close(self) -> None:
+        """End the server process if a test left it running, and reap it."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+
 
 async def start_cli(*args: str, env: dict[str, str] | None = None) -> Cli:
     """``lwm2m-workbench server --port 0 ARGS`` as a subprocess with piped stdin/stdout."""
@@ -102,9 +108,7 @@ def test_cli_commands(registry: ObjectRegistry) -> None:
             await proc.stdin.drain()
             assert await asyncio.wait_for(proc.wait(), 10) == 0
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            await cli.close()
             await dev.stop()
 
     run(scenario())
@@ -132,9 +136,7 @@ def test_keys_from_a_file_and_a_variable_bound_to_endpoints(tmp_path: pathlib.Pa
             assert not [o for o in cli.seen if o["kind"] == "warning"]
             await cli.command("quit", "server_stopped")
         finally:
-            if cli.proc.returncode is None:
-                cli.proc.kill()
-            await cli.proc.wait()
+            await cli.close()
         assert "0011" not in json.dumps(cli.seen) and "2233" not in json.dumps(cli.seen)
 
     run(scenario())
@@ -146,9 +148,7 @@ def test_empty_keys_and_unset_variables_are_refused(tmp_path: pathlib.Path) -> N
         try:
             return await cli.next("error")
         finally:
-            if cli.proc.returncode is None:
-                cli.proc.kill()
-            await cli.proc.wait()
+            await cli.close()
 
     async def scenario() -> None:
         assert "must not be empty" in (await first_line("--psk", "dev:"))["error"]
@@ -187,9 +187,7 @@ def test_bad_bytes_on_stdin_get_an_error_and_reading_goes_on() -> None:
             await proc.stdin.drain()
             assert await asyncio.wait_for(proc.wait(), 10) == 0
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            await cli.close()
 
     run(scenario())
 

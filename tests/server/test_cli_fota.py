@@ -32,9 +32,7 @@ async def server_with_client(endpoint: str) -> AsyncIterator[tuple[Cli, LwM2MCli
     finally:
         if client is not None:
             await client.stop()
-        if cli.proc.returncode is None:
-            cli.proc.kill()
-            await cli.proc.wait()
+        await cli.close()
 
 
 @pytest.mark.parametrize("method", ["pull", "push"])
