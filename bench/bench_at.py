@@ -24,9 +24,9 @@ import serial
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.pipeline import decode_log, events_of  # noqa: E402
+from workbench.app.pipeline import decode_log, events_of  # noqa: E402
+from workbench.plugin.loader import discover_plugins  # noqa: E402
 from workbench.plugin_api import Plugin  # noqa: E402
-from workbench.plugins_loader import discover_plugins  # noqa: E402
 from workbench.transport.hosting import PtyHost  # noqa: E402
 from workbench.transport.loopthread import LoopThread  # noqa: E402
 

@@ -145,7 +145,7 @@ async def bench(args: argparse.Namespace) -> None:
     from PySide6.QtCore import QTimer
 
     from workbench.gui.mainwindow import MainWindow
-    from workbench.plugins_loader import discover_plugins
+    from workbench.plugin.loader import discover_plugins
     from workbench.transport.serial_port import PortSettings
 
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])

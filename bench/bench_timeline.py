@@ -49,7 +49,7 @@ def synthetic(n: int, start: float, seconds: float, seed: int = 1) -> dict[int, 
     """Per-lane (times, tones, label ids, refs): a module notifying in bursts, CoAP mirrored."""
     import numpy as np
 
-    from workbench.timeline import Lane
+    from workbench.viewmodel.timeline import Lane
 
     rng = np.random.default_rng(seed)
     # Lane mix: mostly notifications and their CoAP messages, some of everything else.
@@ -111,7 +111,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     from workbench.gui.context import WorkbenchContext
     from workbench.gui.panels.timeline import TimelinePanel
-    from workbench.plugins_loader import PluginRegistry
+    from workbench.plugin.loader import PluginRegistry
 
     context = WorkbenchContext(PluginRegistry([]))
     panel = TimelinePanel(context)
@@ -203,8 +203,8 @@ def main() -> None:
     print(f"  p99 over all frames: {percentile(everything, 99):.1f} ms — {verdict}")
 
     # The live path: terminal lines through the panel's batch conversion.
-    from workbench.connection import TerminalLine
-    from workbench.events import Event
+    from workbench.app.connection import TerminalLine
+    from workbench.module.events import Event
 
     batch = [
         TerminalLine(

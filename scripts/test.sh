@@ -11,7 +11,7 @@ echo "== $(python --version) in ${WORKBENCH_VENV:-.venv}"
 echo "== ruff"
 ruff check .
 ruff format --check .
-echo "== mypy (pure core)"
+echo "== mypy (the whole workbench package, the window included)"
 mypy
 echo "== pytest"
 if [ "$#" -gt 0 ]; then

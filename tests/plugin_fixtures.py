@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: A folder with the valid example plugin.

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.pytest_probe import run_pytest_probe
 from workbench.gui import sessions
 from workbench.lwm2m.definitions import default_user_folder
-from workbench.plugins_loader import default_user_plugin_dir
+from workbench.plugin.loader import default_user_plugin_dir
 
 PROBE = """
 from pathlib import Path
@@ -24,7 +24,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 from workbench.gui import sessions
 from workbench.gui.app import APPLICATION, ORGANISATION
 from workbench.lwm2m.definitions import default_user_folder
-from workbench.plugins_loader import default_user_plugin_dir
+from workbench.plugin.loader import default_user_plugin_dir
 
 
 def test_write_everywhere_a_user_keeps_state():

@@ -12,7 +12,7 @@ import pytest
 
 from tests.plugin_fixtures import PLUGINS_OK, install_user_plugins
 from workbench.cli import main
-from workbench.pipeline import split_log_lines, strip_timestamp
+from workbench.app.pipeline import split_log_lines, strip_timestamp
 
 LOG = (
     "[10:00:00.000] AT+XLWCFG?\r\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.plugin_fixtures import BUNDLED_IDS
+from workbench.app.demo import DEFAULT_PLUGIN, DemoReport, DemoSession, default_hosting
 from workbench.cli import main
-from workbench.demo import DEFAULT_PLUGIN, DemoReport, DemoSession, default_hosting
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.session.reader import SessionReader
 
 

@@ -10,7 +10,7 @@ import pytest
 from tests.plugin_fixtures import PLUGINS_OK, install_user_plugins
 from tests.session.helpers import T0, registration_entries, writer
 from workbench.cli import main
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.session.pcapng import read_pcapng
 
 

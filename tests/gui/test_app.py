@@ -21,7 +21,7 @@ import pytest
 from tests.gui.wb_helpers import run
 from workbench.cli import _window_options
 from workbench.gui.mainwindow import MainWindow
-from workbench.plugins_loader import PluginRegistry, discover_plugins
+from workbench.plugin.loader import PluginRegistry, discover_plugins
 from workbench.session.reader import SessionReader
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and a pty")
@@ -134,12 +134,12 @@ def test_the_window_module_does_not_import_what_can_wait() -> None:
     code = (
         "import sys\n"
         "import workbench.gui.mainwindow, workbench.gui.app\n"
-        "from workbench.plugins_loader import PluginRegistry\n"
+        "from workbench.plugin.loader import PluginRegistry\n"
         "late = ['pyqtgraph', 'aiocoap', 'workbench.plugin_api', 'plugins',\n"
         "        'workbench.server', 'workbench.client', 'workbench.lwm2m.definitions',\n"
         "        'workbench.gui.panels.timeline', 'workbench.gui.panels.object_tree',\n"
-        "        'workbench.gui.panels.fota', 'workbench.fotaview',\n"
-        "        'workbench.session.export', 'workbench.demo', 'importlib.metadata']\n"
+        "        'workbench.gui.panels.fota', 'workbench.viewmodel.fotaview',\n"
+        "        'workbench.session.export', 'workbench.app.demo', 'importlib.metadata']\n"
         "print(sorted(m for m in late if m in sys.modules))\n"
     )
     out = subprocess.run(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import workbench.gui.app
+from workbench.app.demo import DEFAULT_PLUGIN
 from workbench.cli import main
-from workbench.demo import DEFAULT_PLUGIN
 
 
 @pytest.fixture

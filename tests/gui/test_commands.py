@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
 
 from tests.gui.wb_helpers import dark_palette
 from tests.plugin_fixtures import PLUGINS_OK
+from workbench.app.sequences import CommandSequence, Outcome, SendStep, WaitStep
 from workbench.at.types import CommandResult, Line, ResultStatus
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.commands import CommandsPanel, TemplateForm
 from workbench.gui.panels.sequences import SequencePanel
 from workbench.gui.qtloop import QtLoop
+from workbench.module.templates import TemplateError
+from workbench.plugin.loader import PluginRegistry, discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import PluginRegistry, discover_plugins
-from workbench.sequences import CommandSequence, Outcome, SendStep, WaitStep
-from workbench.templates import TemplateError
 
 T = TypeVar("T")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -515,7 +515,7 @@ def test_real_context_sends_and_runs_a_sequence_on_a_simulated_module(
 ) -> None:
     """The window's own context and connection (sim:// port, reader thread, AT engine):
     Send from a form and a sequence with a wait step both go through ``context.send``."""
-    from workbench.connection import ModuleConnection
+    from workbench.app.connection import ModuleConnection
     from workbench.transport import register_url_handlers
 
     register_url_handlers()

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.wb_helpers import run, shot, until
-from workbench.connection import ModuleConnection
+from workbench.app.connection import ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.connection import ConnectionBar, PortInfo
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 from workbench.transport.serial_port import PortSettings
 

@@ -14,7 +14,7 @@ import pytest
 from tests.gui.wb_helpers import run, shot, until
 from tests.plugin_fixtures import BUNDLED_IDS
 from workbench.gui.mainwindow import MainWindow
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")

@@ -22,7 +22,7 @@ from tests.gui.wb_helpers import run, shot, until
 from workbench.gui.mainwindow import MainWindow, default_panels
 from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.object_tree import MODULE_VIEW, ObjectTreePanel
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 
 _ENTRIES = discover_plugins().entries
 
@@ -118,7 +118,7 @@ def test_tree_end_to_end(wb_loop: asyncio.AbstractEventLoop, plugin_id: str) -> 
             # The notification is on the timeline too.
             timeline = window.panels.get("timeline")
             if timeline is not None:
-                from workbench.timeline import Lane
+                from workbench.viewmodel.timeline import Lane
 
                 def on_timeline() -> bool:
                     timeline.tick()  # type: ignore[attr-defined]

@@ -15,8 +15,8 @@ from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.fota import FotaPanel
 from workbench.gui.panels.server import ServerPanel
 from workbench.gui.panels.timeline import TimelinePanel
-from workbench.plugins_loader import discover_plugins
-from workbench.timeline import Lane
+from workbench.plugin.loader import discover_plugins
+from workbench.viewmodel.timeline import Lane
 
 
 def test_pull_update_from_the_panel(wb_loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:

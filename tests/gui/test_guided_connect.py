@@ -15,7 +15,7 @@ from tests.gui.wb_helpers import run, shot, until
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.guided_connect import GuidedConnectDialog
 from workbench.gui.panels.server import ServerPanel
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the module is hosted on a pty")

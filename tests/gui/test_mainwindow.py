@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from tests.gui.wb_helpers import run, shot, until
 from workbench.gui import sessions
 from workbench.gui.mainwindow import SHORTCUTS, MainWindow
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 from workbench.transport.serial_port import PortSettings
 

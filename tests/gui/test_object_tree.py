@@ -39,7 +39,7 @@ from workbench.lwm2m.errors import ValueValidationError
 from workbench.lwm2m.model import Operations, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.server import LwM2MServer
 
 EP = "tree-test"

@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt
 
 from tests.gui.wb_helpers import run, shot, until
 from tests.peers import skip_missing_peer
-from workbench.connection import ModuleConnection
+from workbench.app.connection import ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.server import MASKED_KEY, ServerPanel
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 
 
@@ -252,7 +252,7 @@ def test_conformance_finding_in_the_client_row_and_on_the_timeline(
 
     from workbench.gui.panels.timeline import TimelinePanel
     from workbench.server import LwM2MServer
-    from workbench.timeline import Lane
+    from workbench.viewmodel.timeline import Lane
 
     context = WorkbenchContext(discover_plugins())
     panel = ServerPanel(context)

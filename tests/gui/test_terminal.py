@@ -11,8 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.wb_helpers import run, shot, until
-from workbench.connection import ModuleConnection, TerminalLine
-from workbench.events import Event
+from workbench.app.connection import ModuleConnection, TerminalLine
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.terminal import (
     HistoryLineEdit,
@@ -22,7 +21,8 @@ from workbench.gui.panels.terminal import (
     describe_events,
     template_completions,
 )
-from workbench.plugins_loader import discover_plugins
+from workbench.module.events import Event
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 
 

@@ -14,13 +14,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from tests.gui.wb_helpers import dark_palette, run, shot, until
-from workbench.connection import TerminalLine
-from workbench.events import Event
+from workbench.app.connection import TerminalLine
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.timeline import TimelinePanel
-from workbench.plugins_loader import discover_plugins
-from workbench.timeline import Lane, Tone
+from workbench.module.events import Event
+from workbench.plugin.loader import discover_plugins
+from workbench.viewmodel.timeline import Lane, Tone
 
 DEMO_PLUGIN = "quectel-bg95"
 

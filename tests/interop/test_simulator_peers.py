@@ -27,7 +27,7 @@ from tests.client.helpers import free_udp_port
 from tests.interop.test_client_peers import HAVE_PEER, NODE, NodeServer, node_server
 from tests.peers import needs_peer
 from tests.serial_helpers import read_until
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 
 pytestmark = pytest.mark.interop
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from tests.plugin_fixtures import BUNDLED_IDS
-from workbench.plugins_loader import discover_plugins
-from workbench.selftest import SelfTestResult, demo_candidates, self_test
+from workbench.app.selftest import SelfTestResult, demo_candidates, self_test
+from workbench.plugin.loader import discover_plugins
 
 CANDIDATES = demo_candidates(discover_plugins(entry_points=False, user=False))
 

@@ -22,10 +22,10 @@ from typing import Any, Self
 
 import serial
 
-from workbench.events import Event
-from workbench.pipeline import decode_log, events_of
+from workbench.module.events import Event
+from workbench.app.pipeline import decode_log, events_of
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 from workbench.server import LwM2MServer
 from workbench.transport.hosting import PtyHost
 from workbench.transport.loopthread import LoopThread

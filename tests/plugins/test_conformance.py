@@ -17,10 +17,10 @@ import pytest
 from tests.plugin_fixtures import PLUGINS_OK
 from workbench.at.client import AtClient
 from workbench.at.types import ResultStatus
-from workbench.events import HOST_OPS, STATES, Event, Kind
-from workbench.pipeline import Pipeline, events_of
+from workbench.module.events import HOST_OPS, STATES, Event, Kind
+from workbench.app.pipeline import Pipeline, events_of
+from workbench.plugin.loader import PluginEntry, discover_plugins
 from workbench.plugin_api import ClassifiedLine, Line, LineKind, Plugin
-from workbench.plugins_loader import PluginEntry, discover_plugins
 
 REGISTRY = discover_plugins(user=False, extra_dirs=[PLUGINS_OK])
 ENTRIES = REGISTRY.entries

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 
 from .ublox_sara.cases import CASES as SARA_CASES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.server.coapwire import MessageType, encode_message, parse_datagram
 from workbench.session import SessionMeta, SessionWriter

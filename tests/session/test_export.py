@@ -14,10 +14,10 @@ import pytest
 from tests.peers import skip_missing_peer
 from tests.plugin_fixtures import PLUGINS_OK
 from tests.session.helpers import SERVER, T0, coap_entry, registration_entries, writer
-from workbench.events import Event
-from workbench.pipeline import Pipeline, decode_log, events_of, strip_timestamp
+from workbench.module.events import Event
+from workbench.app.pipeline import Pipeline, decode_log, events_of, strip_timestamp
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 from workbench.session import SessionReader
 from workbench.session.export import export_coap_pcapng, export_events, export_terminal_text
 from workbench.session.pcapng import (

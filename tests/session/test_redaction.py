@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 
 from tests.session.helpers import T0, coap_entry, meta, writer
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import ServerEvent
 from workbench.session import Redactor, SerialData, SessionReader
 from workbench.session.redact import StreamRedactor

@@ -19,7 +19,7 @@ from tests.session.helpers import (
     server_event,
     writer,
 )
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.session import (
     Note,

@@ -1,6 +1,6 @@
 """Value types shared by the framer, the AT engine, the client and the plugins.
 
-They live in their own module so that :mod:`workbench.plugin_api` can re-export them without
+They live in their own module so that :mod:`workbench.plugin.api` can re-export them without
 pulling the engine's machinery along, and so that every layer talks about the same objects:
 the framer makes :class:`Line`, the engine wraps each in a :class:`ClassifiedLine` and finishes
 commands with a :class:`CommandResult`.

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test is not None:
-        from workbench.selftest import main as self_test
+        from workbench.app.selftest import main as self_test
 
         return self_test(args.self_test or None)
     if getattr(args, "func", None) is None:
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _open_window(demo: str | None) -> int:
     """No sub-command: the GUI (``--demo [ID]``: with the built-in demo running)."""
     if demo == "":
-        from workbench.demo import DEFAULT_PLUGIN
+        from workbench.app.demo import DEFAULT_PLUGIN
 
         demo = DEFAULT_PLUGIN
     from workbench.gui.displaycheck import EXIT_NO_WINDOW, window_problem

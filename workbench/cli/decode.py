@@ -13,8 +13,8 @@ import sys
 from typing import Any
 
 from workbench.cli.modules import registry_from_args
-from workbench.pipeline import decode_log
-from workbench.plugins_loader import PluginUnavailable
+from workbench.app.pipeline import decode_log
+from workbench.plugin.loader import PluginUnavailable
 
 
 def register(subparsers: Any) -> None:

@@ -18,10 +18,10 @@ import sys
 import time
 from typing import Any, TextIO
 
+from workbench.app.demo import DEFAULT_PLUGIN, DemoCallbacks, DemoSession
 from workbench.at.types import ClassifiedLine, LineKind
-from workbench.demo import DEFAULT_PLUGIN, DemoCallbacks, DemoSession
-from workbench.events import Event
-from workbench.plugins_loader import discover_plugins
+from workbench.module.events import Event
+from workbench.plugin.loader import discover_plugins
 from workbench.server.coaplog import ServerEvent
 
 

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from workbench.plugins_loader import PluginEntry, PluginRegistry, discover_plugins
+from workbench.plugin.loader import PluginEntry, PluginRegistry, discover_plugins
 
 
 def register(subparsers: Any) -> None:

@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from workbench.plugins_loader import discover_plugins
+from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost, StdioHost, TcpHost
 
 

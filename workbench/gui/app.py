@@ -140,13 +140,13 @@ async def _run_window(demo: str | None, started: float) -> int:
 
 
 def _empty_registry() -> Any:
-    from workbench.plugins_loader import PluginRegistry
+    from workbench.plugin.loader import PluginRegistry
 
     return PluginRegistry()
 
 
 def _discover() -> Any:
-    from workbench.plugins_loader import discover_plugins
+    from workbench.plugin.loader import discover_plugins
 
     return discover_plugins()
 

@@ -7,7 +7,7 @@ constructor (``SomePanel(context, parent=None)``) and use only what is here:
   ``None`` / ``""`` while no module is chosen), :meth:`WorkbenchContext.templates` for the
   command templates that apply to the current variant, and :attr:`plugins` (all discovered);
 * **the connection** — :attr:`WorkbenchContext.connection` (a pure-core
-  :class:`~workbench.connection.ModuleConnection`, or ``None``), its decoded
+  :class:`~workbench.app.connection.ModuleConnection`, or ``None``), its decoded
   :attr:`WorkbenchContext.state` and :attr:`server_url` (the built-in server when one runs,
   used by sequences that point the module at a server);
 * **sending** — ``await context.send("AT+CGMI", timeout=10.0)`` returns the
@@ -19,13 +19,14 @@ constructor (``SomePanel(context, parent=None)``) and use only what is here:
   ``(connection | None)``, :attr:`status_changed` ``(status, reason)`` (``closed``, ``opening``,
   ``open``, ``lost``), :attr:`state_changed` ``(set of section names)`` emitted at most ~30 times a
   second from the window's batch timer (sections as returned by
-  :meth:`~workbench.state.ModuleState.apply`: ``client``, ``servers``, ``requests``, ``error``...),
+  :meth:`~workbench.module.state.ModuleState.apply`: ``client``, ``servers``, ``requests``,
+  ``error``...),
   :attr:`lines_appended` ``(list[TerminalLine])`` the batch of new terminal lines, and
   :attr:`message` ``(level, text)`` for the window's non-modal banner;
 * **port requests** — :meth:`request_open` / :meth:`request_close` / :meth:`request_reconnect`
   (the window owns connections; panels only ask);
 * **navigation** — :meth:`show_line` asks the terminal to scroll to and highlight a line
-  (``seq`` of a :class:`~workbench.connection.TerminalLine`), :meth:`notify` shows a banner.
+  (``seq`` of a :class:`~workbench.app.connection.TerminalLine`), :meth:`notify` shows a banner.
 
 The context holds no widgets and does no I/O itself; the main window owns one, creates the
 connection and drives the batch timer. Tests build a context with no window at all.
@@ -40,14 +41,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.app.connection import ModuleConnection, TerminalLine
 from workbench.at.types import CommandResult
-from workbench.connection import ModuleConnection, TerminalLine
-from workbench.state import ModuleState
+from workbench.module.state import ModuleState
 from workbench.transport.serial_port import PortSettings
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
-    from workbench.plugin_api import CommandTemplate, Plugin
-    from workbench.plugins_loader import PluginRegistry
+    from workbench.plugin.api import CommandTemplate, Plugin
+    from workbench.plugin.loader import PluginRegistry
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")

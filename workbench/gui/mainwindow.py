@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
-from workbench.connection import ModuleConnection, PortError, Status
+from workbench.app.connection import ModuleConnection, PortError, Status
 from workbench.gui import sessions
 from workbench.gui.banner import Banner
 from workbench.gui.context import WorkbenchContext
@@ -51,11 +51,11 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
-from workbench.state import as_sentence, clock_text
+from workbench.module.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
 if TYPE_CHECKING:  # the loader (and with it every plugin) is imported after the first paint
-    from workbench.plugins_loader import PluginRegistry
+    from workbench.plugin.loader import PluginRegistry
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -773,7 +773,7 @@ class MainWindow(QMainWindow):
         return self.context.run_soon(self._demo(plugin_id))
 
     async def _demo(self, plugin_id: str) -> Any:
-        from workbench.demo import DemoSession
+        from workbench.app.demo import DemoSession
 
         try:
             plugin = self.context.plugins.get(plugin_id)

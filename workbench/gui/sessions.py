@@ -3,7 +3,7 @@
 Recording uses :class:`workbench.session.writer.SessionWriter` (crash-safe, secrets masked) in
 the user's data folder, one file per connection, named by start time and port. Opening a
 session scans its records and replays the serial traffic through a
-:class:`~workbench.connection.ModuleConnection` with no port, so the terminal and the state
+:class:`~workbench.app.connection.ModuleConnection` with no port, so the terminal and the state
 panel show it exactly as they showed it live. Everything here degrades gracefully when the
 session package is not installed (recording off, opening explains why).
 """
@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.connection import ModuleConnection
+from workbench.app.connection import ModuleConnection
 from workbench.transport.serial_port import PortSettings
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
-    from workbench.plugin_api import Plugin
-    from workbench.plugins_loader import PluginRegistry
+    from workbench.plugin.api import Plugin
+    from workbench.plugin.loader import PluginRegistry
 
 #: Overrides the folder sessions are written to (tests, portable installs).
 SESSION_DIR_ENV = "LWM2M_WORKBENCH_SESSIONS"

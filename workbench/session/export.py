@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry
 from workbench.session.format import RecordKind
 from workbench.session.pcapng import export_pcapng

@@ -20,7 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from workbench.events import Event
+from workbench.module.events import Event
+from workbench.module.state import ModuleState
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.session.format import (
     FILE_HEADER_SIZE,
@@ -34,7 +35,6 @@ from workbench.session.format import (
 from workbench.session.meta import SessionMeta
 from workbench.session.records import Note, Record, SerialData, decode_record
 from workbench.session.transcript import TranscriptLine, build_transcript
-from workbench.state import ModuleState
 
 
 @dataclass(frozen=True, slots=True)

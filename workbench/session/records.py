@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Final
 
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.server.coapwire import parse_datagram
 from workbench.session.format import FLAG_REDACTED, RawRecord, RecordKind
@@ -131,7 +131,7 @@ Body = dict[str, Any] | SerialData | Event | CoapLogEntry | ServerEvent | Note
 class Record:
     """One decoded record: its kind, host time, position in the file and typed body.
 
-    ``body`` is a dict for META/END, :class:`SerialData`, :class:`~workbench.events.Event`,
+    ``body`` is a dict for META/END, :class:`SerialData`, :class:`~workbench.module.events.Event`,
     :class:`~workbench.server.coaplog.CoapLogEntry`, :class:`ServerEvent` or :class:`Note`.
     """
 

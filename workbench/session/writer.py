@@ -55,7 +55,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.session.durable import fsync_directory, full_fsync
 from workbench.session.format import (

@@ -37,7 +37,7 @@ def parse_sim_url(url: str) -> tuple[str, dict[str, str]]:
 
 def make_simulator(plugin_id: str, variant: str | None, server: str) -> Simulator:
     """Build the simulator of a discovered plugin; a clear SerialException otherwise."""
-    from workbench.plugins_loader import discover_plugins
+    from workbench.plugin.loader import discover_plugins
 
     registry = discover_plugins()
     try:

@@ -17,7 +17,7 @@ import pytest
 
 from plugins.quectel_bg95 import PLUGINS
 from tests.plugins.quectel_bg95.simbench import SimBench, sim_bench
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
 
 HERE = Path(__file__).parent / "transcripts"
 DOC_BS = "coaps://leshan.eclipseprojects.io:5784"

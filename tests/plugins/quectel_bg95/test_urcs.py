@@ -6,7 +6,7 @@ import asyncio
 
 from plugins.quectel_bg95 import PLUGINS
 from tests.plugins.quectel_bg95.simbench import SimBench, sim_bench
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
 
 
 async def _registered(bench: SimBench) -> str:

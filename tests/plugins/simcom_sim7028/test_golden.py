@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from plugins.simcom_sim7028 import PLUGINS
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
 
 PLUGIN = PLUGINS[0]
 TRANSCRIPTS = Path(__file__).parent / "transcripts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plugins.st_st87mxx import PLUGINS
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
 
 
 def _events(text: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from plugins.ublox_sara import PLUGINS
-from workbench.pipeline import decode_log, events_of
+from workbench.app.pipeline import decode_log, events_of
 
 from .cases import CASES, TRANSCRIPTS
 

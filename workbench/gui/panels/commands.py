@@ -54,13 +54,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.sequences import SendStep
 from workbench.at.syntax import CommandForm
 from workbench.at.types import CommandResult, ResultStatus
 from workbench.gui.context import NotConnected, WorkbenchContext
 from workbench.gui.panels.sequences import SequencePanel, mono_font, tone
-from workbench.plugin_api import Plugin
-from workbench.sequences import SendStep
-from workbench.templates import CommandTemplate, Param, ParamType, TemplateError
+from workbench.module.templates import CommandTemplate, Param, ParamType, TemplateError
+from workbench.plugin.api import Plugin
 
 _INT32 = 2**31 - 1
 _TEMPLATE_ROLE = Qt.ItemDataRole.UserRole

@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from workbench.connection import Detection, ModuleConnection
+from workbench.app.connection import Detection, ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.transport.serial_port import PortSettings
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
 POLL_MS = 1500
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000)

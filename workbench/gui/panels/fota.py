@@ -7,7 +7,8 @@ shows the job's ``fota`` events: a progress bar with bytes, rate and ETA, the ve
 TS's words (OMA-TS-LightweightM2M Core E.6, Update Result 0-9) and the State/Result history.
 Cancel executes /5/0/10 where the client has it, else writes an empty Package URI.
 
-Events are queued by the bus callback and folded into :class:`workbench.fotaview.FotaBoard`
+Events are queued by the bus callback and folded into
+:class:`workbench.viewmodel.fotaview.FotaBoard`
 by a ~30 Hz timer, never per event.
 """
 
@@ -37,9 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.fotaview import FotaBoard, FotaProgress
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours
+from workbench.viewmodel.fotaview import FotaBoard, FotaProgress
 
 BATCH_MS = 33
 _HISTORY_COLUMNS = ["Time", "Step", "State", "Result", "Meaning"]

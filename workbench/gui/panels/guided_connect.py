@@ -1,6 +1,6 @@
 """The "Connect this module to the server" dialog: the plan, live progress, a verdict in words.
 
-All logic is in :mod:`workbench.guided` (plan, run, diagnosis); this dialog shows the sequence
+All logic is in :mod:`workbench.app.guided` (plan, run, diagnosis); this dialog shows the sequence
 it will send for the current module and server (keys masked), runs it through the window's
 connection (so every line also appears in the terminal and the session file), shows each step's
 answer as it comes, what each side has said so far, and finally the diagnosis with hints.
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.guided import Diagnosis, GuidedConnect, GuidedPlan, plan_for
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours, monospace_font
-from workbench.guided import Diagnosis, GuidedConnect, GuidedPlan, plan_for
 
 REFRESH_MS = 33
 _STATUS_TEXT = {

@@ -1,11 +1,13 @@
 """The decoded module state at a glance, every value linked to the line that set it.
 
 A headline (the module's side; the built-in server's side; a plain-words line when the two
-disagree — :meth:`~workbench.state.ModuleState.summary`) over a tree (client, each LwM2M server
+disagree — :meth:`~workbench.module.state.ModuleState.summary`) over a tree (client, each LwM2M
+server
 the module talks to, the built-in server's view, pending host requests, errors by what failed)
-built from :class:`~workbench.state.ModuleState`. Each value row carries the terminal line number of
+built from :class:`~workbench.module.state.ModuleState`. Each value row carries the terminal line
+number of
 the event that set it (``Tracked.line`` is the terminal's ``seq``, see
-:mod:`workbench.connection`): clicking the row asks the terminal to show that line. The tree is
+:mod:`workbench.app.connection`): clicking the row asks the terminal to show that line. The tree is
 rebuilt on the context's batched ``state_changed`` (≤ 30 Hz); only the countdown to the next
 registration update ticks every second on its own.
 """
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours
-from workbench.state import ModuleState, ServerState, Tracked, as_sentence, clock_text
+from workbench.module.state import ModuleState, ServerState, Tracked, as_sentence, clock_text
 
 LineData = Qt.ItemDataRole.UserRole + 1
 #: Longest delay between a state change and the tree showing it (ms).

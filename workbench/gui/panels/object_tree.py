@@ -9,7 +9,8 @@ Two views share one tree widget:
   write-attributes, discover, create, delete — each with a content format of choice. Every
   request runs on the loop via ``context.run_soon``; a failure (4.04, timeout) shows on its row
   and in the banner, never as a traceback.
-* **Module** — where the plugin's AT commands allow it (:func:`workbench.objecttree.module_dialect`:
+* **Module** — where the plugin's AT commands allow it
+  (:func:`workbench.viewmodel.objecttree.module_dialect`:
   u-blox ``+ULWM2MLIST``/``+ULWM2MREAD``..., ST87MXX ``#LWLISTOBJ``/``#LWDUMPOBJ``...), the
   module's own objects and values, decoded by the plugin into the module state
   (``objects``/``values`` events) and sent through ``context.send``.
@@ -20,7 +21,7 @@ recorded reads, notifications, Sends and acknowledged writes — marked *recorde
 (read-only)*, with every operation off until a live server or connection takes over.
 
 Host-managed objects (ST87MXX ``#LWNTY*``, SIM7028 ``+LWREAD``/``+LWWRITE``/``+LWEXECUTE``) are
-answered automatically from the tree's values (:mod:`workbench.hostanswer`) unless *Answer by
+answered automatically from the tree's values (:mod:`workbench.module.hostanswer`) unless *Answer by
 hand* is on; then the pending requests wait in the list below the tree.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
@@ -66,7 +67,6 @@ from workbench.gui.panels.value_editors import (
     WriteDialog,
 )
 from workbench.gui.theme import colours
-from workbench.hostanswer import HostAnswer, HostAnswerer
 from workbench.lwm2m.codecs.linkformat import format_links
 from workbench.lwm2m.ddf import load_ddf_bytes
 from workbench.lwm2m.definitions import load_registry
@@ -74,7 +74,9 @@ from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationEr
 from workbench.lwm2m.model import ObjectRegistry, format_text_value
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
-from workbench.objecttree import (
+from workbench.module.hostanswer import HostAnswer, HostAnswerer
+from workbench.module.state import HostRequest
+from workbench.viewmodel.objecttree import (
     CONTENT_FORMATS,
     ModuleDialect,
     ObjectNode,
@@ -83,7 +85,6 @@ from workbench.objecttree import (
     module_dialect,
     session_trees,
 )
-from workbench.state import HostRequest
 
 PathData = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 100

@@ -1,9 +1,9 @@
 """The Sequence half of the Commands panel: edit, load/save and run command sequences.
 
 All sequence logic (the ``.atseq`` format, running, judging results) is in the pure
-:mod:`workbench.sequences`; this widget only shows the steps, lets the user edit them (each
+:mod:`workbench.app.sequences`; this widget only shows the steps, lets the user edit them (each
 row's step is its ``.atseq`` line, edited in place and re-parsed, so the file and the table never
-disagree) and drives a :class:`~workbench.sequences.SequenceRunner` on the qasync loop through
+disagree) and drives a :class:`~workbench.app.sequences.SequenceRunner` on the qasync loop through
 the window's :class:`~workbench.gui.context.WorkbenchContext`. Runner callbacks arrive once per
 step, so the table is updated directly, not through the batch timer.
 """
@@ -38,10 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.at.types import CommandResult
-from workbench.gui.context import WorkbenchContext
-from workbench.gui.theme import colours, is_dark, monospace_font
-from workbench.sequences import (
+from workbench.app.sequences import (
     DEFAULT_WAIT_TIMEOUT,
     SUFFIX,
     CommandSequence,
@@ -58,6 +55,9 @@ from workbench.sequences import (
     format_step,
     parse_step,
 )
+from workbench.at.types import CommandResult
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.theme import colours, is_dark, monospace_font
 
 FILE_FILTER = f"AT sequences (*{SUFFIX});;Text files (*.txt);;All files (*)"
 
@@ -97,7 +97,7 @@ def _outcome_tone(outcome: Outcome) -> str:
 
 
 class ContextTarget:
-    """Adapts the window's context to the runner's :class:`~workbench.sequences.AtTarget`:
+    """Adapts the window's context to the runner's :class:`~workbench.app.sequences.AtTarget`:
     sends through ``context.send`` (so every command shows in the terminal) and watches the
     lines of whatever connection is current, re-subscribing when the window replaces it."""
 

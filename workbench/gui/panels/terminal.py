@@ -2,7 +2,7 @@
 
 Model/view rather than a text widget: at 1 MB/s a module prints 10,000-40,000 lines a second,
 and a table view over a list model only formats the rows on screen. Rows are
-:class:`~workbench.connection.TerminalLine` objects straight from the connection, appended in
+:class:`~workbench.app.connection.TerminalLine` objects straight from the connection, appended in
 the window's ~30 Hz batches; the model keeps at most :data:`MAX_LINES` of them and says how many
 older ones it trimmed (the connection's session file keeps everything).
 """
@@ -41,13 +41,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.connection import LINE_ENDINGS, ModuleConnection, TerminalLine
 from workbench.at.syntax import CommandForm
-from workbench.connection import LINE_ENDINGS, ModuleConnection, TerminalLine
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours, monospace_font
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
-    from workbench.plugin_api import CommandTemplate
+    from workbench.plugin.api import CommandTemplate
 
 #: Rows kept in the view; beyond this the oldest are trimmed (in chunks, see below).
 MAX_LINES = 200_000

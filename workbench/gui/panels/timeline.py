@@ -2,7 +2,8 @@
 
 Lanes (client, registration, notify/observe, host requests, errors, CoAP in, CoAP out) share one
 time axis, so a module's "registered" URC sits beside the ``POST /rd`` → ``2.01`` exchange that
-caused it. Events live in a :class:`~workbench.timeline.TimelineStore` (pure core, columnar); a
+caused it. Events live in a :class:`~workbench.viewmodel.timeline.TimelineStore` (pure core,
+columnar); a
 frame asks it for the visible range decimated to one mark per pixel column and tone, so drawing
 a million events costs what drawing a few thousand costs (see ``bench/bench_timeline.py``).
 
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import is_dark
-from workbench.timeline import (
+from workbench.viewmodel.timeline import (
     COAP_LANES,
     LANE_TITLES,
     CoapRows,

@@ -36,7 +36,7 @@ from workbench.lwm2m.errors import ValueValidationError
 from workbench.lwm2m.model import ObjectRegistry, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
-from workbench.objecttree import (
+from workbench.viewmodel.objecttree import (
     ATTRIBUTES,
     check_value,
     display_value,

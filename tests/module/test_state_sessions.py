@@ -1,7 +1,7 @@
 """The module state through the demo pipeline: what the headline says in ordinary sessions.
 
 Issue 12's four window situations, reproduced headless: a simulated module on a real pty
-(pyserial) and the built-in server on UDP 127.0.0.1, wired by :class:`~workbench.demo.
+(pyserial) and the built-in server on UDP 127.0.0.1, wired by :class:`~workbench.app.demo.
 DemoSession` exactly as ``lwm2m-workbench demo`` and the window's ``--demo`` are. The state
 gets both sides: the module's decoded URCs and the server's events.
 """
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tests.async_helpers import until
-from workbench.demo import DemoSession
-from workbench.plugins_loader import discover_plugins
-from workbench.state import ModuleState, clock_text
+from workbench.app.demo import DemoSession
+from workbench.module.state import ModuleState, clock_text
+from workbench.plugin.loader import discover_plugins
 
 PLUGINS = discover_plugins(user=False, entry_points=False)
 

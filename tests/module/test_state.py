@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.events import Event
-from workbench.state import REPORT_GRACE, ModuleState, clock_text
+from workbench.module.events import Event
+from workbench.module.state import REPORT_GRACE, ModuleState, clock_text
 
 
 def ev(kind: str, line: int, **fields: Any) -> Event:

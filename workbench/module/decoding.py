@@ -15,7 +15,7 @@ from typing import Any
 
 from workbench.at.syntax import parse_command, split_at_args, split_info
 from workbench.at.types import ClassifiedLine, Line, LineKind, ResultStatus
-from workbench.events import Event, Kind, unknown_event
+from workbench.module.events import Event, Kind, unknown_event
 
 _log = logging.getLogger(__name__)
 

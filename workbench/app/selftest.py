@@ -8,7 +8,8 @@ broken package gets wrong, then does the product's core job once, end to end:
 2. the shipped object definitions are found and load (``resources/`` was collected);
 3. ``sim://`` opens through pyserial and the simulated module answers ``AT`` (pyserial imports
    the URL handler by name, so a frozen build needs it as a hidden import);
-4. the built-in server and one simulated module run the demo (:class:`~workbench.demo.DemoSession`):
+4. the built-in server and one simulated module run the demo
+(:class:`~workbench.app.demo.DemoSession`):
    the module registers and the server reads ``/3/0``.
 
 It prints one line and returns 0 (pass) or 1 (fail). Nothing here imports Qt: the self-test
@@ -23,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from workbench.plugin_api import Plugin
-from workbench.plugins_loader import PluginRegistry, discover_plugins
+from workbench.plugin.api import Plugin
+from workbench.plugin.loader import PluginRegistry, discover_plugins
 
 #: Seconds the simulated module gets to register (the demo's own default).
 REGISTER_TIMEOUT = 30.0
@@ -74,7 +75,7 @@ def demo_candidates(registry: PluginRegistry) -> list[Plugin]:
 def choose_plugin(registry: PluginRegistry, plugin_id: str | None) -> Plugin:
     """``plugin_id``'s plugin, or the first bundled one the demo can drive.
 
-    Raises :class:`LookupError` (:class:`~workbench.plugins_loader.PluginUnavailable` for an
+    Raises :class:`LookupError` (:class:`~workbench.plugin.loader.PluginUnavailable` for an
     unknown or broken id) with a message for the user.
     """
     if plugin_id:
@@ -124,7 +125,7 @@ def check_sim_url(plugin: Plugin, timeout: float = SIM_URL_TIMEOUT) -> str:
 
 async def run_demo(plugin: Plugin, result: SelfTestResult, register_timeout: float) -> None:
     """Register the simulated module with the built-in server and read ``/3/0``."""
-    from workbench.demo import DemoSession
+    from workbench.app.demo import DemoSession
 
     session = DemoSession(plugin)
     try:

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.at.types import CommandResult, ResultStatus
-from workbench.events import Event, Kind
-from workbench.plugin_api import Plugin
+from workbench.module.events import Event, Kind
+from workbench.plugin.api import Plugin
 
 SendFunction = Callable[[str, float], Awaitable[CommandResult]]
 StepStatus = Literal["pending", "running", "ok", "failed", "skipped"]
@@ -415,7 +415,7 @@ class GuidedConnect:
 
     ``send(command, timeout)`` is an AT client's send (``ModuleConnection.send``); feed the
     module's decoded events to :meth:`module_event` (:meth:`attach` does it for a
-    :class:`~workbench.connection.ModuleConnection`). ``on_update`` is called (on the loop)
+    :class:`~workbench.app.connection.ModuleConnection`). ``on_update`` is called (on the loop)
     whenever a step or an observation changes — the GUI batches it.
     """
 

@@ -39,7 +39,7 @@ from types import MappingProxyType
 from typing import Any, Generic, Protocol, TypeVar
 
 from workbench.at.syntax import parse_command
-from workbench.events import Event, Kind
+from workbench.module.events import Event, Kind
 
 T = TypeVar("T")
 

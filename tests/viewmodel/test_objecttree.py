@@ -8,15 +8,18 @@ from typing import Any
 
 import pytest
 
-from workbench.events import Event
-from workbench.hostanswer import HostAnswerer
 from workbench.lwm2m.codecs.linkformat import ObjectInfo
 from workbench.lwm2m.definitions import builtin_registry, load_registry
 from workbench.lwm2m.errors import ValueValidationError
 from workbench.lwm2m.model import Operations, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
-from workbench.objecttree import (
+from workbench.module.events import Event
+from workbench.module.hostanswer import HostAnswerer
+from workbench.module.state import HostRequest
+from workbench.server.coaplog import CoapLogEntry, ServerEvent
+from workbench.server.coapwire import MessageType, RawMessage
+from workbench.viewmodel.objecttree import (
     ObjectTreeData,
     display_value,
     module_dialect,
@@ -26,9 +29,6 @@ from workbench.objecttree import (
     recorded_value,
     session_trees,
 )
-from workbench.server.coaplog import CoapLogEntry, ServerEvent
-from workbench.server.coapwire import MessageType, RawMessage
-from workbench.state import HostRequest
 
 
 @pytest.fixture(scope="module")

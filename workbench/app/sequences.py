@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Protocol
 from workbench.at.types import CommandResult, LineKind, ResultStatus
 
 if TYPE_CHECKING:
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
 #: File name suffix of sequence files.
 SUFFIX = ".atseq"

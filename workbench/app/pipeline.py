@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from workbench.at.engine import AtEngine
 from workbench.at.framer import LineFramer
 from workbench.at.types import ClassifiedLine, Line
-from workbench.decoding import Decoder
-from workbench.events import Event
-from workbench.plugin_api import Plugin
+from workbench.module.decoding import Decoder
+from workbench.module.events import Event
+from workbench.plugin.api import Plugin
 
 #: ``[12:34:56.789]`` / ``12:34:56.789`` / ``[12:34:56]`` prefixes terminals put on lines.
 _TIMESTAMP = re.compile(

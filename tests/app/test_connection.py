@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.plugin_fixtures import bundled_plugins
-from workbench.connection import ModuleConnection, TerminalLine
+from workbench.app.connection import ModuleConnection, TerminalLine
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 from workbench.transport.serial_port import PortError
 

@@ -3,7 +3,8 @@
 A :class:`ModuleConnection` ties together what talking to one module needs: the serial port (a
 :class:`~workbench.transport.serial_port.SerialConnection`: reader thread, batched hand-over to
 the loop), the AT client configured with the plugin's dialect, the plugin's decoder, the
-:class:`~workbench.state.ModuleState` the events fold into and, optionally, a session recorder.
+:class:`~workbench.module.state.ModuleState` the events fold into and, optionally, a session
+recorder.
 
 Everything that crosses the wire becomes a :class:`TerminalLine` (direction, host time, raw
 bytes, classification, decoded events). Lines are numbered by ``seq`` — one counter per
@@ -33,13 +34,13 @@ from workbench.at.dialect import AtDialect
 from workbench.at.engine import AtEngine
 from workbench.at.framer import LineFramer
 from workbench.at.types import ClassifiedLine, CommandResult, LineKind
-from workbench.decoding import Decoder
-from workbench.events import Event
-from workbench.state import ModuleState
+from workbench.module.decoding import Decoder
+from workbench.module.events import Event
+from workbench.module.state import ModuleState
 from workbench.transport.serial_port import PortError, PortSettings, SerialConnection
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
 _log = logging.getLogger(__name__)
 

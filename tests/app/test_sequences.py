@@ -12,11 +12,7 @@ from typing import TypeVar
 import pytest
 
 from tests.plugin_fixtures import PLUGINS_OK
-from workbench.at.client import AtClient
-from workbench.at.types import CommandResult
-from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
-from workbench.sequences import (
+from workbench.app.sequences import (
     CommandSequence,
     CommentStep,
     DelayStep,
@@ -32,6 +28,10 @@ from workbench.sequences import (
     parse_time,
     run_sequence,
 )
+from workbench.at.client import AtClient
+from workbench.at.types import CommandResult
+from workbench.plugin.loader import discover_plugins
+from workbench.plugin_api import Plugin
 from workbench.sim.base import Simulator
 
 T = TypeVar("T")

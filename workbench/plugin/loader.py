@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 # Imported where used at run time: the window builds an empty registry before its first paint,
 # and plugin_api brings aiocoap, the client engine and the codecs with it.
 if TYPE_CHECKING:
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
 _log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def _entries_from_object(
 
     ``label`` names the package in ids of failed entries (``user:<label>``); default ``source``.
     """
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
     label = source if label is None else label
     try:
@@ -271,7 +271,7 @@ def _entries_from_object(
 
 
 def _plugins_of(obj: object) -> list[object] | None:
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
     if isinstance(obj, Plugin):
         return [obj]
@@ -290,7 +290,7 @@ def _plugins_of(obj: object) -> list[object] | None:
 
 
 def _as_list(value: object) -> list[object]:
-    from workbench.plugin_api import Plugin
+    from workbench.plugin.api import Plugin
 
     if isinstance(value, Plugin):
         return [value]

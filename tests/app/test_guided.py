@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from tests.peers import skip_missing_peer
-from workbench.connection import ModuleConnection
-from workbench.events import Event
-from workbench.guided import (
+from workbench.app.connection import ModuleConnection
+from workbench.app.guided import (
     CHECK_COMMANDS,
     GuidedConnect,
     GuidedPlan,
@@ -28,8 +27,9 @@ from workbench.guided import (
     diagnose,
     plan_for,
 )
+from workbench.module.events import Event
+from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
-from workbench.plugins_loader import discover_plugins
 from workbench.server import LwM2MServer
 from workbench.transport.hosting import PtyHost
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from workbench.events import Event
+from workbench.module.events import Event
 from workbench.server.coaplog import CoapLogEntry
 from workbench.server.coapwire import MessageType, encode_message, parse_datagram
-from workbench.timeline import (
+from workbench.viewmodel.timeline import (
     CoapRows,
     Lane,
     TimelineStore,

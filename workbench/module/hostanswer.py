@@ -2,7 +2,8 @@
 
 Some modules pass a server's Read/Write/Execute on an object the *host* manages to the host as a
 URC and hold the CoAP answer until the host replies with an AT command. The decoders turn those
-URCs into ``host_request`` events (:attr:`~workbench.state.ModuleState.pending_requests`); this
+URCs into ``host_request`` events (:attr:`~workbench.module.state.ModuleState.pending_requests`);
+this
 module turns a pending request plus the values the object tree holds into the host's answer.
 
 The answer syntax is plugin-specific and small, so it is one table entry per plugin
@@ -32,7 +33,7 @@ from typing import Any
 
 from workbench.at.syntax import split_at_args, split_info
 from workbench.lwm2m.model import format_text_value
-from workbench.state import HostRequest
+from workbench.module.state import HostRequest
 
 #: plugin id → answer style.
 ANSWER_STYLES: Mapping[str, str] = {"st-st87mxx": "st87mxx", "simcom-sim7028": "sim7028"}

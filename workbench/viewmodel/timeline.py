@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from workbench.events import Event, Kind
+from workbench.module.events import Event, Kind
 
 
 class Lane(enum.IntEnum):
@@ -163,7 +163,7 @@ def classify_event(event: Event) -> tuple[Lane, Tone, str] | None:
 
 
 class LineLike(Protocol):
-    """What :func:`rows_from_lines` needs of a terminal line (``workbench.connection``)."""
+    """What :func:`rows_from_lines` needs of a terminal line (``workbench.app.connection``)."""
 
     @property
     def seq(self) -> int: ...

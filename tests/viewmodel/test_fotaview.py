@@ -3,9 +3,9 @@ timeline's FOTA lane rows."""
 
 from __future__ import annotations
 
-from workbench.events import Event, Kind
-from workbench.fotaview import FotaBoard, human_bytes, human_seconds
-from workbench.timeline import Lane, Tone, classify_event, row_from_fota
+from workbench.module.events import Event, Kind
+from workbench.viewmodel.fotaview import FotaBoard, human_bytes, human_seconds
+from workbench.viewmodel.timeline import Lane, Tone, classify_event, row_from_fota
 
 
 def _feed(board: FotaBoard, t: float, **data: object) -> None:

@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workbench.app.connection import ModuleConnection, Recorder, TerminalLine
 from workbench.at.types import ClassifiedLine, CommandResult
-from workbench.connection import ModuleConnection, Recorder, TerminalLine
-from workbench.events import Event
-from workbench.plugin_api import Plugin
+from workbench.module.events import Event
+from workbench.module.state import ModuleState
+from workbench.plugin.api import Plugin
 from workbench.server import LwM2MServer, ServerRequestError
 from workbench.server.coaplog import ServerEvent
 from workbench.sim.base import Simulator
-from workbench.state import ModuleState
 from workbench.transport.hosting import PtyHost, TcpHost
 
 DEFAULT_PLUGIN = "quectel-bg95"
@@ -86,7 +86,8 @@ async def host_simulator(simulator: Simulator, hosting: Hosting) -> tuple[PtyHos
 
 
 class DemoSession:
-    """Server + simulated module + :class:`~workbench.connection.ModuleConnection`, for one plugin.
+    """Server + simulated module + :class:`~workbench.app.connection.ModuleConnection`, for one
+    plugin.
 
     The connection is the same object the window's terminal shows, so the GUI's ``--demo``
     adopts :attr:`connection` and the user watches the sequence being sent. ``hosting``

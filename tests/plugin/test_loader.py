@@ -15,15 +15,15 @@ from tests.plugin_fixtures import (
     bundled_plugins,
     install_user_plugins,
 )
-from workbench import plugins_loader
-from workbench.plugin_api import Decoder, Plugin
-from workbench.plugins_loader import (
+from workbench.plugin import loader as plugins_loader
+from workbench.plugin.loader import (
     PluginEntry,
     PluginRegistry,
     PluginUnavailable,
     default_user_plugin_dir,
     discover_plugins,
 )
+from workbench.plugin_api import Decoder, Plugin
 
 
 def only(*dirs: Path) -> PluginRegistry:

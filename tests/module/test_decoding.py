@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from workbench.pipeline import decode_log
-from workbench.plugins_loader import discover_plugins
+from workbench.app.pipeline import decode_log
+from workbench.plugin.loader import discover_plugins
 
 READ = '+ULWM2MREAD: {"bn":"/3/0/","e":[{"n":"0","sv":"u-blox"},{"n":"9","v":87}]}'
 
