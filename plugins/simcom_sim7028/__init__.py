@@ -12,6 +12,7 @@ from typing import Any
 from workbench.plugin_api import Plugin, Simulator
 
 from .decoder import Sim7028Decoder
+from .hostanswer import HOST_ANSWERS, HOST_DEMO
 from .templates import TEMPLATES
 from .values import DOCUMENT
 
@@ -66,6 +67,8 @@ PLUGINS = [
         simulator_factory=_simulator,
         documents=(DOCUMENT,),
         connect_sequence=connect_sequence,
+        host_answers=HOST_ANSWERS,
+        host_demo=HOST_DEMO,
     )
 ]
 

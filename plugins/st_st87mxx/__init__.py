@@ -12,6 +12,7 @@ from workbench.plugin_api import Plugin, Simulator, Variant
 
 from .codes import BOOT_HEAD, DOCUMENT, URC_PREFIXES
 from .decoder import St87Decoder
+from .hostanswer import HOST_ANSWERS, HOST_DEMO, MODULE_VIEW
 from .templates import TEMPLATES
 
 
@@ -53,5 +54,8 @@ PLUGINS = [
         documents=(DOCUMENT,),
         init_commands=("AT+CMEE=1",),
         connect_sequence=connect_sequence,
+        module_view=MODULE_VIEW,
+        host_answers=HOST_ANSWERS,
+        host_demo=HOST_DEMO,
     )
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from workbench.plugin_api import Decoder, Plugin, Simulator, Variant
 
 from .decoder import SaraDecoder
+from .moduleview import MODULE_VIEW
 from .profiles import DOC, VARIANTS_LEXI, VARIANTS_R4, VARIANTS_R5, profile_for
 from .templates import TEMPLATES
 
@@ -78,6 +79,7 @@ def _plugin(
         connect_sequence=_connect_sequence(plugin_id),
         # §5.3.2: +UDWNFILE prints a bare ">" before it reads the file's bytes.
         prompts=(">",),
+        module_view=MODULE_VIEW,
     )
 
 

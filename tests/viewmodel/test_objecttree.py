@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -14,15 +13,11 @@ from workbench.lwm2m.errors import ValueValidationError
 from workbench.lwm2m.model import Operations, ResourceDefinition, ResourceType
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
-from workbench.module.events import Event
-from workbench.module.hostanswer import HostAnswerer
-from workbench.module.state import HostRequest
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.server.coapwire import MessageType, RawMessage
 from workbench.viewmodel.objecttree import (
     ObjectTreeData,
     display_value,
-    module_dialect,
     parse_attributes,
     parse_create_values,
     parse_value,
@@ -147,183 +142,6 @@ def test_parse_create_values(registry: Any) -> None:
     assert values == {Path.of(3303, 2, 5700): 21.5, Path.of(3303, 2, 5750): "kitchen"}
     with pytest.raises(ValueValidationError, match="line 1"):
         parse_create_values(registry, 3303, 2, "temperature")
-
-
-def test_module_dialects(registry: Any) -> None:
-    ublox = module_dialect("ublox-sara-r5")
-    assert ublox is not None and module_dialect("ublox-lexi-r4") is ublox
-    assert module_dialect("ublox-lexi-r10") is None and module_dialect("quectel-bg95") is None
-    assert ublox.list_command() == 'AT+ULWM2MLIST="/"'
-    assert ublox.read_command("/3/0") == 'AT+ULWM2MREAD="/3/0"'
-    assert ublox.write_command("/3/0/14", "+01:00", registry) == (
-        'AT+ULWM2MWRITE="{\\"bn\\":\\"/3/0/14\\",\\"e\\":[{\\"sv\\":\\"+01:00\\"}]}"'
-    )
-    assert ublox.delete_command("/3303/1") == 'AT+ULWM2MDELETE="/3303/1"'
-    st = module_dialect("st-st87mxx")
-    assert st is not None
-    assert st.read_command("/3/0") == "AT#LWDUMPOBJ=3"
-    assert st.read_command("/3/0/20") == "AT#LWREADRSCVAL=/3/0/20"
-    assert st.write_command("/3/0/20", 75, registry) == "AT#LWCHGRSCVAL=/3/0/20,75"
-    assert st.create_command("/3/1", {}, registry) == ""
-
-
-def _request(event: Event) -> HostRequest:
-    return HostRequest(
-        str(event.get("op")), str(event.get("path")), event.get("value"), event.line, event.raw
-    )
-
-
-def test_st_answers_offline() -> None:
-    answerer = HostAnswerer("st-st87mxx")
-    raw = "#LWNTYRDOBJ: 1,3443,0,2,3,4"
-    group = [
-        HostRequest("read", "/3443/0/3", None, 7, raw),
-        HostRequest("read", "/3443/0/4", None, 7, raw),
-    ]
-    assert len(answerer.due(group)) == 1
-    answer = answerer.answer(group, {"/3443/0/3": b"\x02\x02"}.get)
-    assert answer.commands == ["AT#LWNTYRDOBJ=1,3443,0,2,3,D,4,0202,4,D,0,"]
-    assert "no value" in answer.problem and "/3443/0/4" in answer.problem
-    answerer.mark_answered(answer)
-    assert answerer.due(group) == []
-    write = HostRequest("write", "/3443/0/2", "0A0B", 9, "#LWNTYWROBJ: 1,3443,0,1,2,D,4,0A0B")
-    answer = answerer.answer([write], lambda p: None)
-    assert answer.commands == ["AT#LWNTYWROBJ=1,3443,0,1,2"]
-    assert answer.written == {"/3443/0/2": b"\x0a\x0b"}
-    exe = HostRequest("execute", "/3443/0/1", "", 11, "#LWNTYEXEOBJ: 1,3443,0,1,1")
-    assert answerer.answer([exe], lambda p: None).commands == ["AT#LWNTYEXEOBJ=1,3443,0,1,1"]
-    assert not HostAnswerer("quectel-bg95").supported
-
-
-def test_sim7028_answers_offline() -> None:
-    answerer = HostAnswerer("simcom-sim7028")
-    read = HostRequest("read", "/3303/0/5700", None, 3, "+LWREAD: 0,3303,0,1,5700")
-    assert answerer.answer([read], {"/3303/0/5700": 21.5}.get).commands == [
-        'AT+LWREADRSP=0,3303,0,1,5700,"F",4,"21.5"'
-    ]
-    whole = HostRequest("read", "/3303/0", None, 4, "+LWREAD: 0,3303,0,0")
-    values = {"/3303/0/5700": 21.5, "/3303/0/5750": "kitchen"}
-    answer = answerer.answer([whole], values.get, lambda base: values)
-    assert answer.commands == ['AT+LWREADRSP=0,3303,0,2,5700,"F",4,"21.5",5750,"S",7,"kitchen"']
-    with pytest.raises(ValueError, match="no values"):
-        answerer.answer([whole], values.get, lambda base: {})
-    write = HostRequest("write", "/3303/0/5750", "den", 5, '+LWWRITE: 0,3303,0,1,5750,S,3,"den"')
-    answer = answerer.answer([write], values.get)
-    assert answer.commands == ["AT+LWWRITERSP=0,68"] and answer.written == {"/3303/0/5750": "den"}
-    exe = HostRequest("execute", "/3303/0/5605", "", 6, "+LWEXECUTE: 0,3303,0,5605")
-    assert answerer.answer([exe], values.get).commands == ["AT+LWEXECUTERSP=0,68"]
-
-
-# -- against the real simulators ----------------------------------------------------------------
-def _background(bench: Any, action: Any) -> tuple[threading.Thread, list[Any]]:
-    out: list[Any] = []
-    thread = threading.Thread(target=lambda: out.append(bench.run(action)), daemon=True)
-    thread.start()
-    return thread, out
-
-
-def _pending(bench: Any, op: str) -> list[HostRequest]:
-    return [_request(e) for e in bench.events() if e.kind == "host_request" and e.get("op") == op]
-
-
-def test_st_answers_the_simulator() -> None:
-    from plugins.st_st87mxx.session import custom_definition
-    from tests.plugins.harness import ModuleBench
-
-    ep = "ST87M01_CLIENT"
-    with ModuleBench("st-st87mxx") as bench:
-        bench.server.registry.add(custom_definition(3443, [0, 1, 2]))
-        url = bench.server_url.upper()
-        bench.at("AT#SOCKETCREATE=5,0,UDP,5683,30,30")
-        bench.at("AT#LWSTART")
-        bench.at(f"AT#LWPARAMS={ep},1,1,{url},U,60,0,0,1")
-        bench.at("AT#LWCFG=5,0")
-        assert bench.at("AT#LWADDOBJ=3443,0,3,0,1,2")[-1] == "OK"
-        bench.at("AT#LWREG=1,1")
-        assert bench.wait_registered() == ep
-        answerer = HostAnswerer("st-st87mxx")
-        tree = {"/3443/0/1": b"\xca\xfe", "/3443/0/2": b"\x01"}
-        thread, out = _background(bench, lambda s: s.read(ep, "/3443/0"))
-        bench.wait_line(r"^#LWNTYRDOBJ: 1,3443,0,3,0,1,2$")
-        groups = answerer.due(_pending(bench, "read"))
-        assert len(groups) == 1 and len(groups[0]) == 3
-        answer = answerer.answer(groups[0], tree.get)
-        assert bench.at(answer.commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.05", out
-        assert out[0].values[Path.parse("/3443/0/1")] == b"\xca\xfe"
-        thread, out = _background(bench, lambda s: s.write(ep, "/3443/0/2", b"\x07\x08"))
-        bench.wait_line(r"^#LWNTYWROBJ: ")
-        (group,) = answerer.due(_pending(bench, "write"))
-        answer = answerer.answer(group, tree.get)
-        assert answer.written == {"/3443/0/2": b"\x07\x08"}
-        assert bench.at(answer.commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.04"
-        thread, out = _background(bench, lambda s: s.execute(ep, "/3443/0/0"))
-        bench.wait_line(r"^#LWNTYEXEOBJ: ")
-        (group,) = answerer.due(_pending(bench, "execute"))
-        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.04"
-
-
-def test_sim7028_answers_the_simulator() -> None:
-    from tests.plugins.harness import ModuleBench
-
-    ep = "simcom"
-    with ModuleBench("simcom-sim7028", host_timeout=5.0) as bench:
-        port = bench.server.address[1]
-        bench.at("AT+LWSTART")
-        for command in (
-            'AT+LWCNF="server","127.0.0.1"',
-            f'AT+LWCNF="serverport","{port}"',
-            f'AT+LWCNF="endpointname","{ep}"',
-        ):
-            bench.at(command)
-        assert bench.at("AT+LWOPEN", timeout=10)[-1] == "OK"
-        assert bench.wait_registered() == ep
-        assert bench.at("AT+LWADDOBJ=0,3303,0,4,5700,5701,5750,5605")[-1] == "OK"
-        answerer = HostAnswerer("simcom-sim7028")
-        tree: dict[str, Any] = {"/3303/0/5700": 21.5, "/3303/0/5750": "kitchen"}
-        thread, out = _background(bench, lambda s: s.read(ep, "/3303/0/5700"))
-        bench.wait_line(r"^\+LWREAD: 0,3303,0,1,5700$")
-        (group,) = answerer.due(_pending(bench, "read"))
-        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.05" and list(out[0].values.values()) == [21.5]
-        thread, out = _background(bench, lambda s: s.write(ep, "/3303/0/5750", "den"))
-        bench.wait_line(r"^\+LWWRITE: ")
-        (group,) = answerer.due(_pending(bench, "write"))
-        answer = answerer.answer(group, tree.get)
-        assert answer.written == {"/3303/0/5750": "den"}
-        assert bench.at(answer.commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.04"
-        thread, out = _background(bench, lambda s: s.execute(ep, "/3303/0/5605"))
-        bench.wait_line(r"^\+LWEXECUTE: ")
-        (group,) = answerer.due(_pending(bench, "execute"))
-        assert bench.at(answerer.answer(group, tree.get).commands[0])[-1] == "OK"
-        thread.join(10)
-        assert out[0].code == "2.04"
-
-
-def test_ublox_module_view_commands_work_on_the_simulator(registry: Any) -> None:
-    """The module's own view: list, read and write through +ULWM2M* on the SARA-R5 simulator."""
-    from tests.plugins.harness import ModuleBench
-
-    dialect = module_dialect("ublox-sara-r5")
-    assert dialect is not None
-    with ModuleBench("ublox-sara-r5") as bench:
-        listed = bench.at(dialect.list_command())
-        assert listed[-1] == "OK" and '"/3/0"' in listed[-2]
-        write = dialect.write_command("/3/0/14", "+05:00", registry)
-        assert bench.at(write)[-1] == "OK"
-        assert bench.at(dialect.read_command("/3/0"))[-1] == "OK"
-        values = [e for e in bench.events() if e.kind == "values"]
-        objects = [e for e in bench.events() if e.kind == "objects"]
-        assert "/3/0" in objects[-1]["paths"]
-        assert values[-1]["values"]["/3/0/14"] == "+05:00"
 
 
 # -- a recorded session's server view -----------------------------------------------------------

@@ -19,7 +19,7 @@ already a valid file. ::
     send AT+CEREG? expect=any
     wait \\+CEREG: [15] timeout=60          <- a Python regex, searched in each line
     delay 2.5s
-    send AT+QLWSVC=0 timeout=30 expect=error
+    send AT+CGATT=0 timeout=30 expect=error
 
 * ``send <command> [timeout=<t>] [expect=ok|error|any]`` — send one command; the step passes
   when the final result is the expected one (``ok`` by default).

@@ -75,7 +75,7 @@ class FinalResultRule:
 class MultiLineUrc:
     """A URC whose payload continues on following lines.
 
-    Quectel's ``+QLWURC: "recv",<uri>,<type>,<len>`` is followed by one data line. ``count`` is
+    E.g. a vendor's ``"recv",<uri>,<type>,<len>`` URC is followed by one data line. ``count`` is
     the fixed number of continuation lines; ``count_from`` (if given) computes it from the head
     line instead (return 0 for "no data lines", e.g. a zero length). Blank lines are never taken
     as continuation lines, because the framer drops them on a live port. The engine matches

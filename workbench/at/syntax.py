@@ -67,7 +67,7 @@ def looks_like_command(text: str) -> bool:
 def parse_command(text: str) -> ParsedCommand | None:
     """Parse the first command of an AT command line; None if it is not one.
 
-    ``AT+CEREG?`` → (+CEREG, READ); ``AT+QLWCFG="autostart",1`` → (+QLWCFG, SET, '"autostart",1');
+    ``AT+CEREG?`` → (+CEREG, READ); ``AT+XCFG="autostart",1`` → (+XCFG, SET, '"autostart",1');
     ``ATE0`` → (E, ACTION, '0'); ``AT`` → ('', EXECUTE). Multiple commands joined with ``;`` are
     returned by :func:`parse_command_line`.
     """
@@ -267,7 +267,7 @@ _SPACED_SEPARATOR = re.compile(r"\s*([:,])\s*")
 def canonical_head(text: str) -> str:
     """``text`` without spaces around ``:`` and ``,`` outside quotes, case-folded.
 
-    Real modules vary their spacing (``+QLWURC:  "recv",...``) and the documents never make it
+    Real modules vary their spacing (``+XURC:  "recv",...``) and the documents never make it
     significant, so line heads are compared in this form wherever a plain ``startswith`` on the
     document's spelling would miss them (multi-line URC detection).
     """
@@ -280,7 +280,7 @@ def canonical_head(text: str) -> str:
 def tidy_at_text(text: str) -> str:
     """A response line (or argument list) as the documents print it, whatever the spacing.
 
-    ``+LWCNF:  "server" , <ip>`` → ``+LWCNF: "server",<ip>``: one space after the prefix's
+    ``+XCNF:  "server" , <ip>`` → ``+XCNF: "server",<ip>``: one space after the prefix's
     ``:``, none around commas outside quotes and brackets. For decoders that keep text
     verbatim in an event field (test-form syntax answers, boot banners), so that a device's
     spacing does not change the event.

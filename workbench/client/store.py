@@ -4,8 +4,8 @@ Values are validated against the :class:`~workbench.lwm2m.model.ObjectRegistry` 
 write, so a server write of an out-of-range value is refused (4.00) exactly where a real client
 would refuse it. Multi-instance resources hold a ``dict`` of resource-instance id → value.
 
-Objects whose values live on the host MCU of a module (SIM7028 ``+LWREAD``, ST87MXX
-``#LWNTY*``) are *host objects*: the store keeps their structure (instances and resource ids,
+Objects whose values live on the host MCU of a module (SIM7028, ST87MXX: the module asks the
+host by URC) are *host objects*: the store keeps their structure (instances and resource ids,
 so Register and Discover list them) but every read, write and execute is forwarded to an async
 callback that may take seconds. A callback that does not answer within ``host_timeout`` makes
 the operation fail with ``host_timeout_code`` (5.00 Internal Server Error by default, what the

@@ -85,7 +85,7 @@ class Event:
     """One decoded fact, tied to the log line that produced it.
 
     ``fields`` hold the kind-specific data (JSON-compatible values). ``inferred`` marks a meaning
-    the vendor document does not state (e.g. an undocumented ``#LWREG`` code): the JSON then
+    the vendor document does not state (e.g. an undocumented status code): the JSON then
     carries ``"inferred": true`` so a user knows to double-check.
     """
 

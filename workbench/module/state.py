@@ -2,7 +2,7 @@
 
 Every value remembers the event that set it (line number, kind, timestamp, raw text), because
 the workbench always shows the raw code beside its interpretation — "registered (line 412:
-``+ULWM2MSTAT: 1,3``)". Pure Python, no Qt: the GUI subscribes to the set of changed sections
+<the URC as printed>)". Pure Python, no Qt: the GUI subscribes to the set of changed sections
 that :meth:`ModuleState.apply` returns.
 
 Kinds beyond the contract that the model understands (plugins may emit them):
@@ -141,7 +141,8 @@ class ServerState:
 
 @dataclass(frozen=True, slots=True)
 class HostRequest:
-    """A request the module passed to the host (ST ``#LWNTY*``, SIM7028 ``+LWREAD``...)."""
+    """A request the module passed to the host: the server read, wrote or executed a
+    host-managed object (a ``host_request`` event)."""
 
     op: str
     path: str
@@ -660,7 +661,7 @@ _HANDLERS: Mapping[str, Callable[[ModuleState, Event], set[str]]] = MappingProxy
 def _command_thing(command: Any) -> str:
     """The thing an AT error belongs to: its command, by name and first argument.
 
-    ``AT+QLWSVC="reg"`` and ``AT+QLWSVC="state"`` are different things (Quectel's sub-commands,
+    ``AT+XSVC="reg"`` and ``AT+XSVC="state"`` are different things (Quectel's sub-commands,
     u-blox's server ids), so a successful state query does not clear a failed registration
     command; the read, test and execute forms are the command itself. Errors no command caused
     belong to the ``module``.

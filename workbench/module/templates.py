@@ -239,7 +239,7 @@ class DocRef:
 class CommandTemplate:
     """One AT command as a form.
 
-    ``command`` is the name with its sigil (``+ULWM2MREG``, ``#LWSTART``, ``E`` for ATE);
+    ``command`` is the name with its sigil (``+CEREG``, a vendor's ``#NAME``, ``E`` for ATE);
     ``form`` decides the syntax: SET ``AT+X=a,b``, READ ``AT+X?``, TEST ``AT+X=?``, EXECUTE
     ``AT+X``, ACTION (basic command, value appended: ``ATE0``).
     """

@@ -11,7 +11,7 @@ point group or dropped into the user's plugin folder)::
         __init__.py      # PLUGINS = [Plugin(...)]   (or def plugins() -> list[Plugin])
         templates.py     # CommandTemplate(...) list, each with a DocRef into ../shared/specs/
         decoder.py       # class SaraDecoder(Decoder): def decode_line(self, line) -> list[Event]
-        simulator.py     # class SaraSimulator(SimulatorBase): register("+ULWM2MREG", handler)
+        simulator.py     # class SaraSimulator(SimulatorBase): register("+NAME", handler)
 
 Decoders get every :class:`ClassifiedLine` of one connection in order (echo, info, final, URC,
 prompt, continuation lines of multi-line URCs) and return :class:`Event` objects of the contract
@@ -76,9 +76,20 @@ from workbench.lwm2m.model import (
     parse_text_value,
 )
 from workbench.lwm2m.paths import Path
-from workbench.lwm2m.values import ObjectLink
+from workbench.lwm2m.values import ObjectLink, Value
 from workbench.module.decoding import REG_STAT, Decoder, decode_standard
 from workbench.module.events import HOST_OPS, STATES, Event, Kind, unknown_event
+from workbench.module.hostanswer import (
+    Below,
+    HostAnswer,
+    HostAnswerer,
+    HostAnswerStyle,
+    HostDemo,
+    Lookup,
+    request_args,
+)
+from workbench.module.moduleview import ModuleDialect
+from workbench.module.state import HostRequest as PendingHostRequest
 from workbench.module.templates import (
     Choice,
     CommandTemplate,
@@ -160,6 +171,14 @@ class Plugin:
     #: that points the module at an LwM2M server (``coap://H:P``) and starts registration. The
     #: demo, the guided connect flow and the end-to-end tests send exactly these lines.
     connect_sequence: Callable[[str], Sequence[str]] | None = None
+    #: The AT commands through which the module shows its own objects (the object tree's
+    #: module view), or None: the module has none.
+    module_view: ModuleDialect | None = None
+    #: How the host answers the module's host-managed object requests, or None: the module
+    #: passes none to the host (or the workbench cannot answer them).
+    host_answers: HostAnswerStyle | None = None
+    #: How the demo shows host answering on this plugin's simulator (needs ``host_answers``).
+    host_demo: HostDemo | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", self.id):
@@ -205,6 +224,10 @@ class Plugin:
             prompts=tuple(p.encode() for p in self.prompts),
             response_prefixes=dict(self.response_prefixes),
         )
+
+    def host_answerer(self) -> HostAnswerer:
+        """A fresh answerer for one connection (answers nothing without ``host_answers``)."""
+        return HostAnswerer(self.host_answers)
 
     def make_decoder(self, variant: str | None = None) -> Decoder:
         return self.decoder_factory(self.resolve_variant(variant))
@@ -316,6 +339,7 @@ __all__ = [
     "AtCall",
     "AtDialect",
     "AtError",
+    "Below",
     "BootstrapFile",
     "Choice",
     "ClassifiedLine",
@@ -334,11 +358,17 @@ __all__ = [
     "FotaPersistence",
     "Handler",
     "HandlerResult",
+    "HostAnswer",
+    "HostAnswerStyle",
+    "HostAnswerer",
+    "HostDemo",
     "HostRequest",
     "Kind",
     "Line",
     "LineKind",
+    "Lookup",
     "LwM2MClient",
+    "ModuleDialect",
     "ModuleIdentity",
     "MultiLineUrc",
     "NetworkState",
@@ -354,6 +384,7 @@ __all__ = [
     "ParsedCommand",
     "Path",
     "PayloadRequest",
+    "PendingHostRequest",
     "Plugin",
     "Reply",
     "ResourceDefinition",
@@ -364,6 +395,7 @@ __all__ = [
     "SimulatorBase",
     "SimulatorFactory",
     "TemplateError",
+    "Value",
     "Variant",
     "decode_standard",
     "decode_ublox_json",
@@ -379,6 +411,7 @@ __all__ = [
     "parse_text_value",
     "quote_at_json",
     "quote_at_string",
+    "request_args",
     "split_at_args",
     "split_at_args_detailed",
     "split_at_json_argument",

@@ -280,7 +280,7 @@ class SimulatorBase:
             def __init__(self, variant, server_url, **options):
                 super().__init__(variant=variant, server_url=server_url,
                                  identity=ModuleIdentity("u-blox", "SARA-R510M8S", "03.15"))
-                self.register("+ULWM2MREG", self._reg)
+                self.register("+NAME", self._name)
 
             def boot_urcs(self):
                 return ["+UUSIMSTAT: 1"]
@@ -361,7 +361,7 @@ class SimulatorBase:
             loop.call_later(delay, self.send_urc, text)
 
     def register(self, name: str, handler: Handler) -> None:
-        """Handle command ``name`` (``+ULWM2MREG``, ``#LWSTART``, ``E``...) with ``handler``."""
+        """Handle command ``name`` (``+CEREG``, a vendor's ``#NAME``, ``E``...) with ``handler``."""
         self._handlers[name.upper()] = handler
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any] | None:

@@ -15,10 +15,9 @@ so it is tested with plain pytest:
 * :func:`session_trees` — the server view of a *recorded* session (read-only): endpoints,
   objects and instances from the registrations, last values from recorded reads,
   notifications, Sends and acknowledged writes;
-* :class:`ModuleDialect` — the AT commands with which a module shows its *own* view of its
-  objects (u-blox ``+ULWM2MLIST``/``+ULWM2MREAD``/``WRITE``/``CREATE``/``DELETE``, ST87MXX
-  ``#LWLISTOBJ``/``#LWDUMPOBJ``/``#LWREADRSCVAL``/``#LWCHGRSCVAL``), chosen by plugin id with
-  :func:`module_dialect`.
+* the module's *own* view of its objects is fed from the module state
+  (:meth:`ObjectTreeData.set_paths`, :meth:`ObjectTreeData.apply_values`); the AT commands
+  behind it are the plugin's ``module_view`` (:class:`~workbench.module.moduleview.ModuleDialect`).
 """
 
 from __future__ import annotations
@@ -31,14 +30,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from workbench.lwm2m.codecs.base import ContentFormat
-from workbench.lwm2m.codecs.ublox_json import encode_ublox_json, quote_at_json
 from workbench.lwm2m.errors import PathError, ValueValidationError
 from workbench.lwm2m.model import (
     ObjectDefinition,
     ObjectRegistry,
     ResourceDefinition,
     ResourceType,
-    format_text_value,
     parse_text_value,
 )
 from workbench.lwm2m.paths import Path
@@ -302,7 +299,7 @@ class ObjectTreeData:
             self._changed()
 
     def set_paths(self, paths: Iterable[str | Path]) -> None:
-        """Objects/instances from a list (``+ULWM2MLIST``): ``/3/0``, ``/1/0``, ``/3303``."""
+        """Objects/instances from a module's list (``objects`` event): ``/3/0``, ``/3303``."""
         announced: dict[int, tuple[str | None, list[int]]] = {}
         for item in paths:
             try:
@@ -689,92 +686,3 @@ def _path_or_none(text: Any) -> Path | None:
         return Path.parse(text)
     except (PathError, ValueError):
         return None
-
-
-# -- the module's own view over AT -------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ModuleDialect:
-    """AT commands through which a module shows (and changes) its own object tree.
-
-    Each method returns the command line, or ``""`` where the module has no such command.
-    """
-
-    name: str
-    list_objects: str
-    read_template: str
-    resource_read_template: str = ""
-    can_write: bool = False
-    can_create: bool = False
-    can_delete: bool = False
-    note: str = ""
-
-    def list_command(self) -> str:
-        return self.list_objects
-
-    def read_command(self, path: Path | str) -> str:
-        target = as_path(path)
-        if target.resource_id is not None and self.resource_read_template:
-            return self.resource_read_template.format(path=target)
-        return self.read_template.format(path=target, object_id=target.object_id)
-
-    def write_command(self, path: Path | str, value: Value, registry: ObjectRegistry) -> str:
-        target = as_path(path)
-        if not self.can_write or target.resource_id is None:
-            return ""
-        if self.name == "ublox":
-            text = encode_ublox_json(target, {target: value}, registry)
-            return f"AT+ULWM2MWRITE={quote_at_json(text)}"
-        if self.name == "st87mxx":
-            return f"AT#LWCHGRSCVAL={target},{format_text_value(value)}"
-        return ""
-
-    def create_command(
-        self, instance: Path | str, values: Mapping[Path, Value], registry: ObjectRegistry,
-        owner: int = 0,
-    ) -> str:  # fmt: skip
-        target = as_path(instance)
-        if not self.can_create or self.name != "ublox":
-            return ""
-        text = encode_ublox_json(target, dict(values), registry)
-        return f"AT+ULWM2MCREATE={quote_at_json(text)},{owner}"
-
-    def delete_command(self, instance: Path | str) -> str:
-        if not self.can_delete or self.name != "ublox":
-            return ""
-        return f'AT+ULWM2MDELETE="{as_path(instance)}"'
-
-
-UBLOX_DIALECT = ModuleDialect(
-    "ublox",
-    'AT+ULWM2MLIST="/"',
-    'AT+ULWM2MREAD="{path}"',
-    'AT+ULWM2MREAD="{path}"',
-    can_write=True,
-    can_create=True,
-    can_delete=True,
-    note="+ULWM2MLIST / +ULWM2MREAD / +ULWM2MWRITE / +ULWM2MCREATE / +ULWM2MDELETE (u-blox §4)",
-)
-ST_DIALECT = ModuleDialect(
-    "st87mxx",
-    "AT#LWLISTOBJ",
-    "AT#LWDUMPOBJ={object_id}",
-    "AT#LWREADRSCVAL={path}",
-    can_write=True,
-    note="#LWLISTOBJ / #LWDUMPOBJ / #LWREADRSCVAL / #LWCHGRSCVAL (ST87MXX §6.1; shapes inferred)",
-)
-
-_DIALECTS: tuple[tuple[str, ModuleDialect], ...] = (
-    ("ublox-sara", UBLOX_DIALECT),
-    ("ublox-lexi-r4", UBLOX_DIALECT),
-    ("st-st87mxx", ST_DIALECT),
-)
-
-
-def module_dialect(plugin_id: str | None) -> ModuleDialect | None:
-    """The module-view commands of a plugin, or None when its AT commands have none."""
-    if not plugin_id:
-        return None
-    for prefix, dialect in _DIALECTS:
-        if plugin_id.startswith(prefix):
-            return dialect
-    return None

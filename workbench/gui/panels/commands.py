@@ -79,7 +79,7 @@ _PLACEHOLDERS: dict[ParamType, str] = {
 
 def command_display(template: CommandTemplate) -> str:
     """How the tree shows a template: ``AT+X?``, ``AT+X=?``, ``AT+X``, ``AT+X=…`` — with
-    leading fixed parameters written out (``AT+QLWCFG="server",…``), because vendors pack
+    leading fixed parameters written out (``AT+XCFG="server",…``), because vendors pack
     many sub-commands into one AT command and the sub-command is what tells them apart."""
     base = "AT" + template.command
     if template.form is CommandForm.READ:

@@ -9,20 +9,19 @@ Two views share one tree widget:
   write-attributes, discover, create, delete — each with a content format of choice. Every
   request runs on the loop via ``context.run_soon``; a failure (4.04, timeout) shows on its row
   and in the banner, never as a traceback.
-* **Module** — where the plugin's AT commands allow it
-  (:func:`workbench.viewmodel.objecttree.module_dialect`:
-  u-blox ``+ULWM2MLIST``/``+ULWM2MREAD``..., ST87MXX ``#LWLISTOBJ``/``#LWDUMPOBJ``...), the
-  module's own objects and values, decoded by the plugin into the module state
-  (``objects``/``values`` events) and sent through ``context.send``.
+* **Module** — where the plugin declares AT commands for it (``Plugin.module_view``, a
+  :class:`~workbench.module.moduleview.ModuleDialect`), the module's own objects and values,
+  decoded by the plugin into the module state (``objects``/``values`` events) and sent through
+  ``context.send``.
 
 A reopened session (:meth:`ObjectTreePanel.load_session_coap`) shows the server view as the
 recording ended — endpoints, objects and instances from the registrations, last values from the
 recorded reads, notifications, Sends and acknowledged writes — marked *recorded session
 (read-only)*, with every operation off until a live server or connection takes over.
 
-Host-managed objects (ST87MXX ``#LWNTY*``, SIM7028 ``+LWREAD``/``+LWWRITE``/``+LWEXECUTE``) are
-answered automatically from the tree's values (:mod:`workbench.module.hostanswer`) unless *Answer by
-hand* is on; then the pending requests wait in the list below the tree.
+Requests for host-managed objects (the plugin's ``host_answers``) are answered automatically
+from the tree's values (:mod:`workbench.module.hostanswer`) unless *Answer by hand* is on; then
+the pending requests wait in the list below the tree.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
 single-shot timer redraws at most every :data:`REFRESH_MS`.
@@ -75,14 +74,13 @@ from workbench.lwm2m.model import ObjectRegistry, format_text_value
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
 from workbench.module.hostanswer import HostAnswer, HostAnswerer
+from workbench.module.moduleview import ModuleDialect
 from workbench.module.state import HostRequest
 from workbench.viewmodel.objecttree import (
     CONTENT_FORMATS,
-    ModuleDialect,
     ObjectNode,
     ObjectTreeData,
     ResourceRow,
-    module_dialect,
     session_trees,
 )
 
@@ -191,7 +189,7 @@ class ObjectTreePanel(QWidget):
         self.definitions_button.setMenu(menu)
         self.by_hand = QCheckBox("Answer by hand", self)
         self.by_hand.setToolTip(
-            "Host-managed objects (#LWNTY*, +LWREAD...): off = answered from the tree's values"
+            "Host-managed objects: off = the module's requests are answered from the tree's values"
         )
         self.by_hand.toggled.connect(lambda _on: self._answer_pending())
         # Two short rows, so the dock can be narrow (it shares the right side with others).
@@ -321,7 +319,7 @@ class ObjectTreePanel(QWidget):
     @property
     def dialect(self) -> ModuleDialect | None:
         plugin = self.context.plugin
-        return module_dialect(plugin.id if plugin is not None else None)
+        return plugin.module_view if plugin is not None else None
 
     def current_data(self) -> ObjectTreeData | None:
         if self.view == MODULE_VIEW:
@@ -503,7 +501,7 @@ class ObjectTreePanel(QWidget):
     # -- the module ---------------------------------------------------------------------------
     def _plugin_changed(self) -> None:
         plugin = self.context.plugin
-        self.answerer = HostAnswerer(plugin.id if plugin is not None else None)
+        self.answerer = plugin.host_answerer() if plugin is not None else HostAnswerer(None)
         self.requests_box.setVisible(self.answerer.supported)
         self._update_banner()
         self._update_actions()
@@ -1124,14 +1122,8 @@ class ObjectTreePanel(QWidget):
         self._state_changed({"objects"})
         for oid in self.module_data.object_ids():
             if oid == 0:
-                continue  # u-blox refuses to read Security (§5.1.1)
-            instances = self.module_data.instance_ids(oid) or [0]
-            targets = (
-                [Path.of(oid)]
-                if dialect.name == "st87mxx"
-                else [Path.of(oid, i) for i in instances]
-            )
-            for target in targets:
+                continue  # modules refuse to read Security (u-blox §5.1.1)
+            for target in dialect.refresh_targets(oid, self.module_data.instance_ids(oid)):
                 await self._send(dialect.read_command(target))
 
     async def _send(self, command: str) -> bool:

@@ -11,6 +11,12 @@ kept as written otherwise (``v`` an ``int`` or ``float``, ``sv`` a ``str``, ...)
 :class:`BootstrapEntry` per JSON object); :func:`format_bootstrap_ini` writes it back in the
 layout of the note's examples, one record per line. Errors are :class:`CodecError` with the
 offset in the text.
+
+Why it is in the core and not in ``plugins/quectel_bg95``: it is a content codec built on the
+LwM2M JSON envelope and record model of :mod:`.lwm2m_json` (private to the codecs package),
+tested and fuzzed with the other codecs, and part of the stable plugin API
+(:mod:`workbench.plugin_api` re-exports :class:`BootstrapFile` and :func:`parse_bootstrap_ini`
+since API version 1). It holds no AT syntax; the commands that upload the file are the plugin's.
 """
 
 from __future__ import annotations

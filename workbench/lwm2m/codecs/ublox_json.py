@@ -1,10 +1,17 @@
-"""The JSON u-blox modules print in ``+ULWM2MREAD`` and take in ``+ULWM2MWRITE``/``+ULWM2MCREATE``.
+"""The JSON u-blox modules print when they read an object and take to write or create one.
 
 It is LwM2M 1.0 JSON (:mod:`.lwm2m_json`: ``{"bn":"/3/0/","e":[{"n":"0","sv":".."}]}`` with
 ``v``/``sv``/``bv``/``ov``), read through the same envelope and record model, plus the quirks
 the SARA-R4/R5/LEXI-R4 application note (UBX-18068860) shows. Section numbers below are that
-document's. The LEXI-R10 AT command manual has no JSON examples (its LwM2M commands are
-``+ULWM2M``, ``+ULWM2MSTAT``, ``+ULWM2MREG``, ``+ULWM2MCONFIG``).
+document's. The LEXI-R10 AT command manual has no JSON examples (its LwM2M commands do not
+carry object data).
+
+Why it is in the core and not in ``plugins/ublox_sara``: it is a content codec (LwM2M JSON with
+leniencies), tested with the other codecs and fuzzed with them, and it is part of the stable
+plugin API (:mod:`workbench.plugin_api` re-exports :func:`decode_ublox_json`,
+:func:`encode_ublox_json`, :func:`quote_at_json` and :func:`split_at_json_argument` since
+API version 1), so third-party plugins for other u-blox families may import it. The AT
+command syntax around it is the plugin's (``plugins/ublox_sara/moduleview.py``).
 
 Quirks accepted when ``lenient`` (the default):
 
@@ -31,7 +38,7 @@ what was meant): §5.2's ``"/1/2/" OK ,"e":[{n": "1", ...`` and §5.5's ``"/3300
 :class:`CodecError` with the offset of the damage.
 
 :func:`split_at_json_argument` and :func:`quote_at_json` handle the AT string around the JSON
-(``AT+ULWM2MWRITE="{\\"bn\\": ...}"``), including §5.1.1's missing closing quote.
+(``AT+<command>="{\\"bn\\": ...}"``), including §5.1.1's missing closing quote.
 """
 
 from __future__ import annotations
@@ -72,7 +79,7 @@ _TRAILER = re.compile(r'[\s"]*(?:OK)?[\s"]*')
 def decode_ublox_json(
     text: str, registry: ObjectRegistry, lenient: bool = True
 ) -> dict[Path, Value]:
-    """Decode the JSON of ``+ULWM2MREAD`` (or of a write/create command's argument)."""
+    """Decode the JSON of a read response (or of a write/create command's argument)."""
     if not isinstance(text, str):
         raise CodecError("u-blox JSON is text", None, FMT)
     if lenient:
@@ -88,7 +95,7 @@ def decode_ublox_json(
 
 
 def encode_ublox_json(base: Path, content: Content, registry: ObjectRegistry) -> str:
-    """The JSON for ``+ULWM2MWRITE``/``+ULWM2MCREATE``: LwM2M JSON as the note's examples
+    """The JSON for a write or create command: LwM2M JSON as the note's examples
     write it, ``bn`` with a trailing slash and relative names (Opaque as base64 in ``sv``).
     """
     records = records_from_content(base, content, registry, RULES)
