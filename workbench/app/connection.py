@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from workbench.app.hostservice import HostAnswerService
 from workbench.at.client import AtClient
 from workbench.at.dialect import AtDialect
 from workbench.at.engine import AtEngine
@@ -161,6 +162,8 @@ class ModuleConnection:
         self._backlog: deque[bytes] = deque()
         self._processing = False
         self._server_unsubscribe: Unsubscribe | None = None
+        #: Answers the module's host-managed object requests (headless; the window shows it).
+        self.host_answers = HostAnswerService(self)
 
     # -- module ------------------------------------------------------------------------------
     @property
@@ -298,6 +301,7 @@ class ModuleConnection:
         at = self._at
         self._drop_port()
         self._flush_backlog()
+        await self.host_answers.close()
         if at is not None:
             await at.close()
         if self.status != "closed":

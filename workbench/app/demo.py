@@ -5,7 +5,9 @@ pseudo-terminal (on Windows, which has none, behind a loopback TCP port that pys
 as ``socket://127.0.0.1:PORT``), the workbench opens that port with pyserial (reader thread,
 batched), sends the plugin's documented configuration sequence through the AT engine,
 decodes every line with the plugin's decoder into the module state, and watches the
-registration arrive on the server.
+registration arrive on the server. For a plugin with host-managed objects
+(``Plugin.host_demo``), :meth:`DemoSession.host_read` then has the server read a resource only
+the host knows, answered by the connection's host-answer service.
 The headless ``lwm2m-workbench demo`` command, the window's ``--demo`` and ``--self-test`` all
 drive this one class.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.app.connection import ModuleConnection, Recorder, TerminalLine
+from workbench.app.hostservice import HostAnswerReport
 from workbench.at.types import ClassifiedLine, CommandResult
 from workbench.module.events import Event
 from workbench.module.state import ModuleState
@@ -46,6 +49,7 @@ class DemoCallbacks:
     on_event: Callable[[Event], None] = lambda event: None
     on_server_event: Callable[[ServerEvent], None] = lambda event: None
     on_note: Callable[[str], None] = lambda text: None
+    on_host_answer: Callable[[HostAnswerReport], None] = lambda report: None
 
 
 @dataclass
@@ -61,6 +65,10 @@ class DemoReport:
     device: dict[str, Any] = field(default_factory=dict)
     failed_commands: list[str] = field(default_factory=list)
     error: str = ""
+    #: What the server's read of a host-managed resource returned (:meth:`DemoSession.host_read`).
+    host_read: dict[str, Any] = field(default_factory=dict)
+    #: The host's answers the module accepted, as sent.
+    host_answers: list[str] = field(default_factory=list)
 
 
 def default_hosting(platform: str | None = None) -> Hosting:
@@ -149,6 +157,7 @@ class DemoSession:
         self._unsubscribe.append(conn.subscribe_status(self._status))
         # The state shows the server's side too (registered / expired / deregistered).
         self._unsubscribe.append(conn.attach_server(self.server.events))
+        self._unsubscribe.append(conn.host_answers.subscribe(self._host_answer))
         conn.open()
         where = f"simulated {self.plugin.id} on {self.pty_path}"
         self.cb.on_note(f"server on {self.server_url}; {where}")
@@ -166,6 +175,11 @@ class DemoSession:
         self.cb.on_line(line)
         for event in events:
             self.cb.on_event(event)
+
+    def _host_answer(self, report: HostAnswerReport) -> None:
+        if report.sent and report.answer is not None:
+            self.report.host_answers.extend(report.answer.commands)
+        self.cb.on_host_answer(report)
 
     def _server_event(self, event: ServerEvent) -> None:
         self.cb.on_server_event(event)
@@ -207,6 +221,44 @@ class DemoSession:
             return self.report
         self.report.device = {str(path): value for path, value in read.values.items()}
         return self.report
+
+    async def host_read(self) -> bool:
+        """The plugin's host-object demo: create the object, read it from the server.
+
+        Sends ``Plugin.host_demo``'s commands (they add a host-managed object to the module),
+        puts its values into the connection's host value store and has the server read one
+        resource. The module asks the host; the connection's
+        :class:`~workbench.app.hostservice.HostAnswerService` answers from the store, and the
+        read's values land in :attr:`DemoReport.host_read`. False (with ``report.error``) when
+        the plugin has no such demo or a step failed.
+        """
+        demo = self.plugin.host_demo
+        conn = self.connection
+        if demo is None or self.plugin.host_answers is None or conn is None:
+            self.report.error = f"{self.plugin.id} has no host-managed object demo"
+            return False
+        for definition in demo.definitions:  # a host-defined object the server cannot know
+            self.server.registry.add(definition)
+        conn.host_answers.values.update(demo.values)
+        for command in demo.commands:
+            result = await self.send(command)
+            if not result.ok:
+                failure = f"{command} -> {result.status.name.lower()}"
+                self.report.failed_commands.append(failure)
+                self.report.error = f"creating the host-managed object failed: {failure}"
+                return False
+        try:
+            read = await self.server.read(self.report.endpoint, demo.read)
+        except ServerRequestError as exc:
+            self.report.error = f"reading host-managed {demo.read} failed: {exc}"
+            return False
+        self.report.host_read = {str(path): value for path, value in read.values.items()}
+        # The module's OK to the host's answer may trail the server's 2.05 a little.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MODULE_REPORT_SECONDS
+        while not self.report.host_answers and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        return bool(self.report.host_read)
 
     def _module_registered(self) -> bool:
         return any(server.registered for server in self.state.servers.values())

@@ -3,8 +3,9 @@
 Starts the built-in server on 127.0.0.1 and a simulated module of plugin ``ID`` on a pty, opens
 the pty, sends the module's documented configuration sequence and prints the AT conversation,
 the decoded events and the server's side as they happen. After the registration the server
-reads ``/3/0``. It then keeps running (lifetime updates, notifications) until Ctrl-C, or exits
-with a one-line verdict with ``--once``.
+reads ``/3/0``; for a module with host-managed objects (SIM7028, ST87MXX) it then reads a
+resource only the host knows, which the workbench answers as the host. It then keeps running
+(lifetime updates, notifications) until Ctrl-C, or exits with a one-line verdict with ``--once``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from typing import Any, TextIO
 
 from workbench.app.demo import DEFAULT_PLUGIN, DemoCallbacks, DemoSession
+from workbench.app.hostservice import HostAnswerReport
 from workbench.at.types import ClassifiedLine, LineKind
 from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
@@ -96,6 +98,20 @@ class Printer:
     def note(self, text: str) -> None:
         self._emit({"type": "note", "text": text}, f"---  {text}")
 
+    def host(self, report: HostAnswerReport) -> None:
+        """What the host answered a request of the module (or why it could not)."""
+        answer = report.answer
+        paths = ", ".join(answer.paths if answer is not None else [r.path for r in report.group])
+        op = answer.op if answer is not None else report.group[0].op
+        if report.error:
+            state, detail = "failed", report.error
+        elif report.sent:
+            state, detail = "accepted", ""
+        else:
+            state, detail = "answering", " ".join(answer.commands) if answer else ""
+        record = {"type": "host", "op": op, "paths": paths, "state": state, "detail": detail}
+        self._emit(record, f"HOST {op} {paths}: {state} {detail}".rstrip())
+
 
 def run(args: argparse.Namespace) -> int:
     registry = discover_plugins()
@@ -120,6 +136,7 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
         on_event=printer.event,
         on_server_event=printer.server,
         on_note=printer.note,
+        on_host_answer=printer.host,
     )
     recorder: Any = None
     if not getattr(args, "no_record", False):
@@ -153,12 +170,19 @@ async def _demo(plugin: Any, args: argparse.Namespace) -> int:
             printer.note(f"registered as {report.endpoint} in {report.seconds_to_register} s")
             for path, value in report.device.items():
                 printer.note(f"{path} = {value!r}")
+        host_ok = True
+        if report.registered and plugin.host_demo is not None:
+            host_ok = await session.host_read()
+            for path, value in report.host_read.items():
+                printer.note(f"{path} = {value!r} (host-managed, answered by the host)")
         for failure in report.failed_commands:
             printer.note(f"command failed: {failure}")
         for line in session.state.summary():
             printer.note(f"state: {line}")
         if args.once or not report.registered:
-            passed = report.registered and report.module_registered and bool(report.device)
+            passed = (
+                report.registered and report.module_registered and bool(report.device) and host_ok
+            )
             if report.registered and not report.module_registered:
                 report.error = "the server saw a registration the module did not report"
             verdict = "PASS" if passed else f"FAIL ({report.error})"

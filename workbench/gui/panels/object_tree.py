@@ -19,9 +19,10 @@ recording ended — endpoints, objects and instances from the registrations, las
 recorded reads, notifications, Sends and acknowledged writes — marked *recorded session
 (read-only)*, with every operation off until a live server or connection takes over.
 
-Requests for host-managed objects (the plugin's ``host_answers``) are answered automatically
-from the tree's values (:mod:`workbench.module.hostanswer`) unless *Answer by hand* is on; then
-the pending requests wait in the list below the tree.
+Requests for host-managed objects (the plugin's ``host_answers``) are answered by the
+connection's :class:`~workbench.app.hostservice.HostAnswerService` from the host values and the
+tree's values; the panel is a view of it (pending list, *Set host value…*). With *Answer by
+hand* on, the pending requests wait in the list below the tree.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
 single-shot timer redraws at most every :data:`REFRESH_MS`.
@@ -58,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.hostservice import HostAnswerReport, HostAnswerService
 from workbench.gui.context import NotConnected, WorkbenchContext
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
@@ -123,9 +125,10 @@ class ObjectTreePanel(QWidget):
         #: One tree per endpoint (server view) and one for the module's own view.
         self.server_data: dict[str, ObjectTreeData] = {}
         self.module_data = ObjectTreeData(self.registry)
-        #: Values the host answers with when the server reads a host-managed object.
+        #: Values the host answers with when the server reads a host-managed object (the store
+        #: of every connection's host-answer service, so it outlives a reconnect).
         self.host_values: dict[str, Value] = {}
-        self.answerer = HostAnswerer(None)
+        self._host_unsub: Callable[[], None] | None = None
         self._busy: dict[str, str] = {}
         #: Busy texts of the requests queued until their module comes back (by path).
         self._queued: dict[str, str] = {}
@@ -500,8 +503,7 @@ class ObjectTreePanel(QWidget):
 
     # -- the module ---------------------------------------------------------------------------
     def _plugin_changed(self) -> None:
-        plugin = self.context.plugin
-        self.answerer = plugin.host_answerer() if plugin is not None else HostAnswerer(None)
+        self._follow_host_service()
         self.requests_box.setVisible(self.answerer.supported)
         self._update_banner()
         self._update_actions()
@@ -1198,19 +1200,42 @@ class ObjectTreePanel(QWidget):
         out.update({p: v for p, v in self.host_values.items() if p.startswith(base + "/")})
         return out
 
+    @property
+    def host_service(self) -> HostAnswerService | None:
+        """The host-answer service of the current connection (None without one)."""
+        conn = self.context.connection
+        service = getattr(conn, "host_answers", None)
+        return service if isinstance(service, HostAnswerService) else None
+
+    @property
+    def answerer(self) -> HostAnswerer:
+        service = self.host_service
+        return service.answerer if service is not None else HostAnswerer(None)
+
+    def _follow_host_service(self) -> None:
+        """Show the current connection's service, answering from this tree's values too."""
+        if self._host_unsub is not None:
+            self._host_unsub()
+            self._host_unsub = None
+        service = self.host_service
+        if service is None:
+            return
+        service.values = self.host_values
+        service.extra_lookup = self._lookup
+        service.extra_below = self._below
+        service.by_hand = self.by_hand.isChecked()
+        self._host_unsub = service.subscribe(self._host_answered)
+
     def pending_groups(self) -> list[list[HostRequest]]:
-        state = self.context.state
-        if state is None or not self.answerer.supported:
-            return []
-        return self.answerer.due(state.pending_requests)
+        service = self.host_service
+        return service.pending() if service is not None else []
 
     def _answer_pending(self) -> None:
-        groups = self.pending_groups()
-        self._show_requests(groups)
-        if self.by_hand.isChecked():
-            return
-        for group in groups:
-            self.answer_group(group)
+        service = self.host_service
+        if service is not None:
+            service.by_hand = self.by_hand.isChecked()
+            service.check()
+        self._show_requests(self.pending_groups())
 
     def _show_requests(self, groups: list[list[HostRequest]]) -> None:
         self.requests.clear()
@@ -1235,29 +1260,26 @@ class ObjectTreePanel(QWidget):
                 return
 
     def answer_group(self, group: list[HostRequest]) -> HostAnswer | None:
-        try:
-            answer = self.answerer.answer(group, self._lookup, self._below)
-        except ValueError as exc:
-            self.answerer.answered.update(r.line for r in group)  # do not retry every batch
-            self.context.notify("warning", f"Cannot answer {group[0].raw}: {exc}")
-            return None
-        self.answerer.mark_answered(answer)
-        if answer.written:
-            self.host_values.update(answer.written)
-            data = self.server_data.get(self.endpoint)
-            if data is not None:
-                data.apply_values(dict(answer.written), "host write")
-            self.schedule_refresh()
-        if answer.problem:
-            self.context.notify("warning", f"Host answer to {group[0].raw}: {answer.problem}")
+        service = self.host_service
+        report = service.answer(group) if service is not None else None
+        return report.answer if report is not None else None
 
-        async def send() -> None:
-            for command in answer.commands:
-                await self._send(command)
-
-        self.context.run_soon(send())
+    def _host_answered(self, report: HostAnswerReport) -> None:
+        """What the service did: the tree shows written values, the banner what went wrong."""
+        answer = report.answer
+        if answer is None:
+            self.context.notify("warning", f"Cannot answer {report.raw}: {report.error}")
+        elif report.error:
+            self.context.notify("warning", report.error)
+        elif not report.sent:
+            if answer.written:
+                data = self.server_data.get(self.endpoint)
+                if data is not None:
+                    data.apply_values(dict(answer.written), "host write")
+                self.schedule_refresh()
+            if answer.problem:
+                self.context.notify("warning", f"Host answer to {report.raw}: {answer.problem}")
         self._show_requests(self.pending_groups())
-        return answer
 
     def set_host_value_selected(self) -> None:
         path = self.selected_path()
