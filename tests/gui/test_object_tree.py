@@ -162,7 +162,7 @@ def test_create_delete_and_definitions(
         assert panel.item_for("/33001").text(0) == "Object 33001"  # type: ignore[union-attr]
         (tmp_path / "gizmo.xml").write_text(GIZMO)
         (tmp_path / "broken.xml").write_text("<LWM2M><Object>")
-        registry = panel.add_definitions(tmp_path)
+        registry = await panel.add_definitions(tmp_path)
         assert registry.get(33001) is not None and rig.server.registry is registry
         assert any(
             level == "warning" and "Broken definition" in text for level, text in rig.messages

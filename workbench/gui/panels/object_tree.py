@@ -30,6 +30,7 @@ single-shot timer redraws at most every :data:`REFRESH_MS`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from collections.abc import Awaitable, Callable
@@ -59,6 +60,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.definitions import load_definitions_async, use_definitions
 from workbench.app.hostservice import HostAnswerReport, HostAnswerService
 from workbench.gui.context import NotConnected, WorkbenchContext
 from workbench.gui.panels.value_editors import (
@@ -69,7 +71,6 @@ from workbench.gui.panels.value_editors import (
 )
 from workbench.gui.theme import colours
 from workbench.lwm2m.codecs.linkformat import format_links
-from workbench.lwm2m.ddf import load_ddf_bytes
 from workbench.lwm2m.definitions import load_registry
 from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationError
 from workbench.lwm2m.model import ObjectRegistry, format_text_value
@@ -1312,27 +1313,20 @@ class ObjectTreePanel(QWidget):
         if path:
             self.add_definitions(FsPath(path))
 
-    def add_definitions(self, path: FsPath) -> ObjectRegistry:
-        """Load a folder or a file on top of what is loaded; the tree re-types."""
+    def add_definitions(self, path: FsPath) -> asyncio.Task[ObjectRegistry]:
+        """Load a folder or a file on top of what is loaded (parsed off the GUI thread); the
+        tree re-types when the returned task is done."""
         if path.is_dir():
             self.extra_folders.append(path)
         else:
             self.extra_files.append(path)
-        registry, errors = load_registry(self.extra_folders)
-        for file in self.extra_files:
-            try:
-                for definition in load_ddf_bytes(file.read_bytes(), file.name):
-                    registry.add(definition)
-            except DefinitionError as exc:
-                errors.append(exc)
-            except OSError as exc:
-                errors.append(
-                    DefinitionError(f"cannot read file: {exc.strerror or exc}", file.name)
-                )
+        return self.context.run_soon(self._load_definitions(path))
+
+    async def _load_definitions(self, path: FsPath) -> ObjectRegistry:
+        result = await load_definitions_async(self.extra_folders, self.extra_files)
+        registry, errors = result.registry, result.errors
         self.registry = registry
-        server = self.context.server
-        if server is not None:
-            server.registry = registry  # reads decode with the new types too
+        use_definitions(self.context.server, registry)  # reads decode with the new types too
         self._retype()
         self._report_definition_errors(errors)
         loaded = len(list(registry))
