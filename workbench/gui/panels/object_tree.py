@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 
 from workbench.app.definitions import load_definitions_async, use_definitions
 from workbench.app.hostservice import HostAnswerReport, HostAnswerService
+from workbench.app.moduleview import refresh_module_view
 from workbench.gui.context import NotConnected, WorkbenchContext
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
@@ -86,6 +87,7 @@ from workbench.viewmodel.objecttree import (
     ResourceRow,
     session_trees,
 )
+from workbench.viewmodel.treeactions import TreeSelection, allowed_operations
 
 PathData = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 100
@@ -801,45 +803,22 @@ class ObjectTreePanel(QWidget):
         path = self.selected_path()
         data = self.current_data()
         server_view = self.view == SERVER_VIEW
-        d = (
-            data.definition(path)
-            if data is not None and path is not None and path.resource_id is not None
-            else None
+        selection = TreeSelection(
+            path,
+            server_view,
+            live=not self.recorded,  # a recorded session is read-only
+            has_client=bool(self.endpoint) and self.context.server is not None,
+            module_view=self.dialect,
+            definition=(
+                data.definition(path)
+                if data is not None and path is not None and path.resource_id is not None
+                else None
+            ),
+            observed=data is not None and path is not None and data.is_observed(path),
+            host_answering=self.answerer.supported,
         )
-        live = not self.recorded  # a recorded session is read-only
-        has_client = (
-            live and server_view and bool(self.endpoint) and self.context.server is not None
-        )
-        module_ok = live and not server_view and self.dialect is not None
-        target = path is not None
-        resource = target and path is not None and path.resource_id is not None
-        readable = d is None or d.readable
-        writable = d is None or d.writable
-        executable = d is None or d.executable
-        a = self.actions_
-        a["refresh"].setEnabled(module_ok or has_client)
-        a["read"].setEnabled(target and readable and (has_client or module_ok))
-        a["write"].setEnabled(
-            resource
-            and writable
-            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_write)))
-        )
-        a["execute"].setEnabled(resource and executable and has_client)
-        a["observe"].setEnabled(target and has_client and readable)
-        observed = data is not None and path is not None and data.is_observed(path)
-        a["cancel"].setEnabled(has_client and observed)
-        a["attributes"].setEnabled(target and has_client)
-        a["discover"].setEnabled(target and has_client)
-        a["create"].setEnabled(
-            target
-            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_create)))
-        )
-        is_instance = path is not None and path.instance_id is not None and path.resource_id is None
-        a["delete"].setEnabled(
-            is_instance
-            and (has_client or (module_ok and bool(self.dialect and self.dialect.can_delete)))
-        )
-        a["host_value"].setEnabled(resource and self.answerer.supported)
+        for name, allowed in allowed_operations(selection).items():
+            self.actions_[name].setEnabled(allowed)
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
@@ -1120,14 +1099,12 @@ class ObjectTreePanel(QWidget):
         return self.context.run_soon(self._module_refresh(dialect))
 
     async def _module_refresh(self, dialect: ModuleDialect) -> None:
-        if not await self._send(dialect.list_command()):
-            return
-        self._state_changed({"objects"})
-        for oid in self.module_data.object_ids():
-            if oid == 0:
-                continue  # modules refuse to read Security (u-blox §5.1.1)
-            for target in dialect.refresh_targets(oid, self.module_data.instance_ids(oid)):
-                await self._send(dialect.read_command(target))
+        def listed() -> dict[int, list[int]]:
+            self._state_changed({"objects"})
+            data = self.module_data
+            return {oid: data.instance_ids(oid) for oid in data.object_ids()}
+
+        await refresh_module_view(dialect, self._send, listed)
 
     async def _send(self, command: str) -> bool:
         if not command:
