@@ -30,6 +30,7 @@ from workbench.lwm2m.values import Value
 from workbench.module.events import Event
 from workbench.module.hostanswer import Below, HostAnswer, HostAnswerer, Lookup
 from workbench.module.state import HostRequest
+from workbench.transport.serial_port import PortError
 
 if TYPE_CHECKING:
     from workbench.app.connection import ModuleConnection
@@ -153,7 +154,7 @@ class HostAnswerService:
         for command in report.answer.commands:
             try:
                 result = await self.connection.send(command)
-            except OSError as exc:  # the port went away meanwhile
+            except (PortError, OSError) as exc:  # the port went away meanwhile
                 self._report(HostAnswerReport(report.group, report.answer, str(exc)))
                 return
             if not result.ok:
