@@ -1333,6 +1333,9 @@ class ObjectTreePanel(QWidget):
         if self._server_unsub is not None:
             self._server_unsub()
             self._server_unsub = None
+        if self._host_unsub is not None:
+            self._host_unsub()
+            self._host_unsub = None
         super().closeEvent(event)
 
 
