@@ -165,3 +165,15 @@ def test_run_over_a_pty_served_by_simulate(tmp_path: Path) -> None:
     assert failure is not None
     assert "st.atseq:5" in failure.get("message", "")
     assert "expected 43, got 42" in failure.get("message", "")
+
+
+def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's scenario example is a real, passing scenario (docs that rot fail here)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# Quectel BG95: register, check the Device object")
+    example = readme[start : readme.index("```", start)]
+    scenario = _write(tmp_path, "readme.atseq", example)
+    code = main(["run", str(scenario), "--port", f"sim://{QUECTEL}", "--module", QUECTEL])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED: 10 passed" in out
