@@ -137,10 +137,19 @@ def test_state_and_notify_time_out_with_what_they_saw(tmp_path: Path) -> None:
         "observe /1/0/1\n"
         "notify /1/0/1 timeout=0.3\n"
         "notify /3/0/0\n"
+        "write /1/0/1 soon\n"
+        "write /3/0/0 Nokia expect=4.05\n"
+        "write /3/0/0 Nokia\n"
     )
     reports, _, _ = asyncio.run(_run_on_pty(tmp_path, text, keep_going=True))
     records = reports[0].records
     state, notify, unobserved = records[1], records[3], records[4]
+    untyped, refused, wrong_code = records[5], records[6], records[7]
+    assert untyped.outcome is Outcome.FAILED
+    assert "'soon' is not a valid Integer" in untyped.message
+    assert refused.outcome is Outcome.PASSED, refused.message  # /3/0/0 is read-only
+    assert wrong_code.outcome is Outcome.FAILED
+    assert (wrong_code.expected, wrong_code.got) == ("2.04", "4.05")
     assert state.outcome is Outcome.TIMEOUT
     assert state.expected == "registration=deregistered"
     assert "registered" in state.got

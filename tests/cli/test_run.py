@@ -32,7 +32,7 @@ def test_a_wrong_expectation_fails_with_exit_1_and_junit_says_expected_vs_got(
     good = _write(tmp_path, "good.atseq", "connect timeout=30\nread /3/0/0 == Quectel\n")
     wrong = _write(tmp_path, "wrong.atseq", "# a Quectel is no Nokia\nread /3/0/0 == Nokia\n")
     junit = tmp_path / "junit.xml"
-    session = tmp_path / "run.lwses"
+    session = tmp_path / "run.wbs"
     argv = ["run", str(good), str(wrong), "--port", f"sim://{QUECTEL}", "--module", QUECTEL]
     code = main([*argv, "--junit", str(junit), "--session", str(session)])
     out = capsys.readouterr().out
@@ -93,7 +93,7 @@ def test_missing_file_and_existing_session_exit_2(
     assert main(["run", str(tmp_path / "nope.atseq"), *base]) == 2
     assert "nope.atseq: file not found" in capsys.readouterr().err
     scenario = _write(tmp_path, "a.atseq", "AT\n")
-    taken = _write(tmp_path, "taken.lwses", "")
+    taken = _write(tmp_path, "taken.wbs", "")
     assert main(["run", str(scenario), *base, "--session", str(taken)]) == 2
     assert "exists" in capsys.readouterr().err
 

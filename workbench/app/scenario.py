@@ -232,6 +232,8 @@ class ScenarioExecutor:
             verdict = failure.verdict
         except ServerRequestError as exc:
             verdict = Verdict(False, str(exc), (), _wanted(step), str(exc))
+        except ValueError as exc:  # a value the content format cannot carry, a bad argument
+            verdict = Verdict(False, f"{step.describe()}: {exc}", (), _wanted(step), str(exc))
         return self._with_coap(verdict, step, mark)
 
     async def _perform(self, step: LwM2MStep) -> Verdict:
