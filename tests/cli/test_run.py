@@ -98,6 +98,15 @@ def test_missing_file_and_existing_session_exit_2(
     assert "exists" in capsys.readouterr().err
 
 
+def test_a_port_that_cannot_be_opened_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _write(tmp_path, "a.atseq", "AT\n")
+    missing = str(tmp_path / "ttyNOPE")
+    assert main(["run", str(scenario), "--port", missing, "--module", QUECTEL]) == 2
+    assert f"--port {missing}" in capsys.readouterr().err
+
+
 def test_sim_urls_get_the_run_server_unless_they_name_one() -> None:
     url = sim_url("sim://st-st87mxx", "coap://127.0.0.1:5", "default")
     assert url.startswith("sim://st-st87mxx?")

@@ -504,7 +504,8 @@ class ScenarioExecutor:
         lines = [
             describe_coap(entry)
             for entry in self._coap[mark:]
-            if entry.path is not None and (entry.path == target or entry.path.startswith(target))
+            if entry.path is not None
+            and (entry.path == target or entry.path.startswith(target + "/"))
         ]
         if not lines:
             return verdict

@@ -7,7 +7,7 @@ prints one line per step: verdict, time, and the lines or CoAP messages that dec
 events, the server's CoAP messages) as a session file.
 
 Exit status: 0 when every step passed, 1 when one failed, 2 for a bad file or option (the
-message names the file and line).
+message names the file and line; a port that cannot be opened counts as a bad option).
 """
 
 from __future__ import annotations
@@ -135,9 +135,9 @@ async def _run(
     server = LwM2MServer("127.0.0.1", args.server_port)
     try:
         await server.start()
-    except OSError as exc:
+    except OSError as exc:  # --server-port taken: the option is unusable
         print(f"error: cannot start the built-in server: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     host, port = server.address
     server_url = f"coap://{host}:{port}"
     url = sim_url(args.port, server_url, variant)
@@ -154,9 +154,9 @@ async def _run(
     try:
         try:
             conn.open()
-        except PortError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+        except PortError as exc:  # no such device, or a sim:// id no plugin simulates
+            print(f"error: --port {args.port}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         executor = ScenarioExecutor(
             server, plugin, lambda command, timeout: conn.send(command, timeout), lambda: conn
         )
