@@ -31,6 +31,7 @@ import contextlib
 import math
 import sys
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
@@ -75,6 +76,9 @@ if TYPE_CHECKING:
 SCENARIO_FOLDER = "scenarios"
 #: Longest value text shown in a message before it is cut.
 _SHOWN = 120
+#: CoAP log entries kept for evidence, and notifications kept per observed path.
+COAP_KEPT = 1024
+NOTIFICATIONS_KEPT = 1000
 
 
 def plugin_scenarios(plugin: Plugin) -> list[FilePath]:
@@ -177,7 +181,9 @@ class ScenarioExecutor:
         self._notifications: dict[str, list[Notification]] = {}
         self._consumed: dict[str, int] = {}
         self._observed: set[str] = set()
-        self._coap: list[Any] = []
+        #: Recent CoAP log entries with their running number (the evidence of a step).
+        self._coap: deque[tuple[int, Any]] = deque(maxlen=COAP_KEPT)
+        self._coap_count = 0
         self._unsubscribe = [
             server.events.subscribe(self._server_event),
             server.coap_log.subscribe(self._coap_entry),
@@ -206,9 +212,8 @@ class ScenarioExecutor:
         self._changed.set()
 
     def _coap_entry(self, entry: Any) -> None:
-        self._coap.append(entry)
-        if len(self._coap) > 512:
-            del self._coap[:256]
+        self._coap.append((self._coap_count, entry))
+        self._coap_count += 1
 
     def _watch_lines(self) -> None:
         conn = self._connection()
@@ -225,7 +230,7 @@ class ScenarioExecutor:
     async def perform(self, step: LwM2MStep) -> Verdict:
         """Run one LwM2M step; never raises for a failed step (the verdict says why)."""
         self._watch_lines()
-        mark = len(self._coap)
+        mark = self._coap_count
         try:
             verdict = await self._perform(step)
         except _Failure as failure:
@@ -427,7 +432,12 @@ class ScenarioExecutor:
         self._consumed[key] = 0
 
         def on_notification(notification: Notification) -> None:
-            self._notifications.setdefault(key, []).append(notification)
+            items = self._notifications.setdefault(key, [])
+            items.append(notification)
+            if len(items) > NOTIFICATIONS_KEPT:  # a long observation must not grow memory
+                drop = len(items) - NOTIFICATIONS_KEPT
+                del items[:drop]
+                self._consumed[key] = max(0, self._consumed.get(key, 0) - drop)
             self._changed.set()
 
         try:
@@ -503,8 +513,9 @@ class ScenarioExecutor:
         target = str(step.path)
         lines = [
             describe_coap(entry)
-            for entry in self._coap[mark:]
-            if entry.path is not None
+            for number, entry in self._coap
+            if number >= mark
+            and entry.path is not None
             and (entry.path == target or entry.path.startswith(target + "/"))
         ]
         if not lines:

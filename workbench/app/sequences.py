@@ -24,8 +24,9 @@ already a valid file. ::
 * ``send <command> [timeout=<t>] [expect=ok|error|any]`` — send one command; the step passes
   when the final result is the expected one (``ok`` by default).
 * ``wait <regex> [timeout=<t>]`` — wait until a received line (response or URC, never the echo)
-  matches. It also sees lines that arrived since the previous send/delay step began, so a URC
-  that overtakes the ``OK`` of the command that triggered it is not missed.
+  matches. It also sees lines that arrived since the previous send/delay step (or LwM2M step
+  other than ``state``/``notify``) began, so a URC that overtakes the ``OK`` of the command
+  that triggered it is not missed.
 * ``delay <t>`` — pause.
 * ``# text`` — a comment, kept as a step so a saved file keeps its notes. Blank lines are
   ignored.
@@ -596,7 +597,7 @@ class SequenceRunner:
         self._subscribe()
         # A wait sees what arrived since the last action began; state/notify are waits too.
         if isinstance(step, (SendStep, DelayStep, *LWM2M_STEP_TYPES)) and not isinstance(
-            step, WaitStep | StateStep | NotifyStep
+            step, StateStep | NotifyStep
         ):
             self._backlog.clear()
         if self._on_started is not None:
