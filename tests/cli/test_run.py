@@ -186,3 +186,23 @@ def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED: 10 passed" in out
+
+
+def test_modules_json_lists_the_shipped_scenarios_and_the_package_data_ships_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import fnmatch
+    import tomllib
+
+    assert main(["modules", "--json"]) == 0
+    entries = {e["id"]: e for e in json.loads(capsys.readouterr().out)}
+    for plugin_id in ("quectel-bg95", "quectel-bg77", "st-st87mxx", "ublox-sara-r5"):
+        scenarios = [Path(p) for p in entries[plugin_id]["scenarios"]]
+        assert len(scenarios) == 6 and all(p.is_file() for p in scenarios), scenarios
+    root = Path(__file__).resolve().parents[2]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    for entry in entries.values():
+        for name in entry.get("scenarios", []):
+            inside = Path(name).relative_to(Path(name).parents[1]).as_posix()  # scenarios/x
+            assert any(fnmatch.fnmatch(inside, g) for g in globs), (inside, globs)
