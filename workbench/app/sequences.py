@@ -24,11 +24,15 @@ already a valid file. ::
 * ``send <command> [timeout=<t>] [expect=ok|error|any]`` — send one command; the step passes
   when the final result is the expected one (``ok`` by default).
 * ``wait <regex> [timeout=<t>]`` — wait until a received line (response or URC, never the echo)
-  matches. It also sees lines that arrived since the previous send/delay step began, so a URC
-  that overtakes the ``OK`` of the command that triggered it is not missed.
+  matches. It also sees lines that arrived since the previous send/delay step (or LwM2M step
+  other than ``state``/``notify``) began, so a URC that overtakes the ``OK`` of the command
+  that triggered it is not missed.
 * ``delay <t>`` — pause.
 * ``# text`` — a comment, kept as a step so a saved file keeps its notes. Blank lines are
   ignored.
+* ``connect``, ``state``, ``read``, ``write``, ``execute``, ``observe``, ``notify``, ``cancel``
+  — LwM2M steps checked against the built-in server (a *scenario*; syntax in
+  :mod:`workbench.app.scenario_steps`, run by :mod:`workbench.app.scenario`).
 
 Times are seconds, optionally with a unit: ``10``, ``2.5s``, ``500ms``, ``2m``. Options are
 recognised only as trailing ``key=value`` words, so ``send AT+X="timeout=5"`` sends that text.
@@ -52,6 +56,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from workbench.app.scenario_steps import (
+    LWM2M_STEP_TYPES,
+    LWM2M_VERBS,
+    LwM2MExecutor,
+    LwM2MStep,
+    NotifyStep,
+    StateStep,
+    format_lwm2m_step,
+    parse_lwm2m_step,
+)
 from workbench.at.types import CommandResult, LineKind, ResultStatus
 
 if TYPE_CHECKING:
@@ -151,7 +165,7 @@ class CommentStep:
         return f"# {self.text}" if self.text else "#"
 
 
-Step = SendStep | WaitStep | DelayStep | CommentStep
+Step = SendStep | WaitStep | DelayStep | CommentStep | LwM2MStep
 
 
 def _check_time(value: float, what: str, *, allow_zero: bool = False) -> None:
@@ -207,6 +221,21 @@ class CommandSequence:
 
     steps: list[Step] = field(default_factory=list)
     name: str = ""
+    #: The file the steps were read from (for messages and reports), if any.
+    source: str = ""
+    #: 1-based file line of each step, as parsed (see :meth:`line_of`).
+    lines: list[int] = field(default_factory=list)
+
+    def line_of(self, index: int) -> int:
+        """The file line of step ``index``; its position + 1 once the steps were edited."""
+        if len(self.lines) == len(self.steps) and 0 <= index < len(self.lines):
+            return self.lines[index]
+        return index + 1
+
+    @property
+    def uses_lwm2m(self) -> bool:
+        """True when a step needs the built-in server (a scenario, not a plain sequence)."""
+        return any(isinstance(step, LWM2M_STEP_TYPES) for step in self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -255,6 +284,7 @@ class CommandSequence:
     def parse(cls, text: str, *, source: str = "", name: str = "") -> CommandSequence:
         """Parse the ``.atseq`` text; raises :class:`SequenceError` naming the bad line."""
         steps: list[Step] = []
+        lines: list[int] = []
         for number, raw in enumerate(text.splitlines(), start=1):
             try:
                 step = parse_step(raw)
@@ -262,7 +292,8 @@ class CommandSequence:
                 raise SequenceError(exc.message, number, source) from None
             if step is not None:
                 steps.append(step)
-        return cls(steps, name)
+                lines.append(number)
+        return cls(steps, name, source, lines)
 
     def to_text(self) -> str:
         """The ``.atseq`` text; :meth:`parse` of it gives the same steps back."""
@@ -311,14 +342,19 @@ def parse_step(line: str) -> Step | None:
         return CommentStep(text[1:].strip())
     keyword, _, rest = text.partition(" ")
     word = keyword.lower()
-    if word not in {"send", "wait", "delay"}:
+    if word not in {"send", "wait", "delay", *LWM2M_VERBS}:
         if word.startswith("at"):
             word, rest = "send", text
         else:
             raise SequenceError(
-                f"unknown step {keyword!r}: expected send, wait, delay, # comment or an AT command"
+                f"unknown step {keyword!r}: expected send, wait, delay, "
+                f"{', '.join(LWM2M_VERBS)}, # comment or an AT command"
             )
-    body, options = _split_options(rest)
+    if word in LWM2M_VERBS:  # the verb stays in front so "connect timeout=5" peels too
+        body, options = _split_options(f"{word} {rest}")
+        body = body[len(word) :].strip()
+    else:
+        body, options = _split_options(rest)
     if word == "delay":
         if options or not body:
             raise SequenceError("delay takes one time, e.g. 'delay 2.5s'")
@@ -332,6 +368,13 @@ def parse_step(line: str) -> Step | None:
             timeout = parse_time(options["timeout"])
         except ValueError as exc:
             raise SequenceError(f"timeout: {exc}") from None
+    if word in LWM2M_VERBS:
+        if timeout is not None:
+            _check_time(timeout, "timeout")
+        try:
+            return parse_lwm2m_step(word, body, options, timeout)
+        except ValueError as exc:
+            raise SequenceError(str(exc)) from None
     if word == "wait":
         if "expect" in options:
             raise SequenceError("expect= belongs to send steps, not wait")
@@ -359,6 +402,8 @@ def format_step(step: Step) -> str:
         return f"delay {_fmt_file_time(step.seconds)}"
     if isinstance(step, WaitStep):
         return f"wait {step.pattern} timeout={_fmt_file_time(step.timeout)}"
+    if isinstance(step, LWM2M_STEP_TYPES):
+        return format_lwm2m_step(step)
     expect = "" if step.expect is Expect.OK else f" expect={step.expect}"
     return f"send {step.command} timeout={_fmt_file_time(step.timeout)}{expect}"
 
@@ -426,6 +471,9 @@ class StepResult:
     lines: tuple[str, ...] = ()
     result: CommandResult | None = None
     elapsed: float = 0.0
+    #: For a failure: what the step wanted and what it got (reports, JUnit).
+    expected: str = ""
+    got: str = ""
 
 
 @dataclass(slots=True)
@@ -464,9 +512,12 @@ class SequenceRunner:
         stop_on_failure: bool = True,
         on_step_started: StepCallback | None = None,
         on_step_finished: ResultCallback | None = None,
+        lwm2m: LwM2MExecutor | None = None,
     ) -> None:
         self.sequence = sequence
         self.target = target
+        #: Runs the LwM2M steps (a scenario's); None fails them with a clear message.
+        self.lwm2m = lwm2m
         self.stop_on_failure = stop_on_failure
         self._on_started = on_step_started
         self._on_finished = on_step_finished
@@ -544,7 +595,10 @@ class SequenceRunner:
 
     async def _execute(self, index: int, step: Step) -> StepResult:
         self._subscribe()
-        if isinstance(step, SendStep | DelayStep):
+        # A wait sees what arrived since the last action began; state/notify are waits too.
+        if isinstance(step, (SendStep, DelayStep, *LWM2M_STEP_TYPES)) and not isinstance(
+            step, StateStep | NotifyStep
+        ):
             self._backlog.clear()
         if self._on_started is not None:
             self._on_started(index)
@@ -562,7 +616,15 @@ class SequenceRunner:
             self._current = None
         elapsed = loop.time() - started
         result = StepResult(
-            index, step, result.outcome, result.message, result.lines, result.result, elapsed
+            index,
+            step,
+            result.outcome,
+            result.message,
+            result.lines,
+            result.result,
+            elapsed,
+            result.expected,
+            result.got,
         )
         self._finish(result)
         self.position = index + 1
@@ -595,7 +657,37 @@ class SequenceRunner:
             return StepResult(index, step, Outcome.PASSED, f"waited {_fmt_time(step.seconds)}")
         if isinstance(step, WaitStep):
             return await self._wait(index, step)
+        if isinstance(step, LWM2M_STEP_TYPES):
+            return await self._lwm2m(index, step)
         return StepResult(index, step, Outcome.SKIPPED, "comment")
+
+    async def _lwm2m(self, index: int, step: LwM2MStep) -> StepResult:
+        if self.lwm2m is None:
+            return StepResult(
+                index,
+                step,
+                Outcome.FAILED,
+                "an LwM2M step needs the built-in server: start it first",
+                expected="a running built-in server",
+                got="none",
+            )
+        verdict = await self.lwm2m.perform(step)
+        outcome = (
+            Outcome.PASSED
+            if verdict.passed
+            else Outcome.TIMEOUT
+            if verdict.timed_out
+            else Outcome.FAILED
+        )
+        return StepResult(
+            index,
+            step,
+            outcome,
+            verdict.message,
+            verdict.evidence,
+            expected=verdict.expected,
+            got=verdict.got,
+        )
 
     async def _wait(self, index: int, step: WaitStep) -> StepResult:
         regex = step.regex
@@ -613,6 +705,8 @@ class SequenceRunner:
                     step,
                     Outcome.TIMEOUT,
                     f"no line matched within {_fmt_time(step.timeout)}",
+                    expected=f"a line matching /{step.pattern}/",
+                    got=f"no match within {_fmt_time(step.timeout)}",
                 )
             self._line_arrived.clear()
             with contextlib.suppress(TimeoutError):
@@ -642,6 +736,8 @@ def judge_send(index: int, step: SendStep, result: CommandResult) -> StepResult:
             f"no final result within {_fmt_time(step.timeout)}",
             lines,
             result,
+            expected=f"final result {step.expect}",
+            got=f"none within {_fmt_time(step.timeout)}",
         )
     final = result.final.text if result.final is not None else (result.error_text or status)
     if status is ResultStatus.OK:
@@ -652,8 +748,17 @@ def judge_send(index: int, step: SendStep, result: CommandResult) -> StepResult:
         passed = False
         final = f"{status}: {result.error_text or 'no final result'}"
     message = str(final) if passed else f"{final} (expected {step.expect})"
+    outcome = Outcome.PASSED if passed else Outcome.FAILED
+    expected = "" if passed else f"final result {step.expect}"
     return StepResult(
-        index, step, Outcome.PASSED if passed else Outcome.FAILED, message, lines, result
+        index,
+        step,
+        outcome,
+        message,
+        lines,
+        result,
+        expected=expected,
+        got="" if passed else str(final),
     )
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "workbench.cli.server",
     "workbench.cli.client",
     "workbench.cli.session",
+    "workbench.cli.run",
 ]
 
 

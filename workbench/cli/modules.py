@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from workbench.app.scenario import plugin_scenarios
 from workbench.plugin.loader import PluginEntry, PluginRegistry, discover_plugins
 
 
@@ -52,6 +53,8 @@ def entry_to_dict(entry: PluginEntry) -> dict[str, Any]:
             default_variant=plugin.default,
             templates=len(plugin.templates),
             simulator=plugin.simulator_factory is not None,
+            # Shipped scenarios (``lwm2m-workbench run``), as paths of this installation.
+            scenarios=[str(path) for path in plugin_scenarios(plugin)],
         )
     return out
 

@@ -38,6 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.app.scenario import ScenarioExecutor
+from workbench.app.scenario_steps import LWM2M_STEP_TYPES
 from workbench.app.sequences import (
     DEFAULT_WAIT_TIMEOUT,
     SUFFIX,
@@ -162,6 +164,8 @@ class SequencePanel(QWidget):
         self.modified = False
         self._runner: SequenceRunner | None = None
         self._target: ContextTarget | None = None
+        #: Runs a scenario's LwM2M steps against the built-in server (None: plain sequence).
+        self._executor: ScenarioExecutor | None = None
         self._task: asyncio.Task[Any] | None = None
         self._outcomes: dict[int, StepResult] = {}
         self._running_index: int | None = None
@@ -247,7 +251,9 @@ class SequencePanel(QWidget):
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.setToolTip(
             "Double-click a step to edit its line: send AT… timeout=10 expect=ok|error|any, "
-            "wait REGEX timeout=60, delay 2s, # comment"
+            "wait REGEX timeout=60, delay 2s, # comment, or an LwM2M step checked against the "
+            "built-in server: connect, state F=V, read PATH [== V], write PATH V, execute PATH, "
+            "observe PATH, notify PATH [== V], cancel PATH"
         )
         layout.addWidget(self.table, 1)
 
@@ -258,6 +264,7 @@ class SequencePanel(QWidget):
         self.add_kind.addItem("Delay", "delay")
         self.add_kind.addItem("Command", "send")
         self.add_kind.addItem("Comment", "comment")
+        self.add_kind.addItem("LwM2M step", "lwm2m")
         self.add_kind.currentIndexChanged.connect(self._add_kind_changed)
         self.add_text = QLineEdit()
         self.add_text.returnPressed.connect(self.add_from_row)
@@ -318,10 +325,11 @@ class SequencePanel(QWidget):
             "delay": "",
             "send": "AT command, e.g. AT+CFUN=1",
             "comment": "Note for whoever runs this",
+            "lwm2m": "read /3/0/0 == Quectel, observe /3/0/13, state registration=registered…",
         }
         self.add_text.setPlaceholderText(placeholders[kind])
         self.add_text.setEnabled(kind != "delay")
-        self.add_time.setEnabled(kind != "comment")
+        self.add_time.setEnabled(kind not in ("comment", "lwm2m"))
         self.add_time.setToolTip("Duration of the delay" if kind == "delay" else "Timeout")
         defaults = {"wait": DEFAULT_WAIT_TIMEOUT, "delay": 1.0, "send": 10.0}
         if kind in defaults:
@@ -365,6 +373,11 @@ class SequencePanel(QWidget):
                 step = DelayStep(seconds)
             elif kind == "send":
                 step = SendStep(text, seconds)
+            elif kind == "lwm2m":
+                parsed = parse_step(text)
+                if not isinstance(parsed, LWM2M_STEP_TYPES):
+                    raise SequenceError("not an LwM2M step: " + (text or "empty"))
+                step = parsed
             else:
                 step = CommentStep(text)
         except SequenceError as exc:
@@ -525,16 +538,31 @@ class SequencePanel(QWidget):
         if not self.context.connected:
             self._show_message("Not connected: open a port in the connection bar first.", "bad")
             return None
+        if self.sequence.uses_lwm2m and self.context.server is None:
+            self._show_message(
+                "This scenario has LwM2M steps: start the built-in server (Server panel) first.",
+                "bad",
+            )
+            return None
         if self._runner is None or self._runner.finished:
             self._drop_runner()
             self._outcomes.clear()
             self._target = ContextTarget(self.context)
+            if self.sequence.uses_lwm2m:
+                context = self.context
+                self._executor = ScenarioExecutor(
+                    context.server,
+                    context.plugin,
+                    lambda command, timeout: context.send(command, timeout),
+                    lambda: context.connection,
+                )
             self._runner = SequenceRunner(
                 self.sequence,
                 self._target,
                 stop_on_failure=self.stop_on_failure.isChecked(),
                 on_step_started=self._step_started,
                 on_step_finished=self._step_finished,
+                lwm2m=self._executor,
             )
             self._refresh_table()
         self._runner.stop_on_failure = self.stop_on_failure.isChecked()
@@ -593,6 +621,10 @@ class SequencePanel(QWidget):
         if self._target is not None:
             self._target.dispose()
             self._target = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            with contextlib.suppress(RuntimeError):  # no loop any more (window closing)
+                self.context.run_soon(executor.close())
 
     def _step_started(self, index: int) -> None:
         self._running_index = index
@@ -670,10 +702,15 @@ class SequencePanel(QWidget):
         tip = ""
         if result is not None:
             message = result.message
-            timed = isinstance(step, SendStep | WaitStep) and result.outcome is Outcome.PASSED
+            timed = (
+                isinstance(step, (SendStep, WaitStep, *LWM2M_STEP_TYPES))
+                and result.outcome is Outcome.PASSED
+            )
             if timed and result.elapsed >= 0.001:
                 message = f"{message}  ({_fmt_elapsed(result.elapsed)})"
             tip = "\n".join(result.lines) or result.message
+            if result.outcome.bad and result.lines:  # the verdict above its evidence
+                tip = f"{result.message}\n\n{tip}"
         if isinstance(step, CommentStep) and outcome is Outcome.SKIPPED:
             status.setText("")
             message = ""
@@ -775,6 +812,8 @@ def _describe(step: Step) -> str:
         return f"Wait up to {step.timeout:g} s for a received line matching /{step.pattern}/"
     if isinstance(step, DelayStep):
         return f"Pause {step.seconds:g} s"
+    if isinstance(step, LWM2M_STEP_TYPES):
+        return f"LwM2M step against the built-in server: {step.describe()}"
     return "Comment (not run)"
 
 
