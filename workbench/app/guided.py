@@ -524,7 +524,9 @@ class GuidedConnect:
             return
         reason = message.payload.decode("utf-8", "replace").strip()[:200]
         what = "Bootstrap-Request" if asked == "/bs" else "Register" if asked == "/rd" else "Update"
-        text = f"{code >> 5}.{code & 0x1F:02d} to its {what}"
+        from workbench.server.coapwire import code_text  # not at start-up: it loads aiocoap
+
+        text = f"{code_text(code)} to its {what}"
         self.seen.server_refusal = text + (f" (“{reason}”)" if reason else "")
         self._touch()
 

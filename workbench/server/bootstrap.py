@@ -39,6 +39,7 @@ from workbench.lwm2m.errors import CodecError
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
 from workbench.server.coaplog import jsonable_values
+from workbench.server.coapwire import code_text
 from workbench.server.requests import ServerRequestError
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class BootstrapSession:
         _pending, response = await self.server.request_to(
             self.remote, self.endpoint, operation, message
         )
-        code = f"{int(response.code) >> 5}.{int(response.code) & 0x1F:02d}"
+        code = code_text(response.code)
         self.steps.append(
             {"op": operation, "path": "/" + "/".join(message.opt.uri_path), "code": code}
         )
