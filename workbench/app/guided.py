@@ -26,7 +26,6 @@ Pure Python on asyncio, no Qt. The server object only needs ``events``/``coap_lo
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -95,16 +94,6 @@ class GuidedPlan:
         return out
 
 
-def _accepts(function: Callable[..., Any], *names: str) -> bool:
-    try:
-        params = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return True
-    return all(name in params for name in names)
-
-
 def plan_for(
     plugin: Plugin,
     server_url: str,
@@ -116,8 +105,9 @@ def plan_for(
     """The plan for pointing ``plugin``'s module at the server on ``server_url``.
 
     With ``psk`` (identity, key) and the server's ``dtls_url`` the module is pointed at the
-    DTLS address. A plugin whose ``connect_sequence`` accepts ``psk_identity``/``psk_key``
-    keywords gets them; otherwise the plan says that the key must be configured by hand.
+    DTLS address, and the plugin's sequence (a :class:`~workbench.plugin.api.ConnectSequence`)
+    gets the identity and the key as keywords; when its lines do not change with them, its
+    document configures no key and the plan says the key must be set by hand.
     Raises :class:`ValueError` when the plugin has no documented sequence or there is no server.
     """
     if plugin.connect_sequence is None:
@@ -148,13 +138,19 @@ def plan_for(
         else:
             target = dtls_url
             secure = True
-    if secure and _accepts(sequence, "psk_identity", "psk_key"):
-        key_hex = psk[1].hex() if psk is not None else ""
-        commands = list(sequence(target, psk_identity=identity, psk_key=key_hex))  # type: ignore[call-arg]
-        notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
-    else:
-        commands = list(sequence(target))
-        if secure:
+    commands = list(sequence(target))
+    if secure and psk is not None:
+        try:
+            keyed = list(sequence(target, psk_identity=identity, psk_key=psk[1].hex()))
+        except TypeError as exc:  # a plugin written before ConnectSequence took the keywords
+            raise ValueError(
+                f"{plugin.name}'s connect sequence does not take the PSK identity and key "
+                f"(plugin API ConnectSequence): {exc}"
+            ) from None
+        if keyed != commands:
+            commands = keyed
+            notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
+        else:
             notes.append(
                 f"DTLS with PSK identity “{identity}”: {plugin.name}'s documented sequence "
                 "configures no key, so set the same identity and key on the module by hand "
