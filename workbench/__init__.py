@@ -4,7 +4,8 @@ The package is layered; data flows one way and a module imports only from its ow
 from the layers *below* it (``tests/test_layers.py`` enforces :data:`LAYERS`, lowest first).
 Everything below ``gui`` is pure Python without Qt.
 
-* ``resources`` — where the files that ship with the product are at run time.
+* ``resources`` / ``userdirs`` — where the files that ship with the product are at run time,
+  and where each OS keeps the user's own (plugins, object definitions, sessions).
 * ``lwm2m`` — paths, object definitions, typed values, content-format codecs.
 * ``at`` — AT framing, syntax and the command/response engine (sans-I/O).
 * ``client`` / ``server`` / ``sim`` — the LwM2M client engine, the built-in LwM2M server, the
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 #: The layers, lowest first. Packages in one tuple are peers and must not import each other.
 #: A top-level module (``workbench/x.py``) belongs to the layer that names it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("resources",),
+    ("resources", "userdirs"),
     ("lwm2m",),
     ("at",),
     ("client", "server", "sim"),

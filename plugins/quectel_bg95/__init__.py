@@ -33,12 +33,15 @@ def _factory(default_variant: str) -> Any:
     return make
 
 
-def connect_sequence(server_url: str) -> tuple[str, ...]:
+def connect_sequence(
+    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+) -> tuple[str, ...]:
     """§4.2.2 "Connect to an LwM2M server without bootstrap", pointed at ``server_url``.
 
     Short server ID 100, no security (mode 3), lifetime 60 s, queue-mode binding "UQS" as the
     document's example; registration starts with ``AT+QLWSVC="reg"``.
     """
+    del psk_identity, psk_key  # this sequence sets no key: the guided flow says so
     return (
         "AT+CMEE=1",
         f'AT+QLWCFG="security",0,100,"{server_url}",0,3',

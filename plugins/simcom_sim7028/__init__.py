@@ -25,12 +25,15 @@ def _simulator(variant: str, server_url: str, **options: Any) -> Simulator:
     return Sim7028Simulator(variant=variant, server_url=server_url, **options)
 
 
-def connect_sequence(server_url: str) -> tuple[str, ...]:
+def connect_sequence(
+    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+) -> tuple[str, ...]:
     """§4.1 "Access to LWM2M server": start the service, configure, open (register).
 
     The note configures host and port separately (``+LWCNF="server"`` / ``"serverport"``), so
     the URL is split here; the endpoint name is ours (the note's example uses the IMEI).
     """
+    del psk_identity, psk_key  # this sequence sets no key: the guided flow says so
     parts = urllib.parse.urlsplit(server_url)
     host = parts.hostname or "127.0.0.1"
     port = parts.port or 5683

@@ -16,11 +16,14 @@ from .hostanswer import HOST_ANSWERS, HOST_DEMO, MODULE_VIEW
 from .templates import TEMPLATES
 
 
-def connect_sequence(server_url: str) -> tuple[str, ...]:
+def connect_sequence(
+    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+) -> tuple[str, ...]:
     """§6.2.3 of the ST note: socket, client start, parameters, configuration, register.
 
     ``AT#LWPARAMS`` carries the server URL (the note writes ``COAP://``; either case works).
     """
+    del psk_identity, psk_key  # this sequence sets no key: the guided flow says so
     return (
         "AT+CMEE=1",
         "AT#SOCKETCREATE=5,0,UDP,5683,30,30",

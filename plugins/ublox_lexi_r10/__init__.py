@@ -23,14 +23,16 @@ def _simulator(variant: str, server_url: str, **options: Any) -> Simulator:
     return LexiR10Simulator(variant=variant, server_url=server_url, **options)
 
 
-def connect_sequence(server_url: str) -> tuple[str, ...]:
+def connect_sequence(
+    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+) -> tuple[str, ...]:
     """Enable the factory-disabled client (``+ULWM2M=0``, takes effect after ``+CFUN=16``),
     then turn the status URCs on (they are off again after the reset).
 
     Server 721 is the factory server; on the bench its address is the simulator's
     ``server_url``, so the sequence needs no URL.
     """
-    del server_url
+    del server_url, psk_identity, psk_key  # this sequence sets no key: the guided flow says so
     return ("AT+CMEE=2", "AT+ULWM2M=0", "AT+CFUN=16", "AT+ULWM2MSTAT=1,7")
 
 

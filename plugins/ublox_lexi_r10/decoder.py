@@ -101,10 +101,10 @@ class LexiR10Decoder(Decoder):
             code = _int(args, 1)
             if code is None or code not in table:
                 return []
-            text, state = table[code]
+            text, client_state = table[code]
             fields: dict[str, Any] = {"code": code, "event": event, "status": text}
-            if state is not None:
-                fields["state"] = state
+            if client_state is not None:
+                fields["state"] = client_state
             return [Event.from_line(Kind.CLIENT, line, **fields)]
         if event == 6:
             return self._connection(line, args)

@@ -6,10 +6,9 @@ product version (``profiles.py``) holds every behaviour difference the applicati
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from workbench.plugin_api import Decoder, Plugin, Simulator, Variant
+from workbench.plugin_api import ConnectSequence, Decoder, Plugin, Simulator, Variant
 
 from .decoder import SaraDecoder
 from .moduleview import MODULE_VIEW
@@ -35,7 +34,7 @@ def _simulator_factory(plugin_id: str) -> Any:
     return make
 
 
-def _connect_sequence(plugin_id: str) -> Callable[[str], tuple[str, ...]]:
+def _connect_sequence(plugin_id: str) -> ConnectSequence:
     """Enable the LwM2M client on the factory server 721 (§3.2, §4.1) and watch it register.
 
     The module's factory server is the operator's; on the bench its address is the
@@ -45,8 +44,8 @@ def _connect_sequence(plugin_id: str) -> Callable[[str], tuple[str, ...]]:
     """
     stat = "AT+ULWM2MSTAT=1,7" if plugin_id == "ublox-sara-r5" else "AT+ULWM2MSTAT=1"
 
-    def sequence(server_url: str) -> tuple[str, ...]:
-        del server_url  # 721 is preconfigured; see the docstring
+    def sequence(server_url: str, *, psk_identity: str = "", psk_key: str = "") -> tuple[str, ...]:
+        del server_url, psk_identity, psk_key  # 721 is preconfigured; no key is set here
         return ("AT+CMEE=2", stat, "AT+ULWM2M=0", "AT+CFUN=16")
 
     return sequence

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from tests.gui.wb_helpers import run, shot, until
 from tests.peers import skip_missing_peer
+from tests.server.psk_cases import CASES, PskCase, case_id
 from workbench.app.connection import ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
@@ -378,3 +379,32 @@ def test_psk_endpoints_refusals_and_caps_are_shown(wb_loop: asyncio.AbstractEven
     run(wb_loop, body(), timeout=60)
     assert not panel.notice.isVisible()
     panel.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_psk_fields_give_the_cli_verdict(qtbot: Any, wb_app: Any, case: PskCase) -> None:
+    # The same table as tests/server/test_security.py feeds the CLI and the bootstrap file.
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    panel.psk_identity.setText(case.identity)
+    panel.psk_key.setText(case.key)
+    panel.psk_endpoint.setText(case.endpoint or "")
+    panel.add_psk_from_fields()
+    if case.accepted is not None:
+        assert panel.psk == {case.identity: case.accepted}
+        assert panel.psk_endpoints == (
+            {} if case.endpoint is None else {case.identity: case.endpoint}
+        )
+        assert panel.psk_message.text() == ""
+    else:
+        assert panel.psk == {}
+        message = panel.psk_message.text()
+        assert case.words in message and message
+        if case.key:
+            assert case.key not in message
+        assert panel.psk_key.text() == case.key  # nothing typed is lost
+        if "0x" in case.key:
+            panel.tabs.setCurrentIndex(2)
+            panel.resize(900, 420)
+            panel.show()
+            shot(panel, "server-psk-refused")

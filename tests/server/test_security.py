@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 import pytest
@@ -10,8 +11,13 @@ from aiocoap.numbers.codes import Code
 from tests.peers import skip_missing_peer
 from tests.server.conftest import run, serving
 from tests.server.device import FakeDevice
+from tests.server.psk_cases import CASES, PskCase, case_id
+from tests.server.test_cli import start_cli
+from workbench.cli import build_parser
+from workbench.cli.server import load_psk
 from workbench.lwm2m.model import ObjectRegistry
-from workbench.server import LwM2MServer
+from workbench.lwm2m.paths import Path
+from workbench.server import BootstrapConfig, LwM2MServer
 from workbench.server.dtls import (
     HandshakeWatch,
     dtls_available,
@@ -24,6 +30,7 @@ from workbench.server.security import (
     SecurityStore,
     parse_psk_entry,
     parse_psk_lines,
+    psk_entry,
     psk_tables,
 )
 
@@ -148,5 +155,81 @@ def test_a_flood_of_refused_registrations_is_answered_but_reported_sparingly(
             # One event a second for the same refusal; 20 would be one per datagram.
             assert 1 <= len(refusals) <= 5, refusals
             assert "d1" not in srv.clients
+
+    run(scenario())
+
+
+# -- one parser for every entry point (issue 14) ---------------------------------------------
+
+
+def _verdict(make: Any) -> tuple[str, bytes | None, str | None] | str:
+    """``make()``'s entry as (identity, key, endpoint), or the refusal's message."""
+    try:
+        entry = make()
+    except ValueError as exc:
+        return str(exc)
+    return (entry.identity, entry.key, entry.endpoint)
+
+
+def _check(case: PskCase, verdict: tuple[str, bytes | None, str | None] | str) -> None:
+    if case.accepted is not None:
+        assert verdict == (case.identity, case.accepted, case.endpoint)
+        return
+    assert isinstance(verdict, str), f"accepted {verdict}"
+    assert case.words in verdict
+    if case.key:
+        assert case.key not in verdict
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_the_core_parser(case: PskCase) -> None:
+    _check(case, _verdict(lambda: psk_entry(case.identity, case.key, case.endpoint)))
+    _check(case, _verdict(lambda: parse_psk_entry(case.cli_text)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_the_cli_arguments_and_key_file(case: PskCase, tmp_path: pathlib.Path) -> None:
+    parser = build_parser()
+
+    def load(*argv: str) -> PskEntry:
+        entries, _warnings = load_psk(parser.parse_args(["server", *argv]))
+        assert len(entries) == 1
+        return entries[0]
+
+    _check(case, _verdict(lambda: load("--psk", case.cli_text)))
+    keys = tmp_path / "keys.txt"
+    keys.write_text(case.cli_text + "\n", encoding="utf-8")
+    from_file = _verdict(lambda: load("--psk-file", str(keys)))
+    if case.accepted is not None or not any(c.isspace() for c in case.cli_text):
+        _check(case, from_file)
+    else:  # a file splits entries at spaces: still refused, for that reason
+        assert isinstance(from_file, str)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.endpoint is None], ids=case_id)
+def test_the_bootstrap_file(case: PskCase) -> None:
+    security = {"instance": 0, "mode": 0, "psk_identity": case.identity, "psk_key": case.key}
+
+    def load() -> PskEntry:
+        config = BootstrapConfig.from_json({"endpoints": {"*": {"security": [security]}}})
+        plan = config.for_endpoint("any")
+        assert plan is not None
+        values = plan.writes[0][1]
+        identity = values[Path.of(0, 0, 3)]
+        key = values[Path.of(0, 0, 5)]
+        assert isinstance(identity, bytes) and isinstance(key, bytes)
+        return PskEntry(identity.decode("utf-8"), key)
+
+    _check(case, _verdict(load))
+
+
+def test_the_cli_process_refuses_what_the_window_used_to_take() -> None:
+    async def scenario() -> None:
+        cli = await start_cli("--psk", "dev:0x00112233")
+        try:
+            error = (await cli.next("error"))["error"]
+        finally:
+            await cli.close()
+        assert "without 0x" in error and "00112233" not in error
 
     run(scenario())

@@ -12,11 +12,12 @@ flow without any widgets (the GUI's dialog and tests drive it):
    watches both sides at once: the module's decoded events (registration, client, network,
    errors) fed by :meth:`GuidedConnect.module_event`, and the server's events and CoAP log
    (``registered``, refusals with a 4.xx/5.xx answer to ``/rd`` or ``/bs``);
-3. :func:`diagnose` turns what was seen into a :class:`Diagnosis` — registered, or: command
-   rejected (which step, the module's own error text), server refused (its code and reason),
-   no network (not registered / no IP), PSK mismatch (as far as one can tell: DTLS in use, the
-   module reports failure and the server saw nothing), wrong address / server unreachable (the
-   module tried and failed, the server saw nothing), or silence.
+3. :func:`~workbench.app.diagnosis.diagnose` (ordered rule functions in
+   :mod:`workbench.app.diagnosis`) turns what was seen into a :class:`Diagnosis` — registered,
+   or: command rejected (which step, the module's own error text), server refused (its code
+   and reason), no network (not registered / no IP), PSK mismatch (as far as one can tell:
+   DTLS in use, the module reports failure and the server saw nothing), wrong address /
+   server unreachable (the module tried and failed, the server saw nothing), or silence.
 
 Pure Python on asyncio, no Qt. The server object only needs ``events``/``coap_log`` buses with
 ``subscribe(callback) -> unsubscribe`` (:class:`workbench.server.LwM2MServer`).
@@ -25,37 +26,23 @@ Pure Python on asyncio, no Qt. The server object only needs ``events``/``coap_lo
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workbench.app.diagnosis import Diagnosis, Observations, diagnose
 from workbench.at.types import CommandResult, ResultStatus
 from workbench.module.events import Event, Kind
 from workbench.plugin.api import Plugin
 
 SendFunction = Callable[[str, float], Awaitable[CommandResult]]
 StepStatus = Literal["pending", "running", "ok", "failed", "skipped"]
-Outcome = Literal[
-    "registered",
-    "command_rejected",
-    "server_refused",
-    "no_network",
-    "psk_mismatch",
-    "wrong_address",
-    "no_registration",
-    "no_answer",
-    "cancelled",
-]
-
 #: Read-only checks sent before the sequence: network registration and the PDP address.
 CHECK_COMMANDS: tuple[tuple[str, str], ...] = (
     ("AT+CEREG?", "Is the module registered on a network?"),
     ("AT+CGPADDR", "Does the module have an IP address?"),
 )
-#: 3GPP ``+CEREG`` states that mean "attached" (home or roaming).
-_ATTACHED = {"registered_home", "registered_roaming", "registered"}
 MASK = "***"
 
 
@@ -107,16 +94,6 @@ class GuidedPlan:
         return out
 
 
-def _accepts(function: Callable[..., Any], *names: str) -> bool:
-    try:
-        params = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return True
-    return all(name in params for name in names)
-
-
 def plan_for(
     plugin: Plugin,
     server_url: str,
@@ -128,8 +105,9 @@ def plan_for(
     """The plan for pointing ``plugin``'s module at the server on ``server_url``.
 
     With ``psk`` (identity, key) and the server's ``dtls_url`` the module is pointed at the
-    DTLS address. A plugin whose ``connect_sequence`` accepts ``psk_identity``/``psk_key``
-    keywords gets them; otherwise the plan says that the key must be configured by hand.
+    DTLS address, and the plugin's sequence (a :class:`~workbench.plugin.api.ConnectSequence`)
+    gets the identity and the key as keywords; when its lines do not change with them, its
+    document configures no key and the plan says the key must be set by hand.
     Raises :class:`ValueError` when the plugin has no documented sequence or there is no server.
     """
     if plugin.connect_sequence is None:
@@ -160,13 +138,19 @@ def plan_for(
         else:
             target = dtls_url
             secure = True
-    if secure and _accepts(sequence, "psk_identity", "psk_key"):
-        key_hex = psk[1].hex() if psk is not None else ""
-        commands = list(sequence(target, psk_identity=identity, psk_key=key_hex))  # type: ignore[call-arg]
-        notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
-    else:
-        commands = list(sequence(target))
-        if secure:
+    commands = list(sequence(target))
+    if secure and psk is not None:
+        try:
+            keyed = list(sequence(target, psk_identity=identity, psk_key=psk[1].hex()))
+        except TypeError as exc:  # a plugin written before ConnectSequence took the keywords
+            raise ValueError(
+                f"{plugin.name}'s connect sequence does not take the PSK identity and key "
+                f"(plugin API ConnectSequence): {exc}"
+            ) from None
+        if keyed != commands:
+            commands = keyed
+            notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
+        else:
             notes.append(
                 f"DTLS with PSK identity “{identity}”: {plugin.name}'s documented sequence "
                 "configures no key, so set the same identity and key on the module by hand "
@@ -198,64 +182,6 @@ def plan_for(
     )
 
 
-@dataclass(slots=True)
-class Diagnosis:
-    """The verdict, in plain words."""
-
-    outcome: Outcome
-    #: One short sentence (the dialog's headline).
-    title: str
-    #: What was seen on both sides and what it means.
-    explanation: str
-    hints: list[str] = field(default_factory=list)
-    #: Index (in :attr:`GuidedConnect.steps`) of the step the verdict is about, if any.
-    step: int | None = None
-    endpoint: str = ""
-    seconds: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "registered"
-
-    def text(self) -> str:
-        """Everything as plain text (clipboard, CLI, tests)."""
-        lines = [self.title, "", self.explanation]
-        if self.hints:
-            lines.append("")
-            lines += [f"• {hint}" for hint in self.hints]
-        return "\n".join(lines)
-
-
-@dataclass(slots=True)
-class Observations:
-    """What both sides said during a run (the input of :func:`diagnose`)."""
-
-    started: float = field(default_factory=time.monotonic)
-    #: Module side.
-    module_registered: Event | None = None
-    module_failed: Event | None = None
-    bootstrap_failed: Event | None = None
-    module_errors: list[Event] = field(default_factory=list)
-    network_state: str | None = None
-    network_raw: str = ""
-    addresses: list[str] | None = None
-    #: Server side.
-    server_registered: dict[str, Any] | None = None
-    server_endpoint: str = ""
-    server_refusal: str = ""
-    server_requests: int = 0
-    registered_at: float | None = None
-
-    @property
-    def network_down(self) -> bool:
-        """The module said it has no network or no address (unknown counts as fine)."""
-        if self.network_state is not None and self.network_state not in _ATTACHED:
-            return True
-        return self.addresses is not None and not any(
-            a and a not in ("0.0.0.0", "::") for a in self.addresses
-        )
-
-
 def _one_line(result: CommandResult) -> str:
     if result.ok:
         return "; ".join(result.texts) or "OK"
@@ -267,147 +193,6 @@ def _one_line(result: CommandResult) -> str:
     if result.error_text and result.error_text not in text:
         text = f"{text} ({result.error_text})" if text else result.error_text
     return text or str(result.status)
-
-
-def diagnose(
-    plan: GuidedPlan,
-    steps: Sequence[Step],
-    seen: Observations,
-    *,
-    finished: bool = True,
-) -> Diagnosis:
-    """The verdict for what was seen (see the module docstring for the order of reasons)."""
-    elapsed = None
-    if seen.registered_at is not None:
-        elapsed = round(seen.registered_at - seen.started, 3)
-    where = plan.server_url
-    if seen.server_registered is not None:
-        ep = seen.server_endpoint
-        address = seen.server_registered.get("address", "")
-        if seen.module_registered is not None:
-            explanation = (
-                f"The server registered endpoint “{ep}” from {address}, and the module "
-                f"reported the registration too (line {seen.module_registered.line}: "
-                f"{seen.module_registered.raw})."
-            )
-        else:
-            explanation = (
-                f"The server registered endpoint “{ep}” from {address}. The module's own "
-                "messages did not say “registered” (yet): its status URCs may be off or "
-                "their meaning unknown to the plugin."
-            )
-        return Diagnosis("registered", f"Registered as “{ep}”", explanation, [], None, ep, elapsed)
-    if seen.server_refusal:
-        return Diagnosis(
-            "server_refused",
-            "The server refused the module",
-            f"The module reached the server at {where}, but the server answered "
-            f"{seen.server_refusal}.",
-            [
-                "A 4.04 to a Bootstrap-Request means no bootstrap configuration is loaded "
-                "(Server panel → Bootstrap) or the module asks for bootstrap by mistake.",
-                "A 4.00 to a Register means a malformed request (endpoint name, lifetime, "
-                "binding): see the CoAP log for the exact request.",
-                "A 4.03 usually means a security mismatch (the server expects DTLS).",
-            ],
-        )
-    failed = [i for i, s in enumerate(steps) if s.status == "failed" and s.role == "sequence"]
-    module_said_failed = seen.module_failed is not None or seen.bootstrap_failed is not None
-    if failed and not module_said_failed:
-        index = failed[0]
-        step = steps[index]
-        result = step.result
-        if result is not None and result.status is ResultStatus.TIMEOUT:
-            return Diagnosis(
-                "no_answer",
-                f"The module did not answer step {index + 1}",
-                f"“{step.shown}” got no final result in time. The module may be busy, "
-                "asleep, or not the module the plugin expects.",
-                ["Check the port and baud rate; send AT in the terminal to see if it answers."],
-                index,
-            )
-        return Diagnosis(
-            "command_rejected",
-            f"The module rejected step {index + 1}",
-            f"“{step.shown}” was answered with {step.detail or 'an error'}.",
-            [
-                "Open the command's template in the Commands panel: its documentation says "
-                "which values the module accepts.",
-                "Send AT+CMEE=2 first to get error texts instead of numbers.",
-                "The module may be in a state where the command is not allowed (e.g. the "
-                "client is already running): stop it and run the flow again.",
-            ],
-            index,
-        )
-    if module_said_failed or failed or finished:
-        network_hint = ""
-        if seen.network_state is not None and seen.network_state not in _ATTACHED:
-            network_hint = f"the module is not registered on a network ({seen.network_raw})"
-        elif seen.network_down:
-            network_hint = "the module has no IP address (+CGPADDR shows none)"
-        if network_hint:
-            return Diagnosis(
-                "no_network",
-                "No network: the module cannot reach any server",
-                f"During the checks {network_hint}, and no registration reached the server.",
-                [
-                    "Check the SIM, the antenna and the APN; wait for AT+CEREG? to show 1 or 5.",
-                    "AT+COPS? shows the operator; AT+CGDCONT? the APN in use.",
-                ],
-            )
-        evidence = seen.module_failed or seen.bootstrap_failed
-        said = (
-            f"The module reported failure (line {evidence.line}: {evidence.raw})"
-            if evidence is not None
-            else (
-                f"The module's last command failed ({steps[failed[0]].detail})"
-                if failed
-                else "The module accepted every command"
-            )
-        )
-        server_saw = (
-            f"the server at {where} saw nothing from it"
-            if seen.server_requests == 0
-            else f"the server at {where} saw no registration"
-        )
-        if plan.secure and (evidence is not None or failed):
-            return Diagnosis(
-                "psk_mismatch",
-                "DTLS failed: the PSK identity or key probably differ",
-                f"{said}, and {server_saw}. With DTLS a wrong identity or key looks exactly "
-                "like this: the handshake fails before any CoAP message exists, so the "
-                "server cannot say more.",
-                [
-                    f"Compare the module's PSK identity with “{plan.psk_identity}” and its "
-                    "key with the one in the Server panel (hex, same length).",
-                    "Check the module uses security mode 0 (PSK) and the coaps:// address.",
-                ],
-            )
-        if evidence is not None or failed:
-            return Diagnosis(
-                "wrong_address",
-                "Wrong address or server unreachable",
-                f"{said}, and {server_saw}: the module's requests do not arrive. The address "
-                f"it uses is wrong, or nothing listens there.",
-                [
-                    f"The module must use {where}; check the address and port in the "
-                    "sequence (or the module's preconfigured server).",
-                    "A module on a cellular network cannot reach 127.0.0.1 or a LAN address: "
-                    "start the server on all interfaces and use an address the network can "
-                    "reach (firewall and NAT permitting).",
-                ],
-            )
-        return Diagnosis(
-            "no_registration",
-            "No registration arrived",
-            f"The module accepted every command but neither reported a result nor reached "
-            f"the server at {where}.",
-            [
-                "Turn the module's LwM2M status URCs on to see what it is doing.",
-                "Some modules register only after a reboot (AT+CFUN=1,1 or AT+CFUN=16).",
-            ],
-        )
-    return Diagnosis("cancelled", "Stopped", "The flow was stopped before a verdict.")
 
 
 class GuidedConnect:
@@ -524,7 +309,9 @@ class GuidedConnect:
             return
         reason = message.payload.decode("utf-8", "replace").strip()[:200]
         what = "Bootstrap-Request" if asked == "/bs" else "Register" if asked == "/rd" else "Update"
-        text = f"{code >> 5}.{code & 0x1F:02d} to its {what}"
+        from workbench.server.coapwire import code_text  # not at start-up: it loads aiocoap
+
+        text = f"{code_text(code)} to its {what}"
         self.seen.server_refusal = text + (f" (“{reason}”)" if reason else "")
         self._touch()
 

@@ -11,13 +11,12 @@ session package is not installed (recording off, opening explains why).
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench import userdirs
 from workbench.app.connection import ModuleConnection
 from workbench.transport.serial_port import PortSettings
 
@@ -25,25 +24,12 @@ if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
     from workbench.plugin.api import Plugin
     from workbench.plugin.loader import PluginRegistry
 
-#: Overrides the folder sessions are written to (tests, portable installs).
-SESSION_DIR_ENV = "LWM2M_WORKBENCH_SESSIONS"
 SUFFIX = ".wbs"
-
-
-def session_dir() -> Path:
-    """``<user data dir>/lwm2m-workbench/sessions`` (created on first recording)."""
-    override = os.environ.get(SESSION_DIR_ENV, "").strip()
-    if override:
-        return Path(override).expanduser()
-    home = Path.home()
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("LOCALAPPDATA", "") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / "lwm2m-workbench" / "sessions"
+#: ``<user data dir>/lwm2m-workbench/sessions`` or ``$LWM2M_WORKBENCH_SESSIONS`` (created on
+#: first recording), see :mod:`workbench.userdirs`.
+session_dir = userdirs.session_dir
+#: Overrides the folder sessions are written to (tests, portable installs).
+SESSION_DIR_ENV = userdirs.SESSION_DIR_ENV
 
 
 def available() -> bool:

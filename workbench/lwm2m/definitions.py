@@ -13,14 +13,14 @@ modifications (:class:`ObjectRegistry` is mutable).
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from workbench.lwm2m.ddf import load_ddf_bytes, load_ddf_folder
 from workbench.lwm2m.errors import DefinitionError
 from workbench.lwm2m.model import ObjectDefinition, ObjectRegistry
 from workbench.resources import resource_dir
+from workbench.userdirs import APP_DIR_NAME, objects_dir
 
 __all__ = [
     "APP_DIR_NAME",
@@ -32,8 +32,6 @@ __all__ = [
     "load_registry",
 ]
 
-#: Folder name of the application's per-user configuration.
-APP_DIR_NAME = "lwm2m-workbench"
 #: Shipped definitions are labelled ``builtin:<file name>`` rather than with a path, because
 #: the install location means nothing to a user reading a message.
 BUILTIN_SOURCE_PREFIX = "builtin:"
@@ -97,30 +95,6 @@ def load_registry(
     return registry, errors
 
 
-def default_user_folder(
-    platform: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    home: Path | None = None,
-) -> Path:
-    """The per-user folder for the user's own definition files (it may not exist).
-
-    * Linux and other Unix: ``$XDG_CONFIG_HOME/lwm2m-workbench/objects``, by default
-      ``~/.config/lwm2m-workbench/objects``;
-    * Windows: ``%APPDATA%\\lwm2m-workbench\\objects``;
-    * macOS: ``~/Library/Application Support/lwm2m-workbench/objects``.
-
-    The parameters default to the running system; tests pass their own.
-    """
-    platform = sys.platform if platform is None else platform
-    env = os.environ if environ is None else environ
-    home = Path.home() if home is None else home
-    if platform.startswith("win"):
-        appdata = env.get("APPDATA", "").strip()
-        base = Path(appdata) if appdata else home / "AppData" / "Roaming"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = env.get("XDG_CONFIG_HOME", "").strip()
-        # The XDG spec says to ignore a relative value.
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
-    return base / APP_DIR_NAME / "objects"
+#: The per-user folder for the user's own definition files (it may not exist):
+#: ``<config dir>/lwm2m-workbench/objects``, see :mod:`workbench.userdirs`.
+default_user_folder = objects_dir

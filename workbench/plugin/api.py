@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiocoap.numbers.codes import Code
 
@@ -125,6 +125,22 @@ DecoderFactory = Callable[[str], Decoder]
 SimulatorFactory = Callable[..., Simulator]
 
 
+class ConnectSequence(Protocol):
+    """A plugin's ``connect_sequence``: the AT lines that point its module at a server.
+
+    ``server_url`` is ``coap://HOST:PORT``, or ``coaps://HOST:PORT`` when the server uses
+    DTLS; then the guided connect flow also passes the PSK identity and the key (hex) as
+    keywords. A sequence whose document has a command for them puts them in; one whose
+    document has none returns the same lines as without them, and the flow tells the user to
+    set the key on the module by hand. Declared here (rather than found by inspecting each
+    function's parameters) so that mypy checks every plugin's sequence against it.
+    """
+
+    def __call__(
+        self, server_url: str, /, *, psk_identity: str = "", psk_key: str = ""
+    ) -> Sequence[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Variant:
     """A firmware/module variant whose behaviour differs (e.g. SARA-R410M-63B status codes)."""
@@ -169,8 +185,9 @@ class Plugin:
     init_commands: tuple[str, ...] = ()
     #: ``connect_sequence(server_url) -> AT lines``: the document's own configuration sequence
     #: that points the module at an LwM2M server (``coap://H:P``) and starts registration. The
-    #: demo, the guided connect flow and the end-to-end tests send exactly these lines.
-    connect_sequence: Callable[[str], Sequence[str]] | None = None
+    #: demo, the guided connect flow and the end-to-end tests send exactly these lines. See
+    #: :class:`ConnectSequence` for the PSK keywords.
+    connect_sequence: ConnectSequence | None = None
     #: The AT commands through which the module shows its own objects (the object tree's
     #: module view), or None: the module has none.
     module_view: ModuleDialect | None = None
@@ -349,6 +366,7 @@ __all__ = [
     "CommandForm",
     "CommandResult",
     "CommandTemplate",
+    "ConnectSequence",
     "Decoder",
     "DecoderFactory",
     "DocRef",

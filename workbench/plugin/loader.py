@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import os
 import pkgutil
 import sys
 import traceback
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from workbench.userdirs import plugin_dir
 
 # Imported where used at run time: the window builds an empty registry before its first paint,
 # and plugin_api brings aiocoap, the client engine and the codecs with it.
@@ -129,28 +130,9 @@ class PluginRegistry:
 # -- discovery ------------------------------------------------------------------------------
 
 
-def default_user_plugin_dir(
-    platform: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    home: Path | None = None,
-) -> Path:
-    """The per-user plugin folder (may not exist): ``<config dir>/lwm2m-workbench/plugins``.
-
-    Linux: ``$XDG_CONFIG_HOME`` or ``~/.config``; Windows: ``%APPDATA%``; macOS:
-    ``~/Library/Application Support``.
-    """
-    platform = sys.platform if platform is None else platform
-    env = os.environ if environ is None else environ
-    home = Path.home() if home is None else home
-    if platform.startswith("win"):
-        appdata = env.get("APPDATA", "").strip()
-        base = Path(appdata) if appdata else home / "AppData" / "Roaming"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = env.get("XDG_CONFIG_HOME", "").strip()
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
-    return base / "lwm2m-workbench" / "plugins"
+#: The per-user plugin folder (may not exist): ``<config dir>/lwm2m-workbench/plugins``, see
+#: :mod:`workbench.userdirs`.
+default_user_plugin_dir = plugin_dir
 
 
 def discover_plugins(

@@ -39,7 +39,9 @@ from workbench.lwm2m.errors import CodecError
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
 from workbench.server.coaplog import jsonable_values
+from workbench.server.coapwire import code_text
 from workbench.server.requests import ServerRequestError
+from workbench.server.security import check_psk_name, parse_psk_key
 
 if TYPE_CHECKING:
     from workbench.server.server import LwM2MServer
@@ -77,13 +79,18 @@ def _security(entry: Mapping[str, Any]) -> tuple[Path, dict[Path, Value]]:
     }
     if "short_id" in entry:
         values[base.child(10)] = _int(entry, "short_id")
+    # Keys and identities follow the server's own rules (server.security): one spelling.
     if "psk_identity" in entry:
-        values[base.child(3)] = str(entry["psk_identity"]).encode("utf-8")
+        try:
+            identity = check_psk_name(str(entry["psk_identity"]).strip(), "PSK identity")
+        except ValueError as exc:
+            raise BootstrapConfigError(f"security instance {inst}: psk_identity: {exc}") from None
+        values[base.child(3)] = identity.encode("utf-8")
     if "psk_key" in entry:
         try:
-            values[base.child(5)] = bytes.fromhex(str(entry["psk_key"]))
-        except ValueError:
-            raise BootstrapConfigError("psk_key must be hex") from None
+            values[base.child(5)] = parse_psk_key(str(entry["psk_key"]))
+        except ValueError as exc:
+            raise BootstrapConfigError(f"security instance {inst}: psk_key: {exc}") from None
     elif values[base.child(2)] == 3:
         values[base.child(3)] = b""
         values[base.child(5)] = b""
@@ -190,7 +197,7 @@ class BootstrapSession:
         _pending, response = await self.server.request_to(
             self.remote, self.endpoint, operation, message
         )
-        code = f"{int(response.code) >> 5}.{int(response.code) & 0x1F:02d}"
+        code = code_text(response.code)
         self.steps.append(
             {"op": operation, "path": "/" + "/".join(message.opt.uri_path), "code": code}
         )

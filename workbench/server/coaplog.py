@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.lwm2m.codecs.base import ContentFormat
+from workbench.lwm2m.codecs.cbor_reader import Tagged, read_cbor
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
 from workbench.server.coapwire import (
@@ -27,6 +28,8 @@ from workbench.server.coapwire import (
 )
 
 REDACTED = "***"
+#: Nesting the log decodes in a CBOR payload of unknown meaning (deeper: shown as raw hex only).
+CBOR_LOG_DEPTH = 16
 #: Resources holding secrets: Security /0 (3 public key or identity, 4 server key, 5 secret
 #: key) and OSCORE /21 (2 master secret, 3 sender id is not secret but 4 recipient id is not
 #: either: only 2 and 6, the master salt, are masked).
@@ -73,6 +76,8 @@ def _jsonable_generic(obj: Any, depth: int = 0) -> Any:
         return {str(k): _jsonable_generic(v, depth + 1) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_jsonable_generic(v, depth + 1) for v in obj]
+    if isinstance(obj, Tagged):
+        return {"tag": obj.tag, "value": _jsonable_generic(obj.value, depth + 1)}
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
     return repr(obj)
@@ -83,6 +88,12 @@ def describe_payload(content_format: int | None, payload: bytes) -> Any:
 
     Formats that need the path and definitions (TLV) are decoded by the caller with a codec
     when the request path is known; here they stay ``None`` (the raw hex is logged anyway).
+
+    CBOR comes off the wire from any peer, so it is read with the project's bounded
+    :func:`~workbench.lwm2m.codecs.cbor_reader.read_cbor`, not ``cbor2.loads``: cbor2 builds
+    what semantic tags ask for, so a few hundred bytes of shared references (tags 28/29)
+    become a tree of millions of nodes here, and a bignum tag becomes an integer too long for
+    ``json.dumps``. Tags stay ``{"tag": n, "value": ...}``, as sent.
     """
     if not payload:
         return None
@@ -96,9 +107,7 @@ def describe_payload(content_format: int | None, payload: bytes) -> Any:
             ContentFormat.SENML_CBOR,
             ContentFormat.LWM2M_CBOR,
         ):
-            import cbor2
-
-            return _jsonable_generic(cbor2.loads(payload))
+            return _jsonable_generic(read_cbor(payload, "CBOR", CBOR_LOG_DEPTH))
     except Exception:
         return None
     return None

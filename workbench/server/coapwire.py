@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from aiocoap.numbers.codes import Code
+
 #: Options this server understands. Anything else that is critical (odd number) in a request
 #: is answered 4.02 Bad Option, as RFC 7252 §5.4.1 requires.
 KNOWN_OPTIONS: dict[int, str] = {
@@ -95,8 +97,13 @@ class WireError(ValueError):
 
 
 def code_text(code: int) -> str:
-    """``0.01``-style text for a code byte (``GET`` etc. are added by the log)."""
-    return f"{code >> 5}.{code & 0x1F:02d}"
+    """``"2.05"`` for a code byte or an aiocoap ``Code``: the one place code text is made.
+
+    aiocoap's ``Code.dotted`` already spells every byte 0-255 (unassigned ones too), so the
+    server, the bootstrap steps, the guided flow and the timeline all ask it through here
+    rather than each shifting bits. Names (``Content``, ``GET``) are added by the callers.
+    """
+    return str(Code(int(code)).dotted)
 
 
 REQUEST_NAMES = {1: "GET", 2: "POST", 3: "PUT", 4: "DELETE", 5: "FETCH", 6: "PATCH", 7: "iPATCH"}

@@ -14,6 +14,9 @@ an identity may be given without one (``--psk ID:KEY``): it is then bound to the
 its first successful DTLS registration and stays bound for the life of the server (a later
 deregistration does not free the name for plain CoAP). ``--psk ID:KEY@EP`` binds it up front.
 
+Keys, identities and endpoints are parsed here for every entry point (``--psk``, key files,
+the server panel's fields, the bootstrap file), so all of them accept and refuse the same text.
+
 Pure data and rules; :class:`~workbench.server.server.LwM2MServer` asks it and reports each
 refusal as a ``security`` event in words.
 """
@@ -42,26 +45,102 @@ class PskEntry:
             raise ValueError(f"PSK {self.identity}: the endpoint after @ must not be empty")
 
 
-#: ``IDENTITY:HEXKEY[@ENDPOINT]``: the identity is the shortest prefix followed by a hex key,
-#: so identities and endpoints may contain ``:`` (``urn:imei:…``) while the key is plain hex.
-_ENTRY = re.compile(r"(?P<identity>.+?):(?P<key>[0-9A-Fa-f]*)(?:@(?P<endpoint>.*))?")
+#: A key is hex digits, written together (``001122``) or with a colon between every byte
+#: (``00:11:22``, as many tools print keys). Nothing else: no ``0x``, no spaces.
+_HEX_KEY = re.compile(r"[0-9A-Fa-f]*")
+_COLON_KEY = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def parse_psk_key(text: str) -> bytes:
+    """The bytes of a PSK key as typed anywhere (CLI, key file, window, bootstrap file).
+
+    The one parser of keys, so a key the window takes is a key the CLI takes. Strict: the
+    :class:`ValueError` says what is wrong and never repeats the key.
+    """
+    key = text.strip()
+    if not key:
+        raise ValueError("the key must not be empty")
+    if _COLON_KEY.fullmatch(key):
+        return bytes.fromhex(key.replace(":", ""))
+    if key[:2] in ("0x", "0X"):
+        raise ValueError("the key is not hexadecimal as given: write it without 0x")
+    if any(c not in _HEX_DIGITS and c != ":" and not c.isspace() for c in key):
+        raise ValueError("the key is not hexadecimal (0-9, a-f)")
+    if any(c.isspace() for c in key):
+        raise ValueError(
+            "the key contains spaces: write the hex digits together (001122) "
+            "or with a colon between bytes (00:11:22)"
+        )
+    if not _HEX_KEY.fullmatch(key):
+        raise ValueError(
+            "the key's colons must separate every byte (00:11:22) or be left out (001122)"
+        )
+    if len(key) % 2:
+        raise ValueError("the key has an odd number of hex digits")
+    return bytes.fromhex(key)
+
+
+def check_psk_name(text: str, what: str) -> str:
+    """``text`` as a PSK identity or endpoint name (``what``), or a :class:`ValueError`.
+
+    Spaces and control characters are refused: key files and ``--psk-env`` separate entries
+    with spaces, so such a name could be set in the window but never on the CLI.
+    """
+    if not text:
+        raise ValueError(f"the {what} must not be empty")
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(f"the {what} {text!r} contains a space or a control character")
+    return text
+
+
+def psk_entry(
+    identity: str, key: str, endpoint: str | None = None, *, where: str = "PSK"
+) -> PskEntry:
+    """One entry from its three parts as typed (the window's fields, a bootstrap entry).
+
+    ``endpoint`` None: bound at the first registration. Errors start with ``where`` and the
+    identity, and never repeat the key.
+    """
+    identity = identity.strip()
+    try:
+        check_psk_name(identity, "PSK identity")
+        secret = parse_psk_key(key)
+        if endpoint is not None:
+            endpoint = endpoint.strip()
+            if not endpoint:
+                raise ValueError("the endpoint after @ must not be empty")
+            check_psk_name(endpoint, "endpoint")
+    except ValueError as exc:
+        raise ValueError(f"{where} {identity}: {exc}" if identity else f"{where}: {exc}") from None
+    return PskEntry(identity, secret, endpoint)
 
 
 def parse_psk_entry(text: str, where: str = "--psk") -> PskEntry:
-    """``IDENTITY:HEXKEY[@ENDPOINT]`` as a :class:`PskEntry`; errors never repeat the key."""
-    match = _ENTRY.fullmatch(text.strip())
-    if match is None:
-        identity = text.partition(":")[0] if ":" in text else ""
-        if identity:
-            raise ValueError(f"{where} {identity}: the key is not hex")
+    """``IDENTITY:KEY[@ENDPOINT]`` as a :class:`PskEntry`; errors never repeat the key.
+
+    Identities and endpoints may contain ``:`` (``urn:imei:…``) and a key may too
+    (``00:11:22``), so the identity is the shortest prefix before a ``:`` that is followed by
+    a valid key (:func:`parse_psk_key`): ``a:b:cafe`` is identity ``a:b``, ``dev:00:11`` is
+    identity ``dev`` with a two-byte key.
+    """
+    text = text.strip()
+    splits = [i for i, c in enumerate(text) if c == ":" and i > 0]
+    if not splits:
         raise ValueError(f"{where} takes IDENTITY:HEXKEY[@ENDPOINT]")
-    key_hex = match["key"]
-    if len(key_hex) % 2:
-        raise ValueError(f"{where} {match['identity']}: the key has an odd number of hex digits")
-    try:
-        return PskEntry(match["identity"], bytes.fromhex(key_hex), match["endpoint"])
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+    reason: ValueError | None = None
+    for at in splits:
+        rest = text[at + 1 :]
+        key, has_endpoint, endpoint = rest.partition("@")
+        try:
+            parse_psk_key(key)
+        except ValueError as exc:
+            reason = exc
+            continue
+        return psk_entry(text[:at], key, endpoint if has_endpoint else None, where=where)
+    # No split gives a key. Say what is wrong with the likeliest key, the text after the last
+    # colon, and name the identity only up to the first colon (never key material).
+    raise ValueError(f"{where} {text[: splits[0]]}: {reason}")
 
 
 def parse_psk_lines(lines: Iterable[str], source: str) -> list[PskEntry]:

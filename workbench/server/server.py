@@ -33,6 +33,7 @@ from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
 from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
+from workbench.server.coapwire import code_text as _code_text
 from workbench.server.coapwire import parse_datagram
 from workbench.server.conformance import ConformanceMonitor
 from workbench.server.events import EventBus
@@ -124,10 +125,6 @@ class ServerConfig:
 
 def _as_path(path: PathLike) -> Path:
     return path if isinstance(path, Path) else Path.parse(path)
-
-
-def _code_text(code: Any) -> str:
-    return f"{int(code) >> 5}.{int(code) & 0x1F:02d}"
 
 
 def _remote_address(remote: Any) -> str:

@@ -223,10 +223,10 @@ def coap_label(entry: Any, request_path: str | None = None) -> tuple[Tone, str]:
         return Tone.BAD, f"malformed ({entry.problem or 'unparsable'})"[:60]
     path = entry.path or request_path or ""
     code = int(msg.code)
-    if 1 <= code <= 31:
-        from workbench.server.coapwire import REQUEST_NAMES
+    from workbench.server.coapwire import REQUEST_NAMES, code_text
 
-        name = REQUEST_NAMES.get(code, f"0.{code:02d}")
+    if 1 <= code <= 31:
+        name = REQUEST_NAMES.get(code) or code_text(code)
         observe = msg.uint_option(6)
         if observe is not None and code == 1:
             name += " observe" if observe == 0 else " cancel"
@@ -239,7 +239,7 @@ def coap_label(entry: Any, request_path: str | None = None) -> tuple[Tone, str]:
         kind = msg.mtype.name
         return (Tone.BAD if kind == "RST" else Tone.INFO), kind
     klass = code >> 5
-    number = f"{klass}.{code & 0x1F:02d}"
+    number = code_text(code)
     text = f"{number} {RESPONSE_NAMES.get(number, '')}".rstrip()
     if msg.uint_option(6) is not None and klass == 2:
         text += " notify"

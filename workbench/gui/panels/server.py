@@ -57,6 +57,7 @@ from workbench.gui.theme import colours, monospace_font
 from workbench.server import LwM2MServer
 from workbench.server.bootstrap import BootstrapConfig, BootstrapConfigError
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
+from workbench.server.security import psk_entry
 
 #: How often queued log entries and client changes reach the views (ms): ~30 Hz.
 BATCH_MS = 33
@@ -605,20 +606,16 @@ class ServerPanel(QWidget):
     # -- PSK ---------------------------------------------------------------------------------
     def add_psk(self, identity: str, key_hex: str, endpoint: str = "") -> bool:
         """Add (or replace) one identity/key (bound to ``endpoint`` when given); False with a
-        message when the input is wrong."""
-        identity = identity.strip()
-        endpoint = endpoint.strip()
-        cleaned = key_hex.strip().replace(" ", "").replace(":", "")
-        if cleaned.lower().startswith("0x"):
-            cleaned = cleaned[2:]
-        if not identity:
-            return self._psk_error("Enter an identity.")
+        message when the input is wrong.
+
+        The fields are parsed by the same :func:`~workbench.server.security.psk_entry` as
+        the CLI's ``--psk`` and the bootstrap file, so a key accepted here works there too.
+        """
         try:
-            key = bytes.fromhex(cleaned)
-        except ValueError:
-            return self._psk_error("The key must be hexadecimal (0-9, a-f), e.g. 00112233….")
-        if not key:
-            return self._psk_error("Enter a key.")
+            entry = psk_entry(identity, key_hex, endpoint.strip() or None)
+        except ValueError as exc:
+            return self._psk_error(f"{exc}.")
+        identity, key, endpoint = entry.identity, entry.key, entry.endpoint or ""
         owner = next((i for i, ep in self.psk_endpoints.items() if ep == endpoint), None)
         if endpoint and owner is not None and owner != identity:
             return self._psk_error(f"Endpoint {endpoint} is already bound to identity {owner}.")
