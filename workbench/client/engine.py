@@ -32,6 +32,7 @@ from aiocoap.numbers.constants import TransportTuning
 
 from workbench.client import content as content_formats
 from workbench.client.attributes import AttributeStore
+from workbench.client.config import ClientConfig, config_from_keywords
 from workbench.client.defaults import (
     DEVICE,
     SECURITY,
@@ -60,8 +61,6 @@ from workbench.lwm2m.values import Value
 from workbench.lwm2m.versionrules import rules
 
 log = logging.getLogger(__name__)
-
-VERSIONS = ("1.0", "1.1", "1.2")
 
 
 def default_transports() -> list[str]:
@@ -93,55 +92,37 @@ class LwM2MClient:
         server_url: str | None = "coap://127.0.0.1:5683",
         registry: ObjectRegistry | None = None,
         *,
+        config: ClientConfig | None = None,
         store: ObjectStore | None = None,
-        lifetime: int = 300,
-        lwm2m_version: str = "1.1",
-        binding: str = "U",
-        bootstrap_url: str | None = None,
-        short_server_id: int = 101,
-        local_host: str = "127.0.0.1",
-        local_port: int = 0,
-        transports: list[str] | None = None,
-        update_ratio: float = 0.9,
-        update_margin: float | None = None,
-        retry_initial: float = 1.0,
-        retry_max: float = 60.0,
-        retry_attempts: int | None = None,
-        request_timeout: float = 30.0,
-        ack_timeout: float = 2.0,
-        max_retransmit: int = 4,
-        bootstrap_timeout: float = 60.0,
-        awake_time: float = 93.0,
-        wake_on_notify: bool = True,
-        default_pmin: int = 0,
-        default_pmax: int = 0,
         on_event: EventCallback | None = None,
         firmware: FirmwareOptions | None = None,
+        **deprecated: Any,
     ) -> None:
-        if lwm2m_version not in VERSIONS:
-            raise ValueError(f"lwm2m_version must be one of {', '.join(VERSIONS)}")
-        if server_url is None and bootstrap_url is None:
-            raise ValueError("give a server_url, a bootstrap_url or both")
+        # ``deprecated``: the ClientConfig fields as keywords, as before ClientConfig existed.
+        config = config_from_keywords(config, deprecated)
+        config.check(server_url)
+        #: The settings this client was made with (the attributes below may change later).
+        self.config = config
         self.endpoint = endpoint
-        self.lifetime = lifetime
-        self._version = lwm2m_version
-        self.binding = binding
+        self.lifetime = config.lifetime
+        self._version = config.lwm2m_version
+        self.binding = config.binding
         self.server_url = server_url
-        self.bootstrap_url = bootstrap_url
-        self.short_server_id = short_server_id
-        self.local_host = local_host
-        self.local_port = local_port
-        self.transports = transports or default_transports()
-        self.update_ratio = update_ratio
-        self.update_margin = update_margin
-        self.retry_initial = retry_initial
-        self.retry_max = retry_max
-        self.retry_attempts = retry_attempts
-        self.request_timeout = request_timeout
-        self.bootstrap_timeout = bootstrap_timeout
-        self.awake_time = awake_time
-        self.wake_on_notify = wake_on_notify
-        self._tuning = _tuning(ack_timeout, max_retransmit)
+        self.bootstrap_url = config.bootstrap_url
+        self.short_server_id = config.short_server_id
+        self.local_host = config.local_host
+        self.local_port = config.local_port
+        self.transports = config.transports or default_transports()
+        self.update_ratio = config.update_ratio
+        self.update_margin = config.update_margin
+        self.retry_initial = config.retry_initial
+        self.retry_max = config.retry_max
+        self.retry_attempts = config.retry_attempts
+        self.request_timeout = config.request_timeout
+        self.bootstrap_timeout = config.bootstrap_timeout
+        self.awake_time = config.awake_time
+        self.wake_on_notify = config.wake_on_notify
+        self._tuning = _tuning(config.ack_timeout, config.max_retransmit)
         self._firmware_options = firmware
         #: The device side of object 5 (None when /5/0 is the caller's or a host object).
         self.firmware: FirmwareUpdater | None
@@ -156,7 +137,7 @@ class LwM2MClient:
         self.store = store
         self.registry = store.registry
         self.attributes = AttributeStore()
-        self._populate(default_pmin, default_pmax)
+        self._populate(config.default_pmin, config.default_pmax)
         self.observations = ObserveManager(
             self.store,
             self.attributes,
