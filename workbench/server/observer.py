@@ -15,7 +15,7 @@ from aiocoap import Message
 from aiocoap import error as coap_error
 from aiocoap.numbers.codes import Code
 
-from workbench.lwm2m.codecs import codec_for
+from workbench.lwm2m.codecs.composite import composite_codec_for
 from workbench.lwm2m.paths import Path
 from workbench.server.exchange import Exchanger
 from workbench.server.host import ServerHost
@@ -98,7 +98,7 @@ class Observer:
         targets = [as_path(p) for p in paths]
         record = self._clients.record(endpoint)
         cf = self._ops.senml_format(record, fmt)
-        payload = codec_for(cf).encode_paths(targets)  # type: ignore[attr-defined]
+        payload = composite_codec_for(cf).encode_paths(targets)
         key = ",".join(str(t) for t in targets)
         return await self._observe(
             endpoint,

@@ -16,6 +16,7 @@ from aiocoap.numbers.codes import Code
 
 from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.codecs.base import ContentFormat
+from workbench.lwm2m.codecs.composite import composite_codec_for
 from workbench.lwm2m.codecs.linkformat import parse_links
 from workbench.lwm2m.errors import CodecError, PathError, ValueValidationError
 from workbench.lwm2m.model import ResourceType
@@ -341,8 +342,8 @@ class Operations:
         if response.code.is_successful() and response.payload:
             try:
                 rcf = response.opt.content_format
-                codec = codec_for(int(rcf) if rcf is not None else cf)
-                result.values = codec.decode_composite(response.payload, self._host.registry)  # type: ignore[attr-defined]
+                codec = composite_codec_for(int(rcf) if rcf is not None else cf)
+                result.values = codec.decode_composite(response.payload, self._host.registry)
             except (CodecError, ValueError, AttributeError) as exc:
                 result.decode_error = str(exc)
         return result
@@ -359,7 +360,7 @@ class Operations:
         targets = [as_path(p) for p in paths]
         record = self._clients.record(endpoint)
         cf = self.senml_format(record, fmt)
-        payload = codec_for(cf).encode_paths(targets)  # type: ignore[attr-defined]
+        payload = composite_codec_for(cf).encode_paths(targets)
         pending, response = await self._exchanger.exchange(
             endpoint,
             "read-composite",
@@ -388,7 +389,7 @@ class Operations:
         cf = self.senml_format(record, fmt)
         content = {as_path(k): v for k, v in values.items()}
         try:
-            payload = codec_for(cf).encode_composite(content, self._host.registry)  # type: ignore[attr-defined]
+            payload = composite_codec_for(cf).encode_composite(content, self._host.registry)
         except (CodecError, ValueError) as exc:
             raise RequestFailedError(f"cannot encode the values: {exc}") from exc
         pending, response = await self._exchanger.exchange(

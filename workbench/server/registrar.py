@@ -18,6 +18,7 @@ from aiocoap.numbers.codes import Code
 
 from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.codecs.base import ContentFormat
+from workbench.lwm2m.codecs.composite import CompositeCodec
 from workbench.lwm2m.errors import CodecError
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
@@ -379,10 +380,9 @@ class Registrar:
         values: dict[Path, Value] = {}
         try:
             codec = codec_for(cf if cf is not None else ContentFormat.SENML_CBOR)
-            decoder = getattr(codec, "decode_composite", None)
-            if decoder is None:
+            if not isinstance(codec, CompositeCodec):
                 raise CodecError("Send needs SenML JSON or SenML CBOR", None, None)
-            values = decoder(body, self._host.registry)
+            values = codec.decode_composite(body, self._host.registry)
         except (ValueError, CodecError) as exc:
             self._host.emit("send", record.endpoint, {"error": str(exc), "raw_hex": body.hex()})
             return Message(code=Code.BAD_REQUEST, payload=str(exc).encode()[:200]), None
