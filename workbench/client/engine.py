@@ -23,7 +23,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 from aiocoap import Context, Message
@@ -57,6 +57,7 @@ from workbench.client.store import ObjectStore
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value
 from workbench.lwm2m.versionrules import rules
 
@@ -129,7 +130,7 @@ class LwM2MClient:
         self._reboot_task: asyncio.Task[None] | None = None
 
         self.events = EventHub(endpoint)
-        self._helpers: set[asyncio.Task[Any]] = set()
+        self._helpers = TaskSet(owner=f"client {endpoint}")
         if on_event is not None:
             self.events.subscribe(on_event)
         if store is None:
@@ -252,10 +253,7 @@ class LwM2MClient:
                     await self.deregister()
         self.location = None
         await self.observations.close()
-        for helper in list(self._helpers):
-            helper.cancel()
-        if self._helpers:
-            await asyncio.gather(*self._helpers, return_exceptions=True)
+        await self._helpers.close()
         self._cancel_sleep_timer()
         await self._close()
         if self.state != "stopped":
@@ -838,10 +836,8 @@ class LwM2MClient:
         if self.location is not None and not self._bootstrapping:
             self._trigger.set()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._helpers.add(task)
-        task.add_done_callback(self._helpers.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._helpers.spawn(coro)
 
     def _emit_state(self, state: str, **fields: Any) -> None:
         self.state = state

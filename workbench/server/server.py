@@ -37,6 +37,7 @@ from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry, ResourceType
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value
 from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
@@ -220,7 +221,7 @@ class LwM2MServer:
         self.exchanger: Exchanger = Exchanger(self, self.registrar)
         self.operations: Operations = Operations(self, self.registrar, self.exchanger)
         self.observer: Observer = Observer(self, self.registrar, self.exchanger, self.operations)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(lambda name, exc: self._report_error(f"task {name}", exc))
         self._built: BuiltContext | None = None
         self._dtls: Any = None
         self._tap: _Tap = _Tap(self, self.config.max_payload)
@@ -314,12 +315,7 @@ class LwM2MServer:
         self.coap_log = EventBus("coap log")
 
     async def _teardown(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._tasks.close()
         self.registrar.shutdown("server stopped")
         self.observer.drop_all("server stopped")
         # The DTLS transport is one of the context's request interfaces: the context's
@@ -345,19 +341,6 @@ class LwM2MServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            assert exc is not None
-            self._report_error(f"task {task.get_name()}", exc)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -631,7 +614,7 @@ class LwM2MServer:
         session = BootstrapSession(self, params.endpoint, request.remote, plan)
 
         def start() -> None:
-            self._spawn(session.run(), f"bootstrap {params.endpoint}")
+            self._tasks.spawn(session.run(), f"bootstrap {params.endpoint}")
 
         self._event(
             "bootstrap",
