@@ -23,16 +23,23 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiocoap.credentials import DTLS, CredentialsMap
 
 from workbench.server.robustness import inspect_datagram
-from workbench.server.transport import BoundedMessageManager, ForcedTokenManager
+from workbench.server.transport import (
+    BoundedMessageManager,
+    BuiltContext,
+    DatagramTap,
+    ForcedTokenManager,
+)
 
-if TYPE_CHECKING:
-    from workbench.server.server import LwM2MServer
+#: ``(identity, identity known, peer, summary, likely cause)`` of a failed handshake: the
+#: server turns it into a ``security`` event (``LwM2MServer.dtls_handshake_failed``).
+HandshakeFailed = Callable[[bytes | None, bool, str, str, str], None]
 
 
 class DtlsUnavailableError(RuntimeError):
@@ -182,8 +189,19 @@ def handshake_failure(
     return None
 
 
-async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = None) -> DtlsListener:
-    """Open the DTLS listener in the server's aiocoap context."""
+async def start_dtls(
+    built: BuiltContext,
+    tap: DatagramTap,
+    psk: Mapping[str, bytes],
+    handshake_failed: HandshakeFailed,
+    dtls_port: int | None = None,
+) -> DtlsListener:
+    """Open the DTLS listener in the server's running aiocoap context (``built``).
+
+    Decrypted datagrams go through ``tap`` like plain ones; ``handshake_failed`` hears of
+    each failed handshake. The server's parts are passed one by one so that this module
+    does not import the server (no import cycle, not even a type-only one).
+    """
     if not dtls_available():
         raise DtlsUnavailableError(
             "DTLS needs the DTLSSocket package (pip install DTLSSocket; it builds from source "
@@ -199,11 +217,8 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
         _DatagramServerSocketSimpleDTLS,
     )
 
-    built = server._built
-    assert built is not None
-    tap = server._tap
     ctx = built.context
-    creds = credentials(server.psk)
+    creds = credentials(dict(psk))
 
     class WorkbenchAddressDTLS(_AddressDTLS):  # type: ignore[misc]
         """A DTLS peer that knows its authenticated identity and reports fatal alerts."""
@@ -223,7 +238,7 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
             elif level == _LEVEL_FATAL and code != _CLOSE_NOTIFY and not self.watch.reported:
                 self.watch.reported = True
                 name = ALERTS.get(code & 0xFF, f"alert {code}")
-                server.dtls_handshake_failed(
+                handshake_failed(
                     self.watch.identity,
                     creds.knows(self.watch.identity),
                     _peer(self),
@@ -256,7 +271,7 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
             failure = handshake_failure(watch, int(result or 0), bytes(data), known)
             if failure is not None:
                 watch.reported = True
-                server.dtls_handshake_failed(identity, known, _peer(address), *failure)
+                handshake_failed(identity, known, _peer(address), *failure)
 
     class WatchingServerSocket(_DatagramServerSocketSimpleDTLS):  # type: ignore[misc]
         _Address = WorkbenchAddressDTLS

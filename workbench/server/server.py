@@ -289,7 +289,9 @@ class LwM2MServer:
             if self.psk:
                 from workbench.server.dtls import start_dtls
 
-                self._dtls = await start_dtls(self, self._site, self.dtls_port)
+                self._dtls = await start_dtls(
+                    self._built, self._tap, self.psk, self.dtls_handshake_failed, self.dtls_port
+                )
         except BaseException:
             await self._teardown()
             raise
