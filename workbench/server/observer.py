@@ -7,6 +7,7 @@ notifications and ends it when the client, the server or the registration ends i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from aiocoap.numbers.codes import Code
 
 from workbench.lwm2m.codecs.composite import composite_codec_for
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.server.exchange import Exchanger
 from workbench.server.host import ServerHost
 from workbench.server.observe import Observation
@@ -43,6 +45,9 @@ class Observer:
         self._exchanger = exchanger
         self._ops = ops
         self._observations: dict[tuple[str, str], Observation] = {}
+        #: The task that follows each observation's notifications (``async for``).
+        self._followers: dict[Observation, asyncio.Task[None]] = {}
+        self._tasks = TaskSet(self._follower_failed, owner="observer")
 
     @property
     def observations(self) -> list[Observation]:
@@ -127,26 +132,22 @@ class Observer:
     ) -> Observation:
         record = self._clients.record(endpoint)
         holder: dict[str, Any] = {}
-        early: list[Any] = []
 
         def on_request(coap_request: Any) -> None:
             # A request the module's closed port refused is sent again (see _exchange): only
-            # the latest one's notifications and errors belong to this observation.
+            # the latest one's notifications and errors belong to this observation. Its
+            # follower starts now: its first step runs before the loop reads the socket
+            # again, so nothing the client sends is missed; it waits for the observation.
+            old = holder.get("follower")
+            if old is not None:
+                old.cancel()
+            started: asyncio.Future[tuple[Observation, Callable[[Any], None]]]
+            started = asyncio.get_running_loop().create_future()
             holder["request"] = coap_request
-            early.clear()
-
-            def on_item(item: Any) -> None:
-                if holder.get("request") is not coap_request:
-                    return
-                if "obs" not in holder:
-                    early.append(item)
-                elif isinstance(item, BaseException):
-                    ender(item)
-                else:
-                    handler(item)
-
-            coap_request.observation.register_callback(on_item, _suppress_deprecation=True)
-            coap_request.observation.register_errback(on_item, _suppress_deprecation=True)
+            holder["started"] = started
+            holder["follower"] = self._tasks.spawn(
+                self._follow(coap_request.observation, started), f"observe {endpoint} {key}"
+            )
 
         def build_for(rec: ClientRecord) -> Any:
             holder["record"] = rec
@@ -159,6 +160,9 @@ class Observer:
         response.pending = pending
         initial = result_of(response)
         if not response.code.is_successful() or response.opt.observe is None:
+            follower = holder.get("follower")
+            if follower is not None:
+                follower.cancel()
             coap_request = holder.get("request")
             if coap_request is not None and not coap_request.observation.cancelled:
                 with contextlib.suppress(Exception):
@@ -192,28 +196,52 @@ class Observer:
             if notification.opt.observe is None:
                 self.end_observation(obs, "the client ended the observation")
 
-        def ender(exc: Any) -> None:
-            reason = (
-                "ended by the client"
-                if isinstance(exc, (coap_error.NotObservable, coap_error.ObservationCancelled))
-                else f"failed: {type(exc).__name__}"
-            )
-            self.end_observation(obs, reason)
-
-        holder["obs"] = obs
-        for item in early:
-            if isinstance(item, BaseException):
-                ender(item)
-            else:
-                handler(item)
         self._host.emit(
             "observe_started",
             endpoint,
             {"path": key, "token": obs.token.hex(), **initial.to_dict()},
         )
+        self._followers[obs] = holder["follower"]
+        holder["started"].set_result((obs, handler))
         return obs
 
+    async def _follow(
+        self,
+        observation: Any,
+        started: asyncio.Future[tuple[Observation, Callable[[Any], None]]],
+    ) -> None:
+        """Hand each notification to the observation's handler until the observation ends.
+
+        ``started`` gives the observation and its handler once the client accepted it (the
+        task is cancelled if it did not). aiocoap's iteration stops when the client ends
+        the observation (not observable any more, or cancelled); another error ends it as
+        failed. A local cancel ends it through :meth:`end_observation`, which cancels this.
+        """
+        reason = "ended by the client"
+        try:
+            async for notification in observation:
+                obs, handler = await started
+                handler(notification)
+                if not obs.active:
+                    return
+        except Exception as exc:
+            reason = f"failed: {type(exc).__name__}"
+            if not isinstance(exc, (coap_error.Error, OSError)):
+                self._follower_failed("observe follower", exc)
+        obs, _handler = await started
+        self.end_observation(obs, reason)
+
+    def _follower_failed(self, name: str, exc: BaseException) -> None:
+        self._host.emit("server_error", None, {"where": f"task {name}", "error": repr(exc)[:500]})
+
+    async def close(self) -> None:
+        """Wait for the follower tasks of dropped observations to end (server stop)."""
+        await self._tasks.close()
+
     def end_observation(self, obs: Observation, reason: str) -> None:
+        follower = self._followers.pop(obs, None)
+        if follower is not None and follower is not asyncio.current_task():
+            follower.cancel()
         if self._observations.get(obs.key) is obs:
             del self._observations[obs.key]
         if obs.active:

@@ -320,6 +320,7 @@ class LwM2MServer:
         await self._tasks.close()
         self.registrar.shutdown("server stopped")
         self.observer.drop_all("server stopped")
+        await self.observer.close()
         # The DTLS transport is one of the context's request interfaces: the context's
         # shutdown closes it.
         self._dtls = None
