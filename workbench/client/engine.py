@@ -54,6 +54,12 @@ from workbench.client.registration import (
 )
 from workbench.client.senml import merge_senml
 from workbench.client.store import ObjectStore
+from workbench.lwm2m.aiocoap_compat import (
+    context_sockets,
+    filter_incoming,
+    new_context,
+    open_udp6_on_socket,
+)
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
@@ -614,11 +620,9 @@ class LwM2MClient:
         then hands the same ephemeral port to several such sockets and spreads datagrams
         between them (with a few hundred clients a collision is likely and a registration
         hangs). We bind the socket ourselves without SO_REUSEPORT and give it to the
-        transport (aiocoap 0.4.x internals; pinned <0.5 in pyproject).
+        transport (aiocoap internals, in :mod:`workbench.lwm2m.aiocoap_compat`).
         """
         import socket
-
-        from aiocoap.transports.udp6 import MessageInterfaceUDP6
 
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(
@@ -632,14 +636,8 @@ class LwM2MClient:
         try:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             sock.bind(infos[0][4])
-            context = Context(loop=loop, serversite=self.site, loggername="coap-client")
-
-            async def create(mman: Any) -> Any:
-                return await MessageInterfaceUDP6._create_transport_endpoint(
-                    sock, mman, log=context.log, loop=loop
-                )
-
-            await context._append_tokenmanaged_messagemanaged_transport(create)
+            context = new_context(loop, self.site, "coap-client")
+            await open_udp6_on_socket(context, sock, loop)
         except BaseException:
             sock.close()
             raise
@@ -654,30 +652,11 @@ class LwM2MClient:
 
     def _install_sleep_filter(self) -> None:
         """Drop incoming datagrams while asleep (a module in PSM never sees them)."""
-        for interface in getattr(self._context, "request_interfaces", []):
-            manager = getattr(interface, "token_interface", None)
-            dispatch = getattr(manager, "dispatch_message", None)
-            if manager is None or dispatch is None:
-                continue
-
-            def filtered(message: Message, _dispatch: Callable[[Message], None] = dispatch) -> None:
-                if self.asleep:
-                    return
-                _dispatch(message)
-
-            manager.dispatch_message = filtered
+        filter_incoming(self._context, lambda _message: not self.asleep)
 
     def _socket_address(self) -> tuple[str, int] | None:
-        for interface in getattr(self._context, "request_interfaces", []):
-            transport = getattr(
-                getattr(getattr(interface, "token_interface", None), "message_interface", None),
-                "transport",
-                None,
-            )
-            if transport is None:
-                continue
-            sock = transport.get_extra_info("socket")
-            sockname = sock.getsockname() if sock is not None else None
+        for sock in context_sockets(self._context):
+            sockname = sock.getsockname()
             if sockname:
                 host = str(sockname[0]).removeprefix("::ffff:")
                 return host, int(sockname[1])

@@ -1,6 +1,8 @@
 """DTLS with pre-shared keys, on aiocoap's ``tinydtls_server`` (needs the DTLSSocket package).
 
-Two aiocoap 0.4.17 problems are worked around here, in a subclass (no patching of aiocoap):
+Two aiocoap 0.4.17 problems are worked around here, in a subclass (no patching of aiocoap;
+the private hooks of ``tinydtls_server`` are reached only through
+:func:`workbench.lwm2m.aiocoap_compat.tinydtls`):
 
 * ``recognize_remote`` checks for the plain-UDP address class, so a server→client request
   on a DTLS session raises ``NoRequestInterface``; the subclass recognises its own DTLS
@@ -29,6 +31,7 @@ from typing import Any
 
 from aiocoap.credentials import DTLS, CredentialsMap
 
+from workbench.lwm2m.aiocoap_compat import attach_interface, interface_socket, tinydtls
 from workbench.server.robustness import inspect_datagram
 from workbench.server.transport import (
     BoundedMessageManager,
@@ -207,20 +210,15 @@ async def start_dtls(
             "DTLS needs the DTLSSocket package (pip install DTLSSocket; it builds from source "
             "and needs gcc, autoconf, automake and libtool)"
         )
-    import asyncio
-
-    from aiocoap.transports.simplesocketserver import _DatagramServerSocketSimple
-    from aiocoap.transports.tinydtls_server import (
-        GoingThroughMessageDecryption,
-        MessageInterfaceTinyDTLSServer,
-        _AddressDTLS,
-        _DatagramServerSocketSimpleDTLS,
-    )
-
+    dtls = tinydtls()
+    address_base: Any = dtls.Address
+    decryption_base: Any = dtls.Decryption
+    socket_base: Any = dtls.ServerSocket
+    server_base: Any = dtls.Server
     ctx = built.context
     creds = credentials(dict(psk))
 
-    class WorkbenchAddressDTLS(_AddressDTLS):  # type: ignore[misc]
+    class WorkbenchAddressDTLS(address_base):  # type: ignore[misc]
         """A DTLS peer that knows its authenticated identity and reports fatal alerts."""
 
         def __init__(self, protocol: Any, underlying_address: Any) -> None:
@@ -229,10 +227,9 @@ async def start_dtls(
 
         @property
         def psk_identity(self) -> str | None:
-            claims = self._psk_store._claims
-            return creds.identities.get(claims) if self.watch.connected else None
+            return creds.identities.get(self.psk_claim) if self.watch.connected else None
 
-        def _event(self, level: int, code: int) -> None:
+        def dtls_event(self, level: int, code: int) -> None:
             if code == _DTLS_EVENT_CONNECTED and level == 0:
                 self.watch.connected = True
             elif level == _LEVEL_FATAL and code != _CLOSE_NOTIFY and not self.watch.reported:
@@ -246,20 +243,14 @@ async def start_dtls(
                     "the client refused the server's handshake or records (often a key or "
                     "cipher-suite mismatch seen from its side)",
                 )
-            super()._event(level, code)
 
-    class WatchingDecryption(GoingThroughMessageDecryption):  # type: ignore[misc]
+    class WatchingDecryption(decryption_base):  # type: ignore[misc]
         """aiocoap's decrypting wrapper, plus a look at each handshake's outcome."""
 
-        def _received_datagram(self, address: Any, data: bytes) -> None:
-            # Same steps as aiocoap's method; the result of handleMessage is kept.
+        def received(self, address: Any, data: bytes) -> None:
+            # aiocoap's steps; the result of tinydtls' handleMessage is kept.
             creds.take_looked_up()
-            address._retransmission_task.cancel()
-            result = address._dtls_socket.handleMessage(address._dtls_session, data)
-            address._retransmission_task = asyncio.create_task(
-                address._run_retransmissions(),
-                name="DTLS server handshake retransmissions",
-            )
+            result = self.handle(address, data)
             watch: HandshakeWatch | None = getattr(address, "watch", None)
             if watch is None:
                 return
@@ -268,29 +259,27 @@ async def start_dtls(
                 watch.identity = looked_up
             identity = watch.identity
             known = creds.knows(identity)
-            failure = handshake_failure(watch, int(result or 0), bytes(data), known)
+            failure = handshake_failure(watch, result, bytes(data), known)
             if failure is not None:
                 watch.reported = True
                 handshake_failed(identity, known, _peer(address), *failure)
 
-    class WatchingServerSocket(_DatagramServerSocketSimpleDTLS):  # type: ignore[misc]
-        _Address = WorkbenchAddressDTLS
+    class WatchingServerSocket(socket_base):  # type: ignore[misc]
+        address_class = WorkbenchAddressDTLS
 
         @classmethod
         async def create(cls, bind: Any, log: Any, loop: Any, message_interface: Any) -> Any:
             # aiocoap's create wraps the interface in its own decryption class; ours keeps
-            # the handshake's result, so the base class's create is called with it.
-            return await _DatagramServerSocketSimple.create.__func__(
-                cls, bind, log, loop, WatchingDecryption(message_interface)
-            )
+            # the handshake's result.
+            return await cls.create_with(bind, log, loop, WatchingDecryption(message_interface))
 
-    class WorkbenchDTLSServer(MessageInterfaceTinyDTLSServer):  # type: ignore[misc]
-        _serversocket = WatchingServerSocket
+    class WorkbenchDTLSServer(server_base):  # type: ignore[misc]
+        server_socket_class = WatchingServerSocket
 
         async def recognize_remote(self, remote: Any) -> bool:
-            return isinstance(remote, _AddressDTLS) and remote._protocol is self._pool
+            return bool(self.owns(remote))
 
-        def _received_datagram(self, address: Any, datagram: bytes) -> None:
+        def received(self, address: Any, datagram: bytes) -> None:
             verdict = inspect_datagram(bytes(datagram), False, tap.max_payload)
             tap.datagram("in", bytes(datagram), "coaps://" + _peer(address), verdict)
             if verdict.reply is not None:
@@ -300,7 +289,7 @@ async def start_dtls(
             if not verdict.accept:
                 return
             try:
-                super()._received_datagram(address, datagram)
+                super().received(address, datagram)
             except Exception as exc:
                 tap.internal_error("dtls dispatch", exc)
 
@@ -322,8 +311,6 @@ async def start_dtls(
         loop=ctx.loop,
         server_credentials=ctx.server_credentials,
     )
-    mman.message_interface = interface
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    sockname = interface._pool._transport.get_extra_info("socket").getsockname()
+    attach_interface(ctx, tman, mman, interface)
+    sockname = interface_socket(interface).getsockname()
     return DtlsListener(interface, tman, (host, int(sockname[1])))
