@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.plugin_fixtures import PLUGINS_OK, install_user_plugins
-from workbench.cli import main
 from workbench.app.pipeline import split_log_lines, strip_timestamp
+from workbench.cli import main
 
 LOG = (
     "[10:00:00.000] AT+XLWCFG?\r\n"

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication
 from tests.gui.wb_helpers import run, shot, until
 from workbench.app.connection import ModuleConnection
 from workbench.app.demo import DemoSession
+from workbench.app.pipeline import decode_log, events_of
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.module_state import ModuleStatePanel, countdown_text
 from workbench.module.events import Event
-from workbench.app.pipeline import decode_log, events_of
 from workbench.module.state import ModuleState, clock_text
 from workbench.plugin.loader import discover_plugins
 from workbench.server.coaplog import ServerEvent

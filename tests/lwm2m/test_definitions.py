@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench.resources import RESOURCES_ENV
 from workbench.lwm2m.definitions import (
     builtin_definitions,
     builtin_registry,
@@ -15,6 +14,7 @@ from workbench.lwm2m.definitions import (
 )
 from workbench.lwm2m.errors import DefinitionError
 from workbench.lwm2m.model import ObjectDefinition
+from workbench.resources import RESOURCES_ENV
 
 USER_DEVICE = b"""<LWM2M><Object><ObjectID>3</ObjectID><Name>Mine</Name>
 <Resources><Item ID="0"><Name>Maker</Name><Operations>R</Operations><Type>String</Type></Item>

@@ -22,8 +22,8 @@ from typing import Any, Self
 
 import serial
 
-from workbench.module.events import Event
 from workbench.app.pipeline import decode_log, events_of
+from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
 from workbench.server import LwM2MServer

@@ -15,10 +15,10 @@ import json
 import pytest
 
 from tests.plugin_fixtures import PLUGINS_OK
+from workbench.app.pipeline import Pipeline, events_of
 from workbench.at.client import AtClient
 from workbench.at.types import ResultStatus
 from workbench.module.events import HOST_OPS, STATES, Event, Kind
-from workbench.app.pipeline import Pipeline, events_of
 from workbench.plugin.loader import PluginEntry, discover_plugins
 from workbench.plugin_api import ClassifiedLine, Line, LineKind, Plugin
 

@@ -14,8 +14,8 @@ import pytest
 from tests.peers import skip_missing_peer
 from tests.plugin_fixtures import PLUGINS_OK
 from tests.session.helpers import SERVER, T0, coap_entry, registration_entries, writer
-from workbench.module.events import Event
 from workbench.app.pipeline import Pipeline, decode_log, events_of, strip_timestamp
+from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
 from workbench.plugin_api import Plugin
 from workbench.session import SessionReader

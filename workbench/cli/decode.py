@@ -12,8 +12,8 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli.modules import registry_from_args
 from workbench.app.pipeline import decode_log
+from workbench.cli.modules import registry_from_args
 from workbench.plugin.loader import PluginUnavailable
 
 

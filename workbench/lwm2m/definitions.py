@@ -17,10 +17,10 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from workbench.resources import resource_dir
 from workbench.lwm2m.ddf import load_ddf_bytes, load_ddf_folder
 from workbench.lwm2m.errors import DefinitionError
 from workbench.lwm2m.model import ObjectDefinition, ObjectRegistry
+from workbench.resources import resource_dir
 
 __all__ = [
     "APP_DIR_NAME",

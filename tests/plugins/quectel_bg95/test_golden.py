@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from plugins.quectel_bg95 import PLUGINS
-from workbench.module.events import STATES, Kind
 from workbench.app.pipeline import decode_log, events_of
+from workbench.module.events import STATES, Kind
 from workbench.plugin_api import Plugin
 
 HERE = Path(__file__).parent / "transcripts"

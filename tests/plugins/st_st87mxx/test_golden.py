@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from plugins.st_st87mxx import PLUGINS
-from workbench.module.events import STATES
 from workbench.app.pipeline import decode_log, events_of
+from workbench.module.events import STATES
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 CASES = sorted(TRANSCRIPTS.glob("*.txt"))

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from plugins.ublox_lexi_r10 import PLUGINS
-from workbench.module.events import STATES
 from workbench.app.pipeline import decode_log, events_of
+from workbench.module.events import STATES
 
 PLUGIN = PLUGINS[0]
 FIXTURES = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
