@@ -153,9 +153,15 @@ class Observer:
             holder["record"] = rec
             return build(rec)
 
-        pending, response = await self._exchanger.exchange(
-            endpoint, "observe", key, build_for, timeout=timeout, on_request=on_request
-        )
+        try:
+            pending, response = await self._exchanger.exchange(
+                endpoint, "observe", key, build_for, timeout=timeout, on_request=on_request
+            )
+        except BaseException:
+            follower = holder.get("follower")
+            if follower is not None:  # no observation came of it: nothing to follow
+                follower.cancel()
+            raise
         record = holder.get("record", record)
         response.pending = pending
         initial = result_of(response)
