@@ -136,8 +136,9 @@ class Observer:
         def on_request(coap_request: Any) -> None:
             # A request the module's closed port refused is sent again (see _exchange): only
             # the latest one's notifications and errors belong to this observation. Its
-            # follower starts now: its first step runs before the loop reads the socket
-            # again, so nothing the client sends is missed; it waits for the observation.
+            # follower is started now, so it is iterating before an answer can arrive (one
+            # network round trip later; aiocoap also replays the latest response to a new
+            # iterator); it waits for the observation to exist before handing items on.
             old = holder.get("follower")
             if old is not None:
                 old.cancel()
