@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.client.mini_server import MiniServer
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.client.defaults import default_registry
 
 
@@ -46,7 +46,8 @@ async def main(count: int, batch: int) -> None:
         base_rss, base_fds = rss_mb(), open_fds()
         registry = default_registry()  # shared, as the CLI does
         clients = [
-            LwM2MClient(f"bench-{i:05d}", server.url, registry, lifetime=600) for i in range(count)
+            LwM2MClient(f"bench-{i:05d}", server.url, registry, config=ClientConfig(lifetime=600))
+            for i in range(count)
         ]
         built = rss_mb()
         started = time.perf_counter()

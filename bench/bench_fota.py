@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.client import LwM2MClient  # noqa: E402
+from workbench.client import ClientConfig, LwM2MClient  # noqa: E402
 from workbench.client.firmware import FirmwareOptions  # noqa: E402
 from workbench.server import LwM2MServer, ServerConfig  # noqa: E402
 from workbench.server.fota import FirmwarePackage, FotaOptions  # noqa: E402
@@ -49,7 +49,9 @@ async def one(method: str, block: int, package: FirmwarePackage) -> tuple[float,
     options = FirmwareOptions(
         max_block_size=block, storage=64 * 1024 * 1024, update_time=0.01, reboot_time=0.01
     )
-    client = LwM2MClient("bench", f"coap://{host}:{port}", lifetime=300, firmware=options)
+    client = LwM2MClient(
+        "bench", f"coap://{host}:{port}", firmware=options, config=ClientConfig(lifetime=300)
+    )
     try:
         await client.start(timeout=10)
         while "bench" not in server.clients:

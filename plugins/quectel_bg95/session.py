@@ -35,7 +35,7 @@ from typing import Any
 
 from plugins.quectel_bg95.codes import STATE_CODES
 from plugins.quectel_bg95.config import SecurityEntry, ServerEntry
-from workbench.plugin_api import ClientEvent, LwM2MClient, Path, ResourceType
+from workbench.plugin_api import ClientConfig, ClientEvent, LwM2MClient, Path, ResourceType
 
 _log = logging.getLogger(__name__)
 
@@ -84,20 +84,25 @@ class Session:
         self._ids = itertools.count(random.randint(1, 30000))
         retry_timeout, _, max_timeout = retry
         lifetime = self.server_entry.lifetime or 86400
+        options = dict(client_options)
+        firmware = options.pop("firmware", None)
         self.client = LwM2MClient(
             bootstrap_endpoint if self.dm_entry is None else endpoint,
             self.dm_entry.uri if self.dm_entry else None,
-            bootstrap_url=self.bs_entry.uri if self.bs_entry else None,
-            short_server_id=self.dm_entry.short_id if self.dm_entry else 101,
-            lifetime=lifetime,
-            binding=self.server_entry.binding,
-            lwm2m_version=version,
-            default_pmin=self.server_entry.pmin,
-            default_pmax=self.server_entry.pmax,
-            retry_initial=max(0.2, float(retry_timeout)),
-            retry_max=max(0.2, float(max_timeout)),
+            config=ClientConfig(
+                bootstrap_url=self.bs_entry.uri if self.bs_entry else None,
+                short_server_id=self.dm_entry.short_id if self.dm_entry else 101,
+                lifetime=lifetime,
+                binding=self.server_entry.binding,
+                lwm2m_version=version,
+                default_pmin=self.server_entry.pmin,
+                default_pmax=self.server_entry.pmax,
+                retry_initial=max(0.2, float(retry_timeout)),
+                retry_max=max(0.2, float(max_timeout)),
+                **options,
+            ),
             on_event=self._on_event,
-            **client_options,
+            firmware=firmware,
         )
         self._prepare_store()
 

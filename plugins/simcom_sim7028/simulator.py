@@ -26,6 +26,7 @@ from typing import Any
 from workbench.plugin_api import (
     AtCall,
     AtError,
+    ClientConfig,
     CommandForm,
     FirmwareOptions,
     FotaPersistence,
@@ -259,14 +260,14 @@ class Sim7028Simulator(SimulatorBase):
             endpoint,
             f"coap://{host}:{config['serverport']}",
             default_registry(),
-            lifetime=int(config["lifetime"]),
-            lwm2m_version="1.0",
-            local_port=int(config["localport"]),
-            retry_attempts=1,
-            request_timeout=self.open_timeout,
-            # §4.1 speaks of "FOTA related operations" and nothing else about object 5: both
-            # delivery methods are accepted (inferred, README).
             firmware=FirmwareOptions(fail=self.fota_fail),
+            config=ClientConfig(
+                lifetime=int(config["lifetime"]),
+                lwm2m_version="1.0",
+                local_port=int(config["localport"]),
+                retry_attempts=1,
+                request_timeout=self.open_timeout,
+            ),
         )
         client.set_value("/3/0/0", self.identity.manufacturer)
         client.set_value("/3/0/1", self.identity.model)

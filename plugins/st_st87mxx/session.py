@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.plugin_api import (
+    ClientConfig,
     ClientEvent,
     Code,
     FirmwareOptions,
@@ -151,13 +152,15 @@ class Session:
             params.client_name,
             f"{scheme.lower()}{sep}{rest}",
             registry,
-            lifetime=params.lifetime,
-            binding=params.binding,
-            short_server_id=params.server_id,
-            retry_attempts=retry_attempts,
+            config=ClientConfig(
+                lifetime=params.lifetime,
+                binding=params.binding,
+                short_server_id=params.server_id,
+                retry_attempts=retry_attempts,
+                **dict(client_options),
+            ),
             on_event=self._event,
             firmware=firmware,
-            **dict(client_options),
         )
         self._on_fota_reboot = on_fota_reboot
         if self.client.firmware is not None and on_fota_reboot is not None:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from workbench.plugin_api import (
     AtCall,
     AtError,
+    ClientConfig,
     ClientEvent,
     CommandForm,
     FirmwareOptions,
@@ -204,15 +205,15 @@ class LexiR10Simulator(SimulatorBase):
         client = LwM2MClient(
             f"urn:imei:{self.identity.imei}",
             url,
-            short_server_id=sid,
-            lifetime=self.lifetime,
-            lwm2m_version=LWM2M_VERSION,
-            retry_initial=2.0,
-            retry_max=60.0,
             on_event=on_event,
-            # The note names FOTA (+ULWM2MCONFIG <full_registration_after_fota>, AT+ULWM2M)
-            # but no object 5 limits: push and pull are both accepted (inferred, README).
             firmware=FirmwareOptions(fail=self.fota_fail),
+            config=ClientConfig(
+                short_server_id=sid,
+                lifetime=self.lifetime,
+                lwm2m_version=LWM2M_VERSION,
+                retry_initial=2.0,
+                retry_max=60.0,
+            ),
         )
         client.set_value("/3/0/0", self.identity.manufacturer)
         client.set_value("/3/0/1", self.identity.model)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.plugin_api import (
+    ClientConfig,
     ClientEvent,
     FirmwareOptions,
     LwM2MClient,
@@ -86,10 +87,11 @@ class ServerSession:
             endpoint,
             uri,
             store=self.replica,
-            short_server_id=ssid,
+            config=ClientConfig(
+                short_server_id=ssid, **{"lwm2m_version": LWM2M_VERSION, **client_options}
+            ),
             on_event=self._event,
             firmware=ufota_only(firmware_values),
-            **{"lwm2m_version": LWM2M_VERSION, **client_options},
         )
 
     def _take_firmware_object(self) -> dict[int, Any]:

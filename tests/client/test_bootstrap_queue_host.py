@@ -9,7 +9,7 @@ from aiocoap.numbers.codes import Code
 
 from tests.client.helpers import Recorder, run
 from tests.client.mini_server import MiniServer
-from workbench.client import HostRequest, LwM2MClient, OperationError
+from workbench.client import ClientConfig, HostRequest, LwM2MClient, OperationError
 from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Content, Value
@@ -19,7 +19,9 @@ def test_bootstrap_then_register_with_written_server() -> None:
     async def scenario() -> None:
         async with MiniServer() as bs, MiniServer() as dm:
             client = LwM2MClient(
-                "boot", None, bootstrap_url=bs.url, lifetime=20, retry_initial=0.05
+                "boot",
+                None,
+                config=ClientConfig(bootstrap_url=bs.url, lifetime=20, retry_initial=0.05),
             )
             rec = Recorder(client)
             started = asyncio.ensure_future(client.start(timeout=10))
@@ -80,7 +82,11 @@ def test_bootstrap_timeout_retries() -> None:
     async def scenario() -> None:
         async with MiniServer() as bs:
             client = LwM2MClient(
-                "boot2", None, bootstrap_url=bs.url, bootstrap_timeout=0.2, retry_initial=0.05
+                "boot2",
+                None,
+                config=ClientConfig(
+                    bootstrap_url=bs.url, bootstrap_timeout=0.2, retry_initial=0.05
+                ),
             )
             rec = Recorder(client)
             started = asyncio.ensure_future(client.start(timeout=10))
@@ -98,7 +104,9 @@ def test_bootstrap_timeout_retries() -> None:
 def test_queue_mode_sleeps_drops_requests_and_wakes_with_update() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("q", server.url, binding="UQ", awake_time=0.3, lifetime=60)
+            client = LwM2MClient(
+                "q", server.url, config=ClientConfig(binding="UQ", awake_time=0.3, lifetime=60)
+            )
             rec = Recorder(client)
             await client.start(timeout=5)
             # LwM2M 1.1 (the default): queue mode is the Q parameter, not a binding letter.
@@ -130,7 +138,7 @@ def test_queue_mode_sleeps_drops_requests_and_wakes_with_update() -> None:
 def test_queue_mode_explicit_wake() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("q2", server.url, binding="UQ", awake_time=60)
+            client = LwM2MClient("q2", server.url, config=ClientConfig(binding="UQ", awake_time=60))
             await client.start(timeout=5)
             client.sleep()
             assert client.asleep

@@ -12,7 +12,7 @@ from aiocoap.numbers.codes import Code
 
 from tests.client.helpers import Recorder, run
 from tests.client.mini_server import MiniServer
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.paths import Path
 
@@ -22,7 +22,7 @@ Scenario = Callable[[MiniServer, LwM2MClient, Recorder], Awaitable[None]]
 def with_client(scenario: Scenario, **kwargs: Any) -> None:
     async def main() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("dm", server.url, **kwargs)
+            client = LwM2MClient("dm", server.url, config=ClientConfig(**kwargs))
             rec = Recorder(client)
             await client.start(timeout=5)
             try:

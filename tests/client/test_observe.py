@@ -11,12 +11,12 @@ from aiocoap.numbers.types import CON, RST
 
 from tests.client.helpers import RawPeer, Recorder, run
 from tests.client.mini_server import MiniServer
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 
 
 async def _started(**kwargs: object) -> tuple[MiniServer, LwM2MClient, Recorder]:
     server = await MiniServer().start()
-    client = LwM2MClient("obs", server.url, **kwargs)  # type: ignore[arg-type]
+    client = LwM2MClient("obs", server.url, config=ClientConfig(**kwargs))  # type: ignore[arg-type]
     rec = Recorder(client)
     await client.start(timeout=5)
     return server, client, rec

@@ -9,13 +9,17 @@ from aiocoap.numbers.codes import Code
 
 from tests.client.helpers import Recorder, free_udp_port, run
 from tests.client.mini_server import MiniServer
-from workbench.client import ExchangeError, LwM2MClient
+from workbench.client import ClientConfig, ExchangeError, LwM2MClient
 
 
 def test_register_carries_parameters_and_objects() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("dev-1", server.url, lifetime=60, lwm2m_version="1.0", binding="U")
+            client = LwM2MClient(
+                "dev-1",
+                server.url,
+                config=ClientConfig(lifetime=60, lwm2m_version="1.0", binding="U"),
+            )
             await client.start(timeout=5)
             reg = server.registrations["dev-1"]
             assert reg.query == {"ep": "dev-1", "lt": "60", "lwm2m": "1.0", "b": "U"}
@@ -39,7 +43,9 @@ def test_register_carries_parameters_and_objects() -> None:
 def test_update_timer_and_events() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("dev-2", server.url, lifetime=2, update_ratio=0.25)
+            client = LwM2MClient(
+                "dev-2", server.url, config=ClientConfig(lifetime=2, update_ratio=0.25)
+            )
             rec = Recorder(client)
             await client.start(timeout=5)
             await server.wait_for("register")
@@ -62,7 +68,7 @@ def test_update_timer_and_events() -> None:
 def test_update_carries_changed_lifetime_and_objects() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("dev-3", server.url, lifetime=30)
+            client = LwM2MClient("dev-3", server.url, config=ClientConfig(lifetime=30))
             await client.start(timeout=5)
             await server.wait_for("register")
             # The server writes a new lifetime: the client tells it in an Update.
@@ -85,7 +91,9 @@ def test_update_carries_changed_lifetime_and_objects() -> None:
 def test_reregister_when_update_answers_not_found() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
-            client = LwM2MClient("dev-4", server.url, lifetime=2, update_ratio=0.25)
+            client = LwM2MClient(
+                "dev-4", server.url, config=ClientConfig(lifetime=2, update_ratio=0.25)
+            )
             rec = Recorder(client)
             await client.start(timeout=5)
             await server.wait_for("register")
@@ -106,11 +114,13 @@ def test_unreachable_server_retries_with_backoff_then_registers() -> None:
         client = LwM2MClient(
             "dev-5",
             f"coap://127.0.0.1:{port}",
-            retry_initial=0.1,
-            retry_max=0.4,
-            request_timeout=1.0,
-            ack_timeout=0.2,
-            max_retransmit=1,
+            config=ClientConfig(
+                retry_initial=0.1,
+                retry_max=0.4,
+                request_timeout=1.0,
+                ack_timeout=0.2,
+                max_retransmit=1,
+            ),
         )
         rec = Recorder(client)
         start = asyncio.ensure_future(client.start(timeout=10))
@@ -136,11 +146,13 @@ def test_retry_attempts_exhausted_raises_and_leaves_no_task() -> None:
         client = LwM2MClient(
             "dev-6",
             f"coap://127.0.0.1:{port}",
-            retry_initial=0.05,
-            retry_attempts=2,
-            request_timeout=0.5,
-            ack_timeout=0.1,
-            max_retransmit=0,
+            config=ClientConfig(
+                retry_initial=0.05,
+                retry_attempts=2,
+                request_timeout=0.5,
+                ack_timeout=0.1,
+                max_retransmit=0,
+            ),
         )
         with pytest.raises(ExchangeError):
             await client.start(timeout=5)
@@ -155,7 +167,9 @@ def test_register_error_code_is_reported() -> None:
     async def scenario() -> None:
         async with MiniServer() as server:
             server.register_answer = Code.FORBIDDEN
-            client = LwM2MClient("dev-7", server.url, retry_initial=0.05, retry_attempts=1)
+            client = LwM2MClient(
+                "dev-7", server.url, config=ClientConfig(retry_initial=0.05, retry_attempts=1)
+            )
             rec = Recorder(client)
             with pytest.raises(ExchangeError):
                 await client.start(timeout=5)

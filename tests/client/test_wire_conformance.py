@@ -15,7 +15,7 @@ import pytest
 
 from tests.client.helpers import run
 from tests.plugins.test_wire_conformance import judge
-from workbench.client import ExchangeError, LwM2MClient
+from workbench.client import ClientConfig, ExchangeError, LwM2MClient
 from workbench.server import BootstrapConfig, LwM2MServer
 from workbench.server.coaplog import CoapLogEntry
 
@@ -49,10 +49,9 @@ def test_client_engine_session_passes_the_checker(version: str, binding: str) ->
         client = LwM2MClient(
             "wire-" + version,
             None,
-            bootstrap_url=url,
-            lwm2m_version=version,
-            awake_time=30,
-            retry_initial=0.05,
+            config=ClientConfig(
+                bootstrap_url=url, lwm2m_version=version, awake_time=30, retry_initial=0.05
+            ),
         )
         try:
             await client.start(timeout=15)
@@ -88,7 +87,9 @@ def test_a_1_0_client_does_not_send(monkeypatch: Any) -> None:
     """LwM2M 1.0 has no Send: the engine refuses before anything goes on the wire."""
 
     async def scenario() -> None:
-        client = LwM2MClient("no-send", "coap://127.0.0.1:9", lwm2m_version="1.0")
+        client = LwM2MClient(
+            "no-send", "coap://127.0.0.1:9", config=ClientConfig(lwm2m_version="1.0")
+        )
         client.account = object()  # type: ignore[assignment]
         client.location = ("rd", "x")
         with pytest.raises(ExchangeError, match=r"Send does not exist in LwM2M 1\.0"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.client.helpers import free_udp_port, run
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.server import LwM2MServer
 
 
@@ -14,7 +14,7 @@ def test_register_read_write_execute_observe_deregister() -> None:
         port = free_udp_port()
         server = LwM2MServer("127.0.0.1", port)
         await server.start()
-        client = LwM2MClient("integ", f"coap://127.0.0.1:{port}", lifetime=60)
+        client = LwM2MClient("integ", f"coap://127.0.0.1:{port}", config=ClientConfig(lifetime=60))
         try:
             await client.start(timeout=5)
             for _ in range(50):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.gui.wb_helpers import run, shot, until
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.fota import FotaPanel
 from workbench.gui.panels.server import ServerPanel
@@ -43,7 +43,9 @@ def test_pull_update_from_the_panel(wb_loop: asyncio.AbstractEventLoop, tmp_path
             server_panel.toggle()
             await until(lambda: window.context.server is not None, what="server started")
             server = window.context.server
-            client = LwM2MClient("gui-fota", window.context.server_url, lifetime=60)
+            client = LwM2MClient(
+                "gui-fota", window.context.server_url, config=ClientConfig(lifetime=60)
+            )
             await client.start(timeout=10)
             await until(lambda: panel.endpoint.findText("gui-fota") >= 0, what="endpoint")
             panel.endpoint.setEditText("gui-fota")

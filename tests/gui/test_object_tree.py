@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import QDateTime, QTimeZone
 
 from tests.gui.wb_helpers import run, shot, until
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.object_tree import ObjectTreePanel
@@ -69,7 +69,7 @@ async def _rig(body: Callable[[Rig], Any]) -> None:
     server = LwM2MServer("127.0.0.1", 0)
     await server.start()
     host, port = server.address
-    client = LwM2MClient(EP, f"coap://{host}:{port}", request_timeout=3.0)
+    client = LwM2MClient(EP, f"coap://{host}:{port}", config=ClientConfig(request_timeout=3.0))
     panel = ObjectTreePanel(context)
     panel.resize(900, 620)
     panel.show()
@@ -198,7 +198,9 @@ def test_a_write_while_the_module_restarts_is_queued_then_done(
         panel.refresh()
         shot(panel, "object_tree_write_queued")
         host, port = rig.server.address
-        restarted = LwM2MClient(EP, f"coap://{host}:{port}", request_timeout=3.0)
+        restarted = LwM2MClient(
+            EP, f"coap://{host}:{port}", config=ClientConfig(request_timeout=3.0)
+        )
         try:
             await restarted.start(timeout=5)
             await until(lambda: "written" in panel.status_text("/3/0/14"), 5, "written row")

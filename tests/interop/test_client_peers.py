@@ -19,7 +19,7 @@ import pytest
 
 from tests.client.helpers import free_udp_port
 from tests.peers import needs_peer
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 
 pytestmark = pytest.mark.interop
 
@@ -80,7 +80,9 @@ def test_our_client_registers_with_lwm2m_node_lib_and_is_read_and_written() -> N
     async def scenario() -> None:
         port = free_udp_port()
         client = LwM2MClient(
-            "workbench-interop", f"coap://127.0.0.1:{port}", lifetime=60, lwm2m_version="1.0"
+            "workbench-interop",
+            f"coap://127.0.0.1:{port}",
+            config=ClientConfig(lifetime=60, lwm2m_version="1.0"),
         )
         async with node_server(port) as peer:
             try:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.server.conftest import run
 from tests.server.test_cli import Cli, start_cli
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.server import LwM2MServer
 from workbench.server.fota import FirmwarePackage
 
@@ -25,7 +25,9 @@ async def server_with_client(endpoint: str) -> AsyncIterator[tuple[Cli, LwM2MCli
     client: LwM2MClient | None = None
     try:
         started = await cli.next("server_started")
-        client = LwM2MClient(endpoint, f"coap://127.0.0.1:{started['port']}", lifetime=60)
+        client = LwM2MClient(
+            endpoint, f"coap://127.0.0.1:{started['port']}", config=ClientConfig(lifetime=60)
+        )
         await client.start(timeout=10)
         await cli.next("registered")
         yield cli, client

@@ -19,7 +19,7 @@ from aiocoap.numbers.codes import Code
 from aiocoap.optiontypes import BlockOption
 
 from tests.server.conftest import run
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.client.firmware import FirmwareOptions
 from workbench.lwm2m import firmware as fw
 from workbench.server import LwM2MServer, ServerConfig
@@ -36,7 +36,10 @@ async def bench(
     await server.start()
     host, port = server.address
     client = LwM2MClient(
-        endpoint, f"coap://{host}:{port}", lifetime=60, firmware=options, request_timeout=5
+        endpoint,
+        f"coap://{host}:{port}",
+        firmware=options,
+        config=ClientConfig(lifetime=60, request_timeout=5),
     )
     try:
         await client.start(timeout=10)

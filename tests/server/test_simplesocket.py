@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import run
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 from workbench.server import LwM2MServer, ServerConfig
@@ -35,10 +35,9 @@ def _client(server: LwM2MServer, endpoint: str = "simple-ep") -> LwM2MClient:
     return LwM2MClient(
         endpoint,
         f"coap://{host}:{port}",
-        lifetime=60,
-        transports=["simple6"],
-        request_timeout=5,
-        retry_attempts=2,
+        config=ClientConfig(
+            lifetime=60, transports=["simple6"], request_timeout=5, retry_attempts=2
+        ),
     )
 
 

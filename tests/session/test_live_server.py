@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.client.helpers import free_udp_port, run
 from tests.session.helpers import writer
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.server import LwM2MServer
 from workbench.session import SessionMeta, SessionReader
 from workbench.session.export import export_coap_pcapng
@@ -28,7 +28,9 @@ def test_record_a_real_registration(tmp_path: Path) -> None:
             server.coap_log.subscribe(w.record_coap)
             server.events.subscribe(w.record_server_event)
             await server.start()
-            client = LwM2MClient("rec-ep", f"coap://127.0.0.1:{port}", lifetime=60)
+            client = LwM2MClient(
+                "rec-ep", f"coap://127.0.0.1:{port}", config=ClientConfig(lifetime=60)
+            )
             try:
                 await client.start(timeout=5)
                 for _ in range(100):

@@ -35,6 +35,7 @@ from workbench.at.dialect import AtDialect
 from workbench.at.engine import AtEngine
 from workbench.at.framer import LineFramer
 from workbench.at.types import ClassifiedLine, CommandResult, LineKind
+from workbench.lwm2m.tasks import TaskSet
 from workbench.module.decoding import Decoder
 from workbench.module.events import Event
 from workbench.module.state import ModuleState
@@ -151,6 +152,8 @@ class ModuleConnection:
         self._decoder: Decoder = self._make_decoder()
         self._at: AtClient | None = None
         self._port: SerialConnection | None = None
+        #: AT clients being closed in the background (kept, failures logged).
+        self._tasks = TaskSet(owner="connection")
         self._seq = 0
         self._numbers: OrderedDict[int, int] = OrderedDict()
         self._pending: deque[TerminalLine] = deque()
@@ -190,7 +193,7 @@ class ModuleConnection:
         if self._at is not None and self.status == "open":
             old = self._at
             self._at = self._make_at()
-            asyncio.get_running_loop().create_task(old.close())
+            self._tasks.spawn(old.close(), "close replaced AT client")
         name = plugin.id if plugin is not None else "generic AT"
         suffix = f" ({self._variant})" if self._variant and plugin is not None else ""
         self.note(f"decoding as {name}{suffix}")
@@ -438,7 +441,7 @@ class ModuleConnection:
         at, self._at = self._at, None
         if at is not None:
             with contextlib.suppress(RuntimeError):
-                asyncio.get_running_loop().create_task(at.close())
+                self._tasks.spawn(at.close(), "close AT client of a lost port")
         self.note(reason)
         self._set_status("lost", reason)
 

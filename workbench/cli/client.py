@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from typing import Any, TextIO
 
-from workbench.client import ClientEvent, LwM2MClient
+from workbench.client import ClientConfig, ClientEvent, LwM2MClient
 from workbench.client.defaults import default_registry
 
 
@@ -93,14 +93,16 @@ async def run_clients(args: argparse.Namespace, out: TextIO) -> int:
         LwM2MClient(
             name,
             args.server if args.bootstrap is None else None,
-            lifetime=args.lifetime,
-            lwm2m_version=args.lwm2m,
-            binding=args.binding,
-            bootstrap_url=args.bootstrap,
-            local_host=args.bind,
-            transports=args.transport,
             registry=registry,
             on_event=on_event,
+            config=ClientConfig(
+                lifetime=args.lifetime,
+                lwm2m_version=args.lwm2m,
+                binding=args.binding,
+                bootstrap_url=args.bootstrap,
+                local_host=args.bind,
+                transports=args.transport,
+            ),
         )
         for name in endpoint_names(args.ep, args.count)
     ]

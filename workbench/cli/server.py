@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value
 
 if TYPE_CHECKING:
@@ -263,7 +264,10 @@ async def serve(
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     start_stdin_reader(stdin, loop, queue)
     commands = Commands(server, out)
-    pending: set[asyncio.Task[None]] = set()
+    pending = TaskSet(
+        lambda name, exc: out({"kind": "error", "command": name[:200], "error": repr(exc)[:500]}),
+        owner="server command",
+    )
     try:
         while True:
             line = await queue.get()
@@ -280,13 +284,9 @@ async def serve(
                 continue
             if line in ("quit", "exit"):
                 break
-            task = loop.create_task(commands.run(line))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+            pending.spawn(commands.run(line), line)
     finally:
-        for task in list(pending):
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await pending.close()
         await server.stop()
     return 0
 

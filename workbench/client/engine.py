@@ -23,7 +23,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 from aiocoap import Context, Message
@@ -32,6 +32,7 @@ from aiocoap.numbers.constants import TransportTuning
 
 from workbench.client import content as content_formats
 from workbench.client.attributes import AttributeStore
+from workbench.client.config import ClientConfig, config_from_keywords
 from workbench.client.defaults import (
     DEVICE,
     SECURITY,
@@ -53,15 +54,20 @@ from workbench.client.registration import (
 )
 from workbench.client.senml import merge_senml
 from workbench.client.store import ObjectStore
+from workbench.lwm2m.aiocoap_compat import (
+    context_sockets,
+    filter_incoming,
+    new_context,
+    open_udp6_on_socket,
+)
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value
 from workbench.lwm2m.versionrules import rules
 
 log = logging.getLogger(__name__)
-
-VERSIONS = ("1.0", "1.1", "1.2")
 
 
 def default_transports() -> list[str]:
@@ -93,62 +99,44 @@ class LwM2MClient:
         server_url: str | None = "coap://127.0.0.1:5683",
         registry: ObjectRegistry | None = None,
         *,
+        config: ClientConfig | None = None,
         store: ObjectStore | None = None,
-        lifetime: int = 300,
-        lwm2m_version: str = "1.1",
-        binding: str = "U",
-        bootstrap_url: str | None = None,
-        short_server_id: int = 101,
-        local_host: str = "127.0.0.1",
-        local_port: int = 0,
-        transports: list[str] | None = None,
-        update_ratio: float = 0.9,
-        update_margin: float | None = None,
-        retry_initial: float = 1.0,
-        retry_max: float = 60.0,
-        retry_attempts: int | None = None,
-        request_timeout: float = 30.0,
-        ack_timeout: float = 2.0,
-        max_retransmit: int = 4,
-        bootstrap_timeout: float = 60.0,
-        awake_time: float = 93.0,
-        wake_on_notify: bool = True,
-        default_pmin: int = 0,
-        default_pmax: int = 0,
         on_event: EventCallback | None = None,
         firmware: FirmwareOptions | None = None,
+        **deprecated: Any,
     ) -> None:
-        if lwm2m_version not in VERSIONS:
-            raise ValueError(f"lwm2m_version must be one of {', '.join(VERSIONS)}")
-        if server_url is None and bootstrap_url is None:
-            raise ValueError("give a server_url, a bootstrap_url or both")
+        # ``deprecated``: the ClientConfig fields as keywords, as before ClientConfig existed.
+        config = config_from_keywords(config, deprecated)
+        config.check(server_url)
+        #: The settings this client was made with (the attributes below may change later).
+        self.config = config
         self.endpoint = endpoint
-        self.lifetime = lifetime
-        self._version = lwm2m_version
-        self.binding = binding
+        self.lifetime = config.lifetime
+        self._version = config.lwm2m_version
+        self.binding = config.binding
         self.server_url = server_url
-        self.bootstrap_url = bootstrap_url
-        self.short_server_id = short_server_id
-        self.local_host = local_host
-        self.local_port = local_port
-        self.transports = transports or default_transports()
-        self.update_ratio = update_ratio
-        self.update_margin = update_margin
-        self.retry_initial = retry_initial
-        self.retry_max = retry_max
-        self.retry_attempts = retry_attempts
-        self.request_timeout = request_timeout
-        self.bootstrap_timeout = bootstrap_timeout
-        self.awake_time = awake_time
-        self.wake_on_notify = wake_on_notify
-        self._tuning = _tuning(ack_timeout, max_retransmit)
+        self.bootstrap_url = config.bootstrap_url
+        self.short_server_id = config.short_server_id
+        self.local_host = config.local_host
+        self.local_port = config.local_port
+        self.transports = config.transports or default_transports()
+        self.update_ratio = config.update_ratio
+        self.update_margin = config.update_margin
+        self.retry_initial = config.retry_initial
+        self.retry_max = config.retry_max
+        self.retry_attempts = config.retry_attempts
+        self.request_timeout = config.request_timeout
+        self.bootstrap_timeout = config.bootstrap_timeout
+        self.awake_time = config.awake_time
+        self.wake_on_notify = config.wake_on_notify
+        self._tuning = _tuning(config.ack_timeout, config.max_retransmit)
         self._firmware_options = firmware
         #: The device side of object 5 (None when /5/0 is the caller's or a host object).
         self.firmware: FirmwareUpdater | None
         self._reboot_task: asyncio.Task[None] | None = None
 
         self.events = EventHub(endpoint)
-        self._helpers: set[asyncio.Task[Any]] = set()
+        self._helpers = TaskSet(owner=f"client {endpoint}")
         if on_event is not None:
             self.events.subscribe(on_event)
         if store is None:
@@ -156,7 +144,7 @@ class LwM2MClient:
         self.store = store
         self.registry = store.registry
         self.attributes = AttributeStore()
-        self._populate(default_pmin, default_pmax)
+        self._populate(config.default_pmin, config.default_pmax)
         self.observations = ObserveManager(
             self.store,
             self.attributes,
@@ -271,10 +259,7 @@ class LwM2MClient:
                     await self.deregister()
         self.location = None
         await self.observations.close()
-        for helper in list(self._helpers):
-            helper.cancel()
-        if self._helpers:
-            await asyncio.gather(*self._helpers, return_exceptions=True)
+        await self._helpers.close()
         self._cancel_sleep_timer()
         await self._close()
         if self.state != "stopped":
@@ -635,11 +620,9 @@ class LwM2MClient:
         then hands the same ephemeral port to several such sockets and spreads datagrams
         between them (with a few hundred clients a collision is likely and a registration
         hangs). We bind the socket ourselves without SO_REUSEPORT and give it to the
-        transport (aiocoap 0.4.x internals; pinned <0.5 in pyproject).
+        transport (aiocoap internals, in :mod:`workbench.lwm2m.aiocoap_compat`).
         """
         import socket
-
-        from aiocoap.transports.udp6 import MessageInterfaceUDP6
 
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(
@@ -653,14 +636,8 @@ class LwM2MClient:
         try:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             sock.bind(infos[0][4])
-            context = Context(loop=loop, serversite=self.site, loggername="coap-client")
-
-            async def create(mman: Any) -> Any:
-                return await MessageInterfaceUDP6._create_transport_endpoint(
-                    sock, mman, log=context.log, loop=loop
-                )
-
-            await context._append_tokenmanaged_messagemanaged_transport(create)
+            context = new_context(loop, self.site, "coap-client")
+            await open_udp6_on_socket(context, sock, loop)
         except BaseException:
             sock.close()
             raise
@@ -675,30 +652,11 @@ class LwM2MClient:
 
     def _install_sleep_filter(self) -> None:
         """Drop incoming datagrams while asleep (a module in PSM never sees them)."""
-        for interface in getattr(self._context, "request_interfaces", []):
-            manager = getattr(interface, "token_interface", None)
-            dispatch = getattr(manager, "dispatch_message", None)
-            if manager is None or dispatch is None:
-                continue
-
-            def filtered(message: Message, _dispatch: Callable[[Message], None] = dispatch) -> None:
-                if self.asleep:
-                    return
-                _dispatch(message)
-
-            manager.dispatch_message = filtered
+        filter_incoming(self._context, lambda _message: not self.asleep)
 
     def _socket_address(self) -> tuple[str, int] | None:
-        for interface in getattr(self._context, "request_interfaces", []):
-            transport = getattr(
-                getattr(getattr(interface, "token_interface", None), "message_interface", None),
-                "transport",
-                None,
-            )
-            if transport is None:
-                continue
-            sock = transport.get_extra_info("socket")
-            sockname = sock.getsockname() if sock is not None else None
+        for sock in context_sockets(self._context):
+            sockname = sock.getsockname()
             if sockname:
                 host = str(sockname[0]).removeprefix("::ffff:")
                 return host, int(sockname[1])
@@ -857,10 +815,8 @@ class LwM2MClient:
         if self.location is not None and not self._bootstrapping:
             self._trigger.set()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._helpers.add(task)
-        task.add_done_callback(self._helpers.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._helpers.spawn(coro)
 
     def _emit_state(self, state: str, **fields: Any) -> None:
         self.state = state

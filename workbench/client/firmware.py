@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +45,7 @@ from workbench.lwm2m.paths import Path
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[[Awaitable[Any]], None]
+Spawn = Callable[[Coroutine[Any, Any, Any]], None]
 #: Sends one CoAP request from the client's socket without block-wise handling.
 Fetch = Callable[[Message], Awaitable[Message]]
 #: Takes the device down for ``downtime`` seconds and brings it back (re-registration).

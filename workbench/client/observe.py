@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from workbench.client.errors import OperationError
 from workbench.client.events import EventHub
 from workbench.client.store import ObjectStore
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value, is_finite_number
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class ObserveManager:
         self._default_periods = default_periods
         self._on_pending = on_pending
         self._observations: list[Observation] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet(owner="observe")
         #: While paused (client asleep) notifications are only marked pending.
         self.paused = False
         store.on_change(self.changed)
@@ -228,17 +229,12 @@ class ObserveManager:
                 handle.cancel()
                 setattr(obs, name, None)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        self._tasks.spawn(coro)
 
     async def close(self) -> None:
         """Stop timers and running sends; observations end with the CoAP context."""
         for obs in list(self._observations):
             self._disarm(obs)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
         self._observations.clear()

@@ -43,6 +43,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.app.connection import ModuleConnection, TerminalLine
 from workbench.at.types import CommandResult
+from workbench.lwm2m.tasks import TaskSet
 from workbench.module.state import ModuleState
 from workbench.transport.serial_port import PortSettings
 
@@ -93,7 +94,7 @@ class WorkbenchContext(QObject):
         self.server_url = ""
         #: The built-in server object when one runs (part 2's server panel), else None.
         self.server: Any = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(self._task_failed, owner="window")
 
     # -- built-in server --------------------------------------------------------------------
     def set_server(self, server: Any) -> None:
@@ -203,27 +204,15 @@ class WorkbenchContext(QObject):
 
     def run_soon(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Start ``coro`` on the running (qasync) loop; the task is kept and cancelled at exit."""
-        task = asyncio.get_event_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
+        return self._tasks.spawn(coro, loop=asyncio.get_event_loop())
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            _log.error("background task failed", exc_info=exc)
-            self.notify("error", f"{type(exc).__name__}: {exc}")
+    def _task_failed(self, _name: str, exc: BaseException) -> None:
+        _log.error("background task failed", exc_info=exc)
+        self.notify("error", f"{type(exc).__name__}: {exc}")
 
     async def cancel_tasks(self) -> None:
         """Cancel everything started by :meth:`run_soon` (window shutdown)."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.close()
 
     def request_open(self, url: str, settings: PortSettings | None = None) -> None:
         """Ask the window to open ``url`` (it creates the connection and reports problems)."""

@@ -51,6 +51,7 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
+from workbench.lwm2m.tasks import TaskSet
 from workbench.module.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
@@ -294,6 +295,8 @@ class MainWindow(QMainWindow):
         #: Seconds from process start to the shown window (set by the app, for the benchmark).
         self.startup_seconds = 0.0
         self._closed_for_real = False
+        #: The shutdown started by closeEvent (not the context's tasks: those it cancels).
+        self._closing = TaskSet(owner="window close")
 
         # Central area: banner above the terminal.
         self.banner = Banner(self)
@@ -951,7 +954,7 @@ class MainWindow(QMainWindow):
         # The window goes at once; the session file and the server finish behind it.
         self.hide()
         with contextlib.suppress(RuntimeError):
-            asyncio.get_event_loop().create_task(self._close_async())
+            self._closing.spawn(self._close_async(), loop=asyncio.get_event_loop())
 
     async def _close_async(self) -> None:
         try:

@@ -50,6 +50,7 @@ from workbench.at.syntax import (
 )
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 from workbench.client import (
+    ClientConfig,
     ClientEvent,
     HostRequest,
     LwM2MClient,
@@ -360,6 +361,7 @@ __all__ = [
     "BootstrapFile",
     "Choice",
     "ClassifiedLine",
+    "ClientConfig",
     "ClientEvent",
     "Code",
     "CodecError",

@@ -28,7 +28,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiocoap import Message
 from aiocoap.numbers.codes import Code
@@ -36,15 +36,35 @@ from aiocoap.numbers.codes import Code
 from workbench.lwm2m.codecs import codec_for
 from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.errors import CodecError
+from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import ObjectLink, Value
 from workbench.server.coaplog import jsonable_values
 from workbench.server.coapwire import code_text
-from workbench.server.requests import ServerRequestError
+from workbench.server.requests import PendingRequest, ServerRequestError
 from workbench.server.security import check_psk_name, parse_psk_key
 
-if TYPE_CHECKING:
-    from workbench.server.server import LwM2MServer
+
+class BootstrapHost(Protocol):
+    """What a bootstrap session needs of the server (so this module does not import it)."""
+
+    registry: ObjectRegistry
+
+    async def request_to(
+        self,
+        remote: Any,
+        endpoint: str,
+        operation: str,
+        message: Any,
+        *,
+        timeout: float | None = None,
+    ) -> tuple[PendingRequest, Any]:
+        """Send ``message`` to ``remote`` (not a registered client) and return the answer."""
+        ...
+
+    def bootstrap_event(self, endpoint: str, data: dict[str, Any]) -> None:
+        """Publish a ``bootstrap`` server event."""
+        ...
 
 
 class BootstrapConfigError(ValueError):
@@ -186,7 +206,7 @@ class BootstrapConfig:
 class BootstrapSession:
     """One client-initiated bootstrap: deletes, writes, reads, then Bootstrap-Finish."""
 
-    def __init__(self, server: LwM2MServer, endpoint: str, remote: Any, plan: BootstrapPlan):
+    def __init__(self, server: BootstrapHost, endpoint: str, remote: Any, plan: BootstrapPlan):
         self.server = server
         self.endpoint = endpoint
         self.remote = remote

@@ -1,6 +1,8 @@
 """DTLS with pre-shared keys, on aiocoap's ``tinydtls_server`` (needs the DTLSSocket package).
 
-Two aiocoap 0.4.17 problems are worked around here, in a subclass (no patching of aiocoap):
+Two aiocoap 0.4.17 problems are worked around here, in a subclass (no patching of aiocoap;
+the private hooks of ``tinydtls_server`` are reached only through
+:func:`workbench.lwm2m.aiocoap_compat.tinydtls`):
 
 * ``recognize_remote`` checks for the plain-UDP address class, so a server→client request
   on a DTLS session raises ``NoRequestInterface``; the subclass recognises its own DTLS
@@ -23,16 +25,24 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiocoap.credentials import DTLS, CredentialsMap
 
+from workbench.lwm2m.aiocoap_compat import attach_interface, interface_socket, tinydtls
 from workbench.server.robustness import inspect_datagram
-from workbench.server.transport import BoundedMessageManager, ForcedTokenManager
+from workbench.server.transport import (
+    BoundedMessageManager,
+    BuiltContext,
+    DatagramTap,
+    ForcedTokenManager,
+)
 
-if TYPE_CHECKING:
-    from workbench.server.server import LwM2MServer
+#: ``(identity, identity known, peer, summary, likely cause)`` of a failed handshake: the
+#: server turns it into a ``security`` event (``LwM2MServer.dtls_handshake_failed``).
+HandshakeFailed = Callable[[bytes | None, bool, str, str, str], None]
 
 
 class DtlsUnavailableError(RuntimeError):
@@ -182,30 +192,33 @@ def handshake_failure(
     return None
 
 
-async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = None) -> DtlsListener:
-    """Open the DTLS listener in the server's aiocoap context."""
+async def start_dtls(
+    built: BuiltContext,
+    tap: DatagramTap,
+    psk: Mapping[str, bytes],
+    handshake_failed: HandshakeFailed,
+    dtls_port: int | None = None,
+) -> DtlsListener:
+    """Open the DTLS listener in the server's running aiocoap context (``built``).
+
+    Decrypted datagrams go through ``tap`` like plain ones; ``handshake_failed`` hears of
+    each failed handshake. The server's parts are passed one by one so that this module
+    does not import the server (no import cycle, not even a type-only one).
+    """
     if not dtls_available():
         raise DtlsUnavailableError(
             "DTLS needs the DTLSSocket package (pip install DTLSSocket; it builds from source "
             "and needs gcc, autoconf, automake and libtool)"
         )
-    import asyncio
-
-    from aiocoap.transports.simplesocketserver import _DatagramServerSocketSimple
-    from aiocoap.transports.tinydtls_server import (
-        GoingThroughMessageDecryption,
-        MessageInterfaceTinyDTLSServer,
-        _AddressDTLS,
-        _DatagramServerSocketSimpleDTLS,
-    )
-
-    built = server._built
-    assert built is not None
-    tap = server._tap
+    dtls = tinydtls()
+    address_base: Any = dtls.Address
+    decryption_base: Any = dtls.Decryption
+    socket_base: Any = dtls.ServerSocket
+    server_base: Any = dtls.Server
     ctx = built.context
-    creds = credentials(server.psk)
+    creds = credentials(dict(psk))
 
-    class WorkbenchAddressDTLS(_AddressDTLS):  # type: ignore[misc]
+    class WorkbenchAddressDTLS(address_base):  # type: ignore[misc]
         """A DTLS peer that knows its authenticated identity and reports fatal alerts."""
 
         def __init__(self, protocol: Any, underlying_address: Any) -> None:
@@ -214,16 +227,15 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
 
         @property
         def psk_identity(self) -> str | None:
-            claims = self._psk_store._claims
-            return creds.identities.get(claims) if self.watch.connected else None
+            return creds.identities.get(self.psk_claim) if self.watch.connected else None
 
-        def _event(self, level: int, code: int) -> None:
+        def dtls_event(self, level: int, code: int) -> None:
             if code == _DTLS_EVENT_CONNECTED and level == 0:
                 self.watch.connected = True
             elif level == _LEVEL_FATAL and code != _CLOSE_NOTIFY and not self.watch.reported:
                 self.watch.reported = True
                 name = ALERTS.get(code & 0xFF, f"alert {code}")
-                server.dtls_handshake_failed(
+                handshake_failed(
                     self.watch.identity,
                     creds.knows(self.watch.identity),
                     _peer(self),
@@ -231,20 +243,14 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
                     "the client refused the server's handshake or records (often a key or "
                     "cipher-suite mismatch seen from its side)",
                 )
-            super()._event(level, code)
 
-    class WatchingDecryption(GoingThroughMessageDecryption):  # type: ignore[misc]
+    class WatchingDecryption(decryption_base):  # type: ignore[misc]
         """aiocoap's decrypting wrapper, plus a look at each handshake's outcome."""
 
-        def _received_datagram(self, address: Any, data: bytes) -> None:
-            # Same steps as aiocoap's method; the result of handleMessage is kept.
+        def received(self, address: Any, data: bytes) -> None:
+            # aiocoap's steps; the result of tinydtls' handleMessage is kept.
             creds.take_looked_up()
-            address._retransmission_task.cancel()
-            result = address._dtls_socket.handleMessage(address._dtls_session, data)
-            address._retransmission_task = asyncio.create_task(
-                address._run_retransmissions(),
-                name="DTLS server handshake retransmissions",
-            )
+            result = self.handle(address, data)
             watch: HandshakeWatch | None = getattr(address, "watch", None)
             if watch is None:
                 return
@@ -253,29 +259,27 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
                 watch.identity = looked_up
             identity = watch.identity
             known = creds.knows(identity)
-            failure = handshake_failure(watch, int(result or 0), bytes(data), known)
+            failure = handshake_failure(watch, result, bytes(data), known)
             if failure is not None:
                 watch.reported = True
-                server.dtls_handshake_failed(identity, known, _peer(address), *failure)
+                handshake_failed(identity, known, _peer(address), *failure)
 
-    class WatchingServerSocket(_DatagramServerSocketSimpleDTLS):  # type: ignore[misc]
-        _Address = WorkbenchAddressDTLS
+    class WatchingServerSocket(socket_base):  # type: ignore[misc]
+        address_class = WorkbenchAddressDTLS
 
         @classmethod
         async def create(cls, bind: Any, log: Any, loop: Any, message_interface: Any) -> Any:
             # aiocoap's create wraps the interface in its own decryption class; ours keeps
-            # the handshake's result, so the base class's create is called with it.
-            return await _DatagramServerSocketSimple.create.__func__(
-                cls, bind, log, loop, WatchingDecryption(message_interface)
-            )
+            # the handshake's result.
+            return await cls.create_with(bind, log, loop, WatchingDecryption(message_interface))
 
-    class WorkbenchDTLSServer(MessageInterfaceTinyDTLSServer):  # type: ignore[misc]
-        _serversocket = WatchingServerSocket
+    class WorkbenchDTLSServer(server_base):  # type: ignore[misc]
+        server_socket_class = WatchingServerSocket
 
         async def recognize_remote(self, remote: Any) -> bool:
-            return isinstance(remote, _AddressDTLS) and remote._protocol is self._pool
+            return bool(self.owns(remote))
 
-        def _received_datagram(self, address: Any, datagram: bytes) -> None:
+        def received(self, address: Any, datagram: bytes) -> None:
             verdict = inspect_datagram(bytes(datagram), False, tap.max_payload)
             tap.datagram("in", bytes(datagram), "coaps://" + _peer(address), verdict)
             if verdict.reply is not None:
@@ -285,7 +289,7 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
             if not verdict.accept:
                 return
             try:
-                super()._received_datagram(address, datagram)
+                super().received(address, datagram)
             except Exception as exc:
                 tap.internal_error("dtls dispatch", exc)
 
@@ -307,8 +311,6 @@ async def start_dtls(server: LwM2MServer, site: Any, dtls_port: int | None = Non
         loop=ctx.loop,
         server_credentials=ctx.server_credentials,
     )
-    mman.message_interface = interface
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    sockname = interface._pool._transport.get_extra_info("socket").getsockname()
+    attach_interface(ctx, tman, mman, interface)
+    sockname = interface_socket(interface).getsockname()
     return DtlsListener(interface, tman, (host, int(sockname[1])))

@@ -645,7 +645,7 @@ class FotaJob:
         attempt = 0
         while True:
             try:
-                _pending, response = await server._exchange(
+                _pending, response = await server.exchanger.exchange(
                     self.endpoint,
                     "write-block",
                     "/5/0/0",

@@ -31,20 +31,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiocoap import Context
-from aiocoap.messagemanager import MessageManager
 from aiocoap.numbers import COAP_PORT
 from aiocoap.numbers.types import CON
-from aiocoap.tokenmanager import TokenManager
-from aiocoap.transports.simplesocketserver import (
-    MessageInterfaceSimpleServer,
-    _Address,
-    _DatagramServerSocketSimple,
-)
-from aiocoap.transports.udp6 import MessageInterfaceUDP6
 from aiocoap.util import hostportjoin
-from aiocoap.util.asyncio.recvmsg import RecvmsgSelectorDatagramTransport
 
+from workbench.lwm2m.aiocoap_compat import (
+    UDP6_DATAGRAM_LIMIT,
+    MessageManager,
+    SimpleAddress,
+    SimpleServerInterface,
+    SimpleServerSocket,
+    TokenManager,
+    UDP6Interface,
+    attach_interface,
+    interface_socket,
+    new_context,
+)
 from workbench.server.robustness import Verdict, inspect_datagram
 
 _log = logging.getLogger(__name__)
@@ -52,9 +54,8 @@ _log = logging.getLogger(__name__)
 #: Receive buffer asked for: bursts of registrations overflow the default (ECOSYSTEM.md).
 RECEIVE_BUFFER = 4 * 1024 * 1024
 MSG_TRUNC = getattr(socket, "MSG_TRUNC", 0x20)
-#: The largest datagram aiocoap's udp6 transport reads whole (its recvmsg buffer); a longer
-#: one arrives truncated and is answered 4.13 with the Size1 that would have fitted.
-UDP6_DATAGRAM_LIMIT: int = RecvmsgSelectorDatagramTransport.max_size
+# UDP6_DATAGRAM_LIMIT (from aiocoap_compat): the largest datagram aiocoap's udp6 transport
+# reads whole; a longer one arrives truncated and is answered 4.13 with the Size1 that fits.
 
 #: The aiocoap UDP transports the server can run on.
 TRANSPORTS = ("udp6", "simplesocketserver")
@@ -101,10 +102,10 @@ class DatagramTap(Protocol):
         """Report an exception that escaped aiocoap's handling of a datagram."""
 
 
-def make_interface_class(tap: DatagramTap) -> type[MessageInterfaceUDP6]:
+def make_interface_class(tap: DatagramTap) -> type[UDP6Interface]:
     """A UDP message interface whose datagrams pass the gate and are logged to ``tap``."""
 
-    class GatedUDP6(MessageInterfaceUDP6):  # type: ignore[misc]
+    class GatedUDP6(UDP6Interface):
         """aiocoap's udp6 interface behind :func:`inspect_datagram`."""
 
         def datagram_msg_received(
@@ -139,17 +140,14 @@ def make_interface_class(tap: DatagramTap) -> type[MessageInterfaceUDP6]:
             ancdata = []
             if message.remote.pktinfo is not None:
                 ancdata.append((socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, message.remote.pktinfo))
-            token = self._remote_being_sent_to.set(message.remote)
-            try:
+            with self.sending_to(message.remote):
                 self.transport.sendmsg(data, ancdata, 0, message.remote.sockaddr)
-            finally:
-                self._remote_being_sent_to.reset(token)
             tap.datagram("out", data, format_peer(message.remote.sockaddr), None)
 
     return GatedUDP6
 
 
-class _SimpleAddress(_Address):  # type: ignore[misc]
+class _SimpleAddress(SimpleAddress):  # type: ignore[misc]
     """simplesocketserver's remote address, with ``sockaddr`` like udp6's (for the server)."""
 
     @property
@@ -157,10 +155,10 @@ class _SimpleAddress(_Address):  # type: ignore[misc]
         return self.address
 
 
-class _SimpleServerSocket(_DatagramServerSocketSimple):  # type: ignore[misc]
+class _SimpleServerSocket(SimpleServerSocket):
     """simplesocketserver's socket, bound by us: no SO_REUSEPORT, the real port when 0."""
 
-    _Address = _SimpleAddress
+    address_class = _SimpleAddress
 
     @classmethod
     async def create(
@@ -191,19 +189,19 @@ class _SimpleServerSocket(_DatagramServerSocketSimple):  # type: ignore[misc]
         real_port = int(sock.getsockname()[1])
         protocol.hostinfo_local = hostportjoin(host, real_port if real_port != COAP_PORT else None)
         self = await ready
-        self._loop = loop
+        self.set_loop(loop)
         return self
 
 
-def make_simple_interface_class(tap: DatagramTap) -> type[MessageInterfaceSimpleServer]:
+def make_simple_interface_class(tap: DatagramTap) -> type[SimpleServerInterface]:
     """A simplesocketserver message interface whose datagrams pass the gate and the log."""
 
-    class GatedSimpleServer(MessageInterfaceSimpleServer):  # type: ignore[misc]
+    class GatedSimpleServer(SimpleServerInterface):
         """aiocoap's simplesocketserver interface behind :func:`inspect_datagram`."""
 
-        _serversocket = _SimpleServerSocket
+        server_socket_class = _SimpleServerSocket
 
-        def _received_datagram(self, address: Any, datagram: bytes) -> None:
+        def received(self, address: Any, datagram: bytes) -> None:
             data = bytes(datagram)
             peer = format_peer(address.address)
             try:
@@ -223,12 +221,12 @@ def make_simple_interface_class(tap: DatagramTap) -> type[MessageInterfaceSimple
             if not verdict.accept:
                 return
             try:
-                super()._received_datagram(address, datagram)
+                super().received(address, datagram)
             except Exception as exc:
                 tap.internal_error("dispatch", exc)
 
         def send(self, message: Any) -> None:
-            if self._mman is None:
+            if self.shutting_down:
                 super().send(message)  # aiocoap logs "already shutting down"
                 return
             data = message.encode()
@@ -298,7 +296,7 @@ class RecentMessages(dict[Any, Any]):
                 self.pop(key, None)
 
 
-class BoundedMessageManager(MessageManager):  # type: ignore[misc]
+class BoundedMessageManager(MessageManager):
     """aiocoap's message manager with :class:`RecentMessages` as its duplicate cache."""
 
     #: Most message keys (and their responses) kept to answer retransmissions.
@@ -306,18 +304,18 @@ class BoundedMessageManager(MessageManager):  # type: ignore[misc]
 
     def __init__(self, token_manager: Any) -> None:
         super().__init__(token_manager)
-        self._recent_messages = RecentMessages(self.max_recent, 247.0)
+        self.recent_messages = RecentMessages(self.max_recent, 247.0)
 
-    def _deduplicate_message(self, message: Any) -> bool:
+    def deduplicate(self, message: Any) -> bool:
         # aiocoap's logic, with the entry added to the bounded cache instead of a timer.
         key = (message.remote, message.mid)
-        recent: RecentMessages = self._recent_messages
+        recent: RecentMessages = self.recent_messages
         recent.lifetime = message.transport_tuning.EXCHANGE_LIFETIME
         now = time.monotonic()
         recent.prune(now)
         if key in recent:
             if message.mtype is CON and recent[key] is not None:
-                self._send_initially(recent[key])
+                self.send_again(recent[key])
             return True
         recent.add(key, now)
         return False
@@ -359,7 +357,7 @@ async def build_context(
     """Bind ``host:port`` (``port`` 0 picks a free one) and return the running context."""
     check_transport(transport, host)
     loop = asyncio.get_running_loop()
-    ctx = Context(loop=loop, serversite=site, loggername=logger_name)
+    ctx = new_context(loop, site, logger_name)
     tman = ForcedTokenManager(ctx)
     mman = BoundedMessageManager(tman)
     create: Callable[[], Any]
@@ -381,13 +379,8 @@ async def build_context(
     except BaseException:
         await _close_quietly(tman)
         raise
-    mman.message_interface = interface
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    if transport == "udp6":
-        sock = interface.transport.get_extra_info("socket")
-    else:
-        sock = interface._pool._transport.get_extra_info("socket")
+    attach_interface(ctx, tman, mman, interface)
+    sock = interface_socket(interface)
     granted = raise_receive_buffer(sock)
     sockname = sock.getsockname()
     bound_host = str(sockname[0])

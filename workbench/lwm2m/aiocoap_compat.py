@@ -1,0 +1,296 @@
+"""Every use of aiocoap's private or internal API, in one place, checked against one version.
+
+The server and the client engine need things aiocoap offers no option for (see
+``workbench/server/transport.py`` and ``dtls.py``): every datagram through the robustness
+gate and the CoAP log, a bounded duplicate cache, a forced token for a proactive cancel, a
+socket bound without SO_REUSEPORT, DTLS handshake outcomes and the authenticated PSK
+identity. All of that reaches into aiocoap's transports, message and token managers. Those
+internals change between releases, so they are touched only here, through:
+
+* re-exports of internal classes under public names (:data:`SimpleAddress`,
+  :data:`TokenManager`, :data:`UDP6_DATAGRAM_LIMIT`);
+* small subclasses that turn a private hook into a public one (aiocoap calls
+  ``_received_datagram``; our subclasses override :meth:`SimpleServerInterface.received`);
+* functions for private attributes (:func:`interface_socket`, :func:`attach_interface`,
+  :func:`open_udp6_on_socket` ...).
+
+:data:`TESTED_VERSION` is the aiocoap release these were read against;
+``tests/lwm2m/test_aiocoap_compat.py`` fails when another one is installed, so that someone
+rereads the internals below before the pin moves. It sits in the lowest layer (``lwm2m``)
+because both the client engine and the server use it; it knows nothing of LwM2M.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiocoap.meta
+from aiocoap import Context
+from aiocoap.messagemanager import MessageManager as _MessageManager
+from aiocoap.tokenmanager import TokenManager as _TokenManager
+from aiocoap.transports.simplesocketserver import MessageInterfaceSimpleServer as _SimpleIface
+from aiocoap.transports.simplesocketserver import _Address, _DatagramServerSocketSimple
+from aiocoap.transports.udp6 import MessageInterfaceUDP6 as _MessageInterfaceUDP6
+from aiocoap.util.asyncio.recvmsg import RecvmsgSelectorDatagramTransport
+
+#: The aiocoap release whose internals this module was written against.
+TESTED_VERSION = "0.4.17"
+
+
+def installed_version() -> str:
+    """The aiocoap release that is installed."""
+    version: str = aiocoap.meta.version
+    return version
+
+
+# -- internal classes, re-exported ------------------------------------------------------------
+
+#: aiocoap's token manager (``aiocoap.tokenmanager``).
+TokenManager: Any = _TokenManager
+#: simplesocketserver's remote address class (private ``_Address``).
+SimpleAddress: Any = _Address
+#: The largest datagram the udp6 transport reads whole (its recvmsg buffer).
+UDP6_DATAGRAM_LIMIT: int = RecvmsgSelectorDatagramTransport.max_size
+
+
+class _PublicNames:
+    """Mixin: a subclass sets ``address_class`` / ``server_socket_class``, aiocoap reads the
+    private ``_Address`` / ``_serversocket``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for public, private in (
+            ("address_class", "_Address"),
+            ("server_socket_class", "_serversocket"),
+        ):
+            value = cls.__dict__.get(public)
+            if value is not None:
+                setattr(cls, private, value)
+
+
+class _ReceivedHook:
+    """Mixin: aiocoap calls ``_received_datagram``; a subclass overrides :meth:`received`."""
+
+    def _received_datagram(self, address: Any, datagram: bytes) -> None:
+        self.received(address, datagram)
+
+    def received(self, address: Any, datagram: bytes) -> None:
+        """Hand a received datagram on to aiocoap."""
+        super()._received_datagram(address, datagram)  # type: ignore[misc]
+
+
+class MessageManager(_MessageManager):  # type: ignore[misc]
+    """aiocoap's message manager with its duplicate detection as public hooks.
+
+    aiocoap calls ``_deduplicate_message``; a subclass overrides :meth:`deduplicate` and may
+    replace :attr:`recent_messages` (aiocoap's cache of message keys and responses).
+    """
+
+    def _deduplicate_message(self, message: Any) -> bool:
+        return self.deduplicate(message)
+
+    def deduplicate(self, message: Any) -> bool:
+        """True when ``message`` is a duplicate (and was handled as one)."""
+        duplicate: bool = super()._deduplicate_message(message)
+        return duplicate
+
+    @property
+    def recent_messages(self) -> Any:
+        return self._recent_messages
+
+    @recent_messages.setter
+    def recent_messages(self, cache: Any) -> None:
+        self._recent_messages = cache
+
+    def send_again(self, message: Any) -> None:
+        """Send a cached response once more (a retransmitted CON request)."""
+        self._send_initially(message)
+
+
+class UDP6Interface(_MessageInterfaceUDP6):  # type: ignore[misc]
+    """aiocoap's udp6 message interface, with the context its ``send`` keeps made public."""
+
+    @contextlib.contextmanager
+    def sending_to(self, remote: Any) -> Iterator[None]:
+        """What aiocoap's ``send`` does around ``sendmsg`` (its ICMP error matching needs it)."""
+        token = self._remote_being_sent_to.set(remote)
+        try:
+            yield
+        finally:
+            self._remote_being_sent_to.reset(token)
+
+
+class SimpleServerSocket(_PublicNames, _DatagramServerSocketSimple):  # type: ignore[misc]
+    """simplesocketserver's socket; a subclass names its address class ``address_class``."""
+
+    address_class: Any = None
+
+    def set_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """aiocoap's ``create`` stores the loop; a subclass that binds itself must too."""
+        self._loop = loop
+
+
+class SimpleServerInterface(_PublicNames, _ReceivedHook, _SimpleIface):  # type: ignore[misc]
+    """simplesocketserver's message interface with its datagram hook public.
+
+    A subclass overrides :meth:`received` (aiocoap calls the private ``_received_datagram``)
+    and names its socket class ``server_socket_class``.
+    """
+
+    server_socket_class: Any = None
+
+    @property
+    def shutting_down(self) -> bool:
+        """True once aiocoap began shutting the interface down."""
+        return self._mman is None
+
+
+# -- private attributes ------------------------------------------------------------------------
+
+
+def interface_socket(interface: Any) -> socket.socket:
+    """The UDP socket of a udp6, simplesocketserver or tinydtls_server message interface."""
+    transport = getattr(interface, "transport", None)
+    if transport is None:
+        transport = interface._pool._transport
+    sock: socket.socket = transport.get_extra_info("socket")
+    return sock
+
+
+def attach_interface(
+    context: Any, token_manager: Any, message_manager: Any, interface: Any
+) -> None:
+    """Wire a message interface into ``context`` as aiocoap's ``create_server_context`` does."""
+    message_manager.message_interface = interface
+    token_manager.token_interface = message_manager
+    context.request_interfaces.append(token_manager)
+
+
+async def open_udp6_on_socket(
+    context: Any, sock: socket.socket, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Add a udp6 transport on an already bound ``sock`` to ``context``."""
+
+    async def create(mman: Any) -> Any:
+        return await _MessageInterfaceUDP6._create_transport_endpoint(
+            sock, mman, log=context.log, loop=loop
+        )
+
+    await context._append_tokenmanaged_messagemanaged_transport(create)
+
+
+def new_context(loop: asyncio.AbstractEventLoop, site: Any, logger_name: str) -> Any:
+    """An aiocoap context with no transport yet (transports are added by hand)."""
+    return Context(loop=loop, serversite=site, loggername=logger_name)
+
+
+def filter_incoming(context: Any, keep: Callable[[Any], bool]) -> None:
+    """Drop incoming messages of ``context`` for which ``keep(message)`` is false."""
+    for interface in getattr(context, "request_interfaces", []):
+        manager = getattr(interface, "token_interface", None)
+        dispatch = getattr(manager, "dispatch_message", None)
+        if manager is None or dispatch is None:
+            continue
+
+        def filtered(message: Any, _dispatch: Callable[[Any], None] = dispatch) -> None:
+            if keep(message):
+                _dispatch(message)
+
+        manager.dispatch_message = filtered
+
+
+def context_sockets(context: Any) -> Iterator[socket.socket]:
+    """The UDP sockets of ``context``'s message interfaces."""
+    for interface in getattr(context, "request_interfaces", []):
+        message_interface = getattr(
+            getattr(interface, "token_interface", None), "message_interface", None
+        )
+        transport = getattr(message_interface, "transport", None)
+        if transport is None:
+            continue
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            yield sock
+
+
+# -- DTLS (tinydtls_server; needs the optional DTLSSocket package) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TinyDtls:
+    """tinydtls_server's classes with their private hooks made public (see :func:`tinydtls`)."""
+
+    #: Base of a DTLS peer address: override ``dtls_event(level, code)``; ``psk_claim``.
+    Address: Any
+    #: Base of the decrypting wrapper: override ``received(address, data)``, call
+    #: ``handle(address, data)`` for aiocoap's steps (returns tinydtls' result).
+    Decryption: Any
+    #: Base of the DTLS server socket: ``address_class``, ``create_with(..., decryption)``.
+    ServerSocket: Any
+    #: Base of the DTLS message interface: ``server_socket_class``, override
+    #: ``received(address, datagram)``; ``owns(remote)`` says whether a remote is ours.
+    Server: Any
+
+
+def tinydtls() -> TinyDtls:
+    """The DTLS base classes; imports DTLSSocket (raises ImportError when it is missing)."""
+    from aiocoap.transports.tinydtls_server import (
+        GoingThroughMessageDecryption,
+        MessageInterfaceTinyDTLSServer,
+        _AddressDTLS,
+        _DatagramServerSocketSimpleDTLS,
+    )
+
+    class Address(_AddressDTLS):  # type: ignore[misc]
+        def _event(self, level: int, code: int) -> None:
+            self.dtls_event(level, code)
+            super()._event(level, code)
+
+        def dtls_event(self, level: int, code: int) -> None:
+            """A tinydtls event (alert level and code, or 0 and 0x1DE: connected)."""
+
+        @property
+        def psk_claim(self) -> Any:
+            """The label of the credentials the session's identity matched."""
+            return self._psk_store._claims
+
+    class Decryption(GoingThroughMessageDecryption):  # type: ignore[misc]
+        def _received_datagram(self, address: Any, data: bytes) -> None:
+            self.received(address, data)
+
+        def received(self, address: Any, data: bytes) -> None:
+            self.handle(address, data)
+
+        def handle(self, address: Any, data: bytes) -> int:
+            """aiocoap's steps for one encrypted datagram; tinydtls' result is returned."""
+            address._retransmission_task.cancel()
+            result = address._dtls_socket.handleMessage(address._dtls_session, data)
+            address._retransmission_task = asyncio.create_task(
+                address._run_retransmissions(),
+                name="DTLS server handshake retransmissions",
+            )
+            return int(result or 0)
+
+    class ServerSocket(_PublicNames, _DatagramServerSocketSimpleDTLS):  # type: ignore[misc]
+        address_class: Any = None
+
+        @classmethod
+        async def create_with(cls, bind: Any, log: Any, loop: Any, decryption: Any) -> Any:
+            """Create the socket with ``decryption`` as its (already wrapped) interface."""
+            return await _DatagramServerSocketSimple.create.__func__(
+                cls, bind, log, loop, decryption
+            )
+
+    class Server(_PublicNames, _ReceivedHook, MessageInterfaceTinyDTLSServer):  # type: ignore[misc]
+        server_socket_class: Any = None
+
+        def owns(self, remote: Any) -> bool:
+            """True when ``remote`` is a DTLS peer of this interface's socket."""
+            return isinstance(remote, _AddressDTLS) and remote._protocol is self._pool
+
+    return TinyDtls(Address, Decryption, ServerSocket, Server)
