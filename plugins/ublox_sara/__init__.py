@@ -34,15 +34,19 @@ def _simulator_factory(plugin_id: str) -> Any:
     return make
 
 
-def _connect_sequence(plugin_id: str) -> ConnectSequence:
+def _connect_sequence(plugin_id: str, variant: str) -> ConnectSequence:
     """Enable the LwM2M client on the factory server 721 (§3.2, §4.1) and watch it register.
 
     The module's factory server is the operator's; on the bench its address is the
     simulator's ``server_url`` (the built-in server), so the sequence itself needs no URL:
-    status URCs on, client enabled (``+ULWM2M=0``), reboot (``+CFUN=16``). SARA-R5 takes the
-    verbosity mask of ``+ULWM2MSTAT`` (``1,7``); SARA-R4/LEXI-R4 take ``+ULWM2MSTAT=1`` only.
+    status URCs on, client enabled (``+ULWM2M=0``), reboot (``+CFUN=16``). Where the variant
+    takes the ``<verbosity_mask>`` of ``+ULWM2MSTAT`` (§4.1.1/§4.1.2: SARA-R5 except 00B-00,
+    SARA-R422) the sequence asks for every event (``1,7``: events 5 and 6 too); SARA-R5 00B-00
+    refuses the mask ("not supported"), SARA-R4/LEXI-R4 have none: they get ``1``.
     """
-    stat = "AT+ULWM2MSTAT=1,7" if plugin_id == "ublox-sara-r5" else "AT+ULWM2MSTAT=1"
+
+    mask = profile_for(plugin_id, variant).verbosity_mask
+    stat = "AT+ULWM2MSTAT=1,7" if mask else "AT+ULWM2MSTAT=1"
 
     def sequence(server_url: str, *, psk_identity: str = "", psk_key: str = "") -> tuple[str, ...]:
         del server_url, psk_identity, psk_key  # 721 is preconfigured; no key is set here
@@ -75,7 +79,8 @@ def _plugin(
         simulator_factory=_simulator_factory(plugin_id),
         documents=(DOC,),
         init_commands=("AT+CMEE=2", "AT+ULWM2MSTAT=1"),
-        connect_sequence=_connect_sequence(plugin_id),
+        connect_sequence=_connect_sequence(plugin_id, default),
+        variant_connect_sequence=lambda variant: _connect_sequence(plugin_id, variant),
         # §5.3.2: +UDWNFILE prints a bare ">" before it reads the file's bytes.
         prompts=(">",),
         module_view=MODULE_VIEW,

@@ -196,7 +196,7 @@ class DemoSession:
         """Send the documented sequence, wait for the registration, read ``/3/0``."""
         assert self.plugin.connect_sequence is not None
         started = time.monotonic()
-        for command in self.plugin.connect_sequence(self.server_url):
+        for command in self.plugin.connect_lines(self.server_url, variant=self.variant):
             result = await self.send(command)
             if not result.ok:
                 self.report.failed_commands.append(f"{command} -> {result.status.name.lower()}")

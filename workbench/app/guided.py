@@ -101,6 +101,7 @@ def plan_for(
     psk: tuple[str, bytes] | None = None,
     dtls_url: str = "",
     checks: bool = True,
+    variant: str | None = None,
 ) -> GuidedPlan:
     """The plan for pointing ``plugin``'s module at the server on ``server_url``.
 
@@ -122,7 +123,6 @@ def plan_for(
     target = server_url
     secure = False
     identity = ""
-    sequence = plugin.connect_sequence
     if psk is not None:
         identity, key = psk
         secrets = [key.hex(), key.hex().upper()]
@@ -138,10 +138,12 @@ def plan_for(
         else:
             target = dtls_url
             secure = True
-    commands = list(sequence(target))
+    commands = plugin.connect_lines(target, variant=variant)
     if secure and psk is not None:
         try:
-            keyed = list(sequence(target, psk_identity=identity, psk_key=psk[1].hex()))
+            keyed = plugin.connect_lines(
+                target, variant=variant, psk_identity=identity, psk_key=psk[1].hex()
+            )
         except TypeError as exc:  # a plugin written before ConnectSequence took the keywords
             raise ValueError(
                 f"{plugin.name}'s connect sequence does not take the PSK identity and key "

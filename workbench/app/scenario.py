@@ -287,7 +287,8 @@ class ScenarioExecutor:
             raise _Failure("connect needs a module plugin (--module)", "a plugin", "none")
         host, port = self.server.address
         try:
-            plan = plan_for(self.plugin, f"coap://{host}:{port}", checks=False)
+            variant = getattr(self._connection(), "variant", None) or None
+            plan = plan_for(self.plugin, f"coap://{host}:{port}", checks=False, variant=variant)
         except ValueError as exc:
             raise _Failure(str(exc), "a documented connect sequence", "none") from None
         loop = asyncio.get_running_loop()

@@ -260,7 +260,12 @@ class CommandSequence:
 
     @classmethod
     def from_plugin(
-        cls, plugin: Plugin, server_url: str, *, timeout: float = DEFAULT_SEND_TIMEOUT
+        cls,
+        plugin: Plugin,
+        server_url: str,
+        *,
+        timeout: float = DEFAULT_SEND_TIMEOUT,
+        variant: str | None = None,
     ) -> CommandSequence:
         """The plugin's documented connect sequence for ``server_url`` as send steps.
 
@@ -271,7 +276,7 @@ class CommandSequence:
             raise SequenceError(f"{plugin.name} documents no connect sequence")
         if not server_url.strip():
             raise SequenceError("a connect sequence needs a server URL (coap://host:port)")
-        commands = list(plugin.connect_sequence(server_url))
+        commands = plugin.connect_lines(server_url, variant=variant)
         return cls.from_commands(
             commands,
             timeout=timeout,

@@ -189,6 +189,10 @@ class Plugin:
     #: demo, the guided connect flow and the end-to-end tests send exactly these lines. See
     #: :class:`ConnectSequence` for the PSK keywords.
     connect_sequence: ConnectSequence | None = None
+    #: For documents whose connect commands differ by firmware variant: variant id → that
+    #: variant's sequence (``connect_sequence`` stays the default variant's). SARA-R5 00B-00,
+    #: for one, refuses the ``+ULWM2MSTAT`` verbosity mask the other R5 variants take.
+    variant_connect_sequence: Callable[[str], ConnectSequence] | None = None
     #: The AT commands through which the module shows its own objects (the object tree's
     #: module view), or None: the module has none.
     module_view: ModuleDialect | None = None
@@ -231,6 +235,30 @@ class Plugin:
                 f"(known: {', '.join(self.variant_ids)})"
             )
         return variant
+
+    def connect_lines(
+        self,
+        server_url: str,
+        *,
+        variant: str | None = None,
+        psk_identity: str = "",
+        psk_key: str = "",
+    ) -> list[str]:
+        """The documented connect sequence for ``server_url`` on ``variant`` (None: default).
+
+        ValueError when the plugin documents none or the variant is unknown. The one way the
+        demo, guided connect, the Sequences panel and scenarios ask for the lines, so all of
+        them send what the chosen variant accepts.
+        """
+        if self.connect_sequence is None:
+            raise ValueError(f"{self.name} documents no connect sequence")
+        resolved = self.resolve_variant(variant)
+        sequence = self.connect_sequence
+        if self.variant_connect_sequence is not None:
+            sequence = self.variant_connect_sequence(resolved)
+        if not psk_identity:  # a sequence written before the PSK keywords still works here
+            return list(sequence(server_url))
+        return list(sequence(server_url, psk_identity=psk_identity, psk_key=psk_key))
 
     def dialect(self) -> AtDialect:
         """The AT engine configuration for this module family."""

@@ -171,7 +171,13 @@ class GuidedConnectDialog(QDialog):
             dtls = getattr(server, "dtls_address", None)
             dtls_url = f"coaps://{dtls[0]}:{dtls[1]}" if dtls else ""
             try:
-                self.plan = plan_for(plugin, self.context.server_url, psk=psk, dtls_url=dtls_url)
+                self.plan = plan_for(
+                    plugin,
+                    self.context.server_url,
+                    psk=psk,
+                    dtls_url=dtls_url,
+                    variant=self.context.variant,
+                )
             except ValueError as exc:
                 problem = str(exc)
         if self.plan is None:

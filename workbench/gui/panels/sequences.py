@@ -470,7 +470,7 @@ class SequencePanel(QWidget):
             return False
         url = server_url if server_url is not None else self.context.server_url
         try:
-            sequence = CommandSequence.from_plugin(plugin, url)
+            sequence = CommandSequence.from_plugin(plugin, url, variant=self.context.variant)
         except SequenceError as exc:
             self._show_message(exc.message, "bad")
             return False
