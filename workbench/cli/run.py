@@ -121,9 +121,10 @@ class StepPrinter:
             file=self.out,
             flush=True,
         )
-        if record.outcome is not Outcome.SKIPPED:
-            for line in record.evidence:
-                print(f"{'':16}{line}", file=self.out, flush=True)
+        if record.outcome is Outcome.SKIPPED or list(record.evidence) == [record.message]:
+            return  # nothing the step line did not already say
+        for line in record.evidence:
+            print(f"{'':16}{line}", file=self.out, flush=True)
 
 
 async def _run(
