@@ -65,3 +65,26 @@ def test_dtls_register_and_read(registry: ObjectRegistry) -> None:
             assert KEY not in json.dumps(log) + json.dumps(events)
 
     run(scenario())
+
+
+def test_dtls_beside_an_ephemeral_coap_port_takes_a_free_port_of_its_own(
+    registry: ObjectRegistry,
+) -> None:
+    """ "CoAP port + 1" is CoAPS' 5684 beside a chosen 5683, never a guess beside a free port.
+
+    Beside an ephemeral CoAP port, port + 1 may be another program's (parallel test runs
+    failed with "Address already in use" there), so the listener asks for a free port.
+    """
+    from workbench.server import LwM2MServer
+
+    psk = {"dev-1": KEY.encode()}
+    assert LwM2MServer("127.0.0.1", 0, registry, psk=psk)._dtls_bind() == 0
+    assert LwM2MServer("127.0.0.1", 5683, registry, psk=psk)._dtls_bind() is None  # 5684
+    assert LwM2MServer("127.0.0.1", 5683, registry, psk=psk, dtls_port=7000)._dtls_bind() == 7000
+
+    async def scenario() -> None:
+        async with serving(registry, psk=psk) as server:
+            assert server.dtls_address is not None
+            assert server.dtls_address[1] > 0
+
+    run(scenario())

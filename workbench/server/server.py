@@ -208,7 +208,8 @@ class LwM2MServer:
             {identity: (psk_endpoints or {}).get(identity) for identity in self.psk}
         )
         self.bootstrap_config = bootstrap
-        #: DTLS port when PSKs are given: None means the CoAP port + 1, 0 a free one.
+        #: DTLS port when PSKs are given: None means the CoAP port + 1 (a free one when the CoAP
+        #: port is itself a free one), 0 a free one.
         self.dtls_port = dtls_port
         self.events: EventBus[ServerEvent] = EventBus("server events")
         self.coap_log: EventBus[CoapLogEntry] = EventBus("coap log")
@@ -290,7 +291,7 @@ class LwM2MServer:
                 from workbench.server.dtls import start_dtls
 
                 self._dtls = await start_dtls(
-                    self._built, self._tap, self.psk, self.dtls_handshake_failed, self.dtls_port
+                    self._built, self._tap, self.psk, self.dtls_handshake_failed, self._dtls_bind()
                 )
         except BaseException:
             await self._teardown()
@@ -302,6 +303,17 @@ class LwM2MServer:
         if self._dtls is not None:
             data["dtls_port"] = self._dtls.address[1]
         self._event("server_started", None, data)
+
+    def _dtls_bind(self) -> int | None:
+        """The DTLS port to ask for: CoAPS' 5684 beside a fixed 5683, else a free one.
+
+        "CoAP port + 1" only means something when the user chose the CoAP port; beside an
+        ephemeral port, port + 1 may belong to another program (tests running in parallel
+        hit "Address already in use" there), so the listener takes a free port of its own.
+        """
+        if self.dtls_port is not None:
+            return self.dtls_port
+        return None if self.port else 0
 
     async def stop(self) -> None:
         """Close every observation, request, task, socket and context this server opened."""
