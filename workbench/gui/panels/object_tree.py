@@ -21,8 +21,9 @@ recorded reads, notifications, Sends and acknowledged writes — marked *recorde
 
 Requests for host-managed objects (the plugin's ``host_answers``) are answered by the
 connection's :class:`~workbench.app.hostservice.HostAnswerService` from the host values and the
-tree's values; the panel is a view of it (pending list, *Set host value…*). With *Answer by
-hand* on, the pending requests wait in the list below the tree.
+tree's values; the panel's :class:`~workbench.gui.panels.object_tree_host.HostRequestsBox` is
+a view of it (pending list, *Answer by hand*). With *Answer by hand* on, the pending requests wait
+in the list below the tree; *Set host value…* stays a tree operation.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
 single-shot timer redraws at most every :data:`REFRESH_MS`.
@@ -41,17 +42,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QMessageBox,
-    QPushButton,
     QToolBar,
     QToolButton,
     QTreeWidget,
@@ -61,9 +58,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.app.definitions import load_definitions_async, use_definitions
-from workbench.app.hostservice import HostAnswerReport, HostAnswerService
 from workbench.app.moduleview import refresh_module_view
 from workbench.gui.context import NotConnected, WorkbenchContext
+from workbench.gui.panels.object_tree_host import HostRequestsBox
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
     CreateDialog,
@@ -77,9 +74,8 @@ from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationEr
 from workbench.lwm2m.model import ObjectRegistry, format_text_value
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
-from workbench.module.hostanswer import HostAnswer, HostAnswerer
+from workbench.module.hostanswer import HostAnswerer
 from workbench.module.moduleview import ModuleDialect
-from workbench.module.state import HostRequest
 from workbench.viewmodel.objecttree import (
     CONTENT_FORMATS,
     ObjectNode,
@@ -131,7 +127,6 @@ class ObjectTreePanel(QWidget):
         #: Values the host answers with when the server reads a host-managed object (the store
         #: of every connection's host-answer service, so it outlives a reconnect).
         self.host_values: dict[str, Value] = {}
-        self._host_unsub: Callable[[], None] | None = None
         self._busy: dict[str, str] = {}
         #: Busy texts of the requests queued until their module comes back (by path).
         self._queued: dict[str, str] = {}
@@ -193,11 +188,14 @@ class ObjectTreePanel(QWidget):
         menu.addAction("Add a folder…", self.add_definitions_folder_dialog)
         menu.addAction("Add a file…", self.add_definitions_file_dialog)
         self.definitions_button.setMenu(menu)
-        self.by_hand = QCheckBox("Answer by hand", self)
-        self.by_hand.setToolTip(
-            "Host-managed objects: off = the module's requests are answered from the tree's values"
+        self.requests_box = HostRequestsBox(
+            self.context,
+            self.host_values,
+            lambda: self.server_data.get(self.endpoint),
+            self.module_data,
+            self.schedule_refresh,
+            self,
         )
-        self.by_hand.toggled.connect(lambda _on: self._answer_pending())
         # Two short rows, so the dock can be narrow (it shares the right side with others).
         top.addWidget(self.view_combo)
         top.addWidget(QLabel("Client", self))
@@ -208,7 +206,7 @@ class ObjectTreePanel(QWidget):
         second.addWidget(self.format_combo)
         second.addWidget(self.definitions_button)
         second.addStretch(1)
-        second.addWidget(self.by_hand)
+        second.addWidget(self.requests_box.by_hand)
         for combo in (self.view_combo, self.endpoint_combo, self.format_combo):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -271,20 +269,6 @@ class ObjectTreePanel(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-
-        self.requests_box = QWidget(self)
-        rlayout = QVBoxLayout(self.requests_box)
-        rlayout.setContentsMargins(0, 0, 0, 0)
-        rhead = QHBoxLayout()
-        self.requests_label = QLabel("Host requests", self.requests_box)
-        self.answer_button = QPushButton("Answer from the tree", self.requests_box)
-        self.answer_button.clicked.connect(self.answer_selected_request)
-        rhead.addWidget(self.requests_label, 1)
-        rhead.addWidget(self.answer_button)
-        self.requests = QListWidget(self.requests_box)
-        self.requests.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 8)
-        rlayout.addLayout(rhead)
-        rlayout.addWidget(self.requests)
 
         self.banner = QLabel(self)  # what this view needs (no server, no module commands)
         self.banner.setWordWrap(True)
@@ -506,7 +490,7 @@ class ObjectTreePanel(QWidget):
 
     # -- the module ---------------------------------------------------------------------------
     def _plugin_changed(self) -> None:
-        self._follow_host_service()
+        self.requests_box.follow_host_service()
         self.requests_box.setVisible(self.answerer.supported)
         self._update_banner()
         self._update_actions()
@@ -523,7 +507,7 @@ class ObjectTreePanel(QWidget):
             self.module_data.apply_values({p: t.value for p, t in state.values.items()}, "module")
             self.schedule_refresh()
         if "requests" in sections or "servers" in sections:
-            self._answer_pending()
+            self.requests_box.answer_pending()
 
     def _view_changed(self) -> None:
         self._shown = ()
@@ -1153,118 +1137,16 @@ class ObjectTreePanel(QWidget):
         return self.context.run_soon(body())
 
     # -- host-managed objects -----------------------------------------------------------------
-    def _lookup(self, path: str) -> Value:
-        if path in self.host_values:
-            return self.host_values[path]
-        data = self.server_data.get(self.endpoint)
-        for source in (data, self.module_data):
-            if source is not None:
-                try:
-                    value = source.value(path)
-                except PathError:
-                    return None
-                if value is not None:
-                    return value
-        return None
-
-    def _below(self, base: str) -> dict[str, Value]:
-        out: dict[str, Value] = {}
-        data = self.server_data.get(self.endpoint)
-        for source in (self.module_data, data):
-            if source is not None:
-                out.update(
-                    {str(p): v for p, v in source.values().items() if str(p).startswith(base + "/")}
-                )
-        out.update({p: v for p, v in self.host_values.items() if p.startswith(base + "/")})
-        return out
-
-    @property
-    def host_service(self) -> HostAnswerService | None:
-        """The host-answer service of the current connection (None without one)."""
-        conn = self.context.connection
-        service = getattr(conn, "host_answers", None)
-        return service if isinstance(service, HostAnswerService) else None
-
     @property
     def answerer(self) -> HostAnswerer:
-        service = self.host_service
-        return service.answerer if service is not None else HostAnswerer(None)
-
-    def _follow_host_service(self) -> None:
-        """Show the current connection's service, answering from this tree's values too."""
-        if self._host_unsub is not None:
-            self._host_unsub()
-            self._host_unsub = None
-        service = self.host_service
-        if service is None:
-            return
-        service.values = self.host_values
-        service.extra_lookup = self._lookup
-        service.extra_below = self._below
-        service.by_hand = self.by_hand.isChecked()
-        self._host_unsub = service.subscribe(self._host_answered)
-
-    def pending_groups(self) -> list[list[HostRequest]]:
-        service = self.host_service
-        return service.pending() if service is not None else []
-
-    def _answer_pending(self) -> None:
-        service = self.host_service
-        if service is not None:
-            service.by_hand = self.by_hand.isChecked()
-            service.check()
-        self._show_requests(self.pending_groups())
-
-    def _show_requests(self, groups: list[list[HostRequest]]) -> None:
-        self.requests.clear()
-        for group in groups:
-            first = group[0]
-            paths = ", ".join(r.path for r in group)
-            item = QListWidgetItem(f"line {first.line}: {first.op} {paths}    {first.raw}")
-            item.setData(Qt.ItemDataRole.UserRole, first.line)
-            self.requests.addItem(item)
-        mode = "by hand" if self.by_hand.isChecked() else "automatic"
-        self.requests_label.setText(f"Host requests waiting: {len(groups)} ({mode})")
-        self.answer_button.setEnabled(bool(groups))
-        self.requests.setVisible(bool(groups))
-
-    def answer_selected_request(self) -> None:
-        groups = self.pending_groups()
-        item = self.requests.currentItem()
-        line = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        for group in groups:
-            if line is None or group[0].line == line:
-                self.answer_group(group)
-                return
-
-    def answer_group(self, group: list[HostRequest]) -> HostAnswer | None:
-        service = self.host_service
-        report = service.answer(group) if service is not None else None
-        return report.answer if report is not None else None
-
-    def _host_answered(self, report: HostAnswerReport) -> None:
-        """What the service did: the tree shows written values, the banner what went wrong."""
-        answer = report.answer
-        if answer is None:
-            self.context.notify("warning", f"Cannot answer {report.raw}: {report.error}")
-        elif report.error:
-            self.context.notify("warning", report.error)
-        elif not report.sent:
-            if answer.written:
-                data = self.server_data.get(self.endpoint)
-                if data is not None:
-                    data.apply_values(dict(answer.written), "host write")
-                self.schedule_refresh()
-            if answer.problem:
-                self.context.notify("warning", f"Host answer to {report.raw}: {answer.problem}")
-        self._show_requests(self.pending_groups())
+        return self.requests_box.answerer
 
     def set_host_value_selected(self) -> None:
         path = self.selected_path()
         data = self.current_data()
         if path is None or data is None or path.resource_id is None:
             return
-        current = self._lookup(str(path))
+        current = self.requests_box.lookup(str(path))
         dialog = WriteDialog(path, data.definition(path), current, self, title="Host value for")
         if dialog.exec() == WriteDialog.DialogCode.Accepted:
             self.set_host_value(path, dialog.result_value)
@@ -1333,9 +1215,7 @@ class ObjectTreePanel(QWidget):
         if self._server_unsub is not None:
             self._server_unsub()
             self._server_unsub = None
-        if self._host_unsub is not None:
-            self._host_unsub()
-            self._host_unsub = None
+        self.requests_box.unfollow()
         super().closeEvent(event)
 
 
