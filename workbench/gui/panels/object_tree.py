@@ -58,9 +58,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.app.definitions import load_definitions_async, use_definitions
-from workbench.app.moduleview import refresh_module_view
-from workbench.gui.context import NotConnected, WorkbenchContext
+from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.object_tree_host import HostRequestsBox
+from workbench.gui.panels.object_tree_module import ModuleView
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
     CreateDialog,
@@ -124,6 +124,7 @@ class ObjectTreePanel(QWidget):
         #: One tree per endpoint (server view) and one for the module's own view.
         self.server_data: dict[str, ObjectTreeData] = {}
         self.module_data = ObjectTreeData(self.registry)
+        self.module_view = ModuleView(context, self.module_data, self.schedule_refresh)
         #: Values the host answers with when the server reads a host-managed object (the store
         #: of every connection's host-answer service, so it outlives a reconnect).
         self.host_values: dict[str, Value] = {}
@@ -308,8 +309,7 @@ class ObjectTreePanel(QWidget):
 
     @property
     def dialect(self) -> ModuleDialect | None:
-        plugin = self.context.plugin
-        return plugin.module_view if plugin is not None else None
+        return self.module_view.dialect
 
     def current_data(self) -> ObjectTreeData | None:
         if self.view == MODULE_VIEW:
@@ -502,10 +502,7 @@ class ObjectTreePanel(QWidget):
             return
         sections = set(changed) if changed else set()
         if {"objects", "values"} & sections:
-            if state.objects is not None:
-                self.module_data.set_paths(state.objects.value)
-            self.module_data.apply_values({p: t.value for p, t in state.values.items()}, "module")
-            self.schedule_refresh()
+            self.module_view.take_state()
         if "requests" in sections or "servers" in sections:
             self.requests_box.answer_pending()
 
@@ -875,7 +872,7 @@ class ObjectTreePanel(QWidget):
         if path is None:
             return None
         if self.view == MODULE_VIEW:
-            return self.module_read(path)
+            return self.module_view.read(path)
         return self.read(path)
 
     def read(self, path: Path | str) -> Any:
@@ -899,7 +896,7 @@ class ObjectTreePanel(QWidget):
         if dialog.exec() != WriteDialog.DialogCode.Accepted:
             return None
         if self.view == MODULE_VIEW:
-            return self.module_write(path, dialog.result_value)
+            return self.module_view.write(path, dialog.result_value, self.registry)
         return self.write(path, dialog.result_value)
 
     def write(self, path: Path | str, value: Value) -> Any:
@@ -1021,11 +1018,7 @@ class ObjectTreePanel(QWidget):
             return None
         instance = Path.of(oid, dialog.instance.value())
         if self.view == MODULE_VIEW:
-            return self.module_send(
-                self.dialect.create_command(instance, dialog.values, self.registry)
-                if self.dialect else "",
-                then_read=instance,
-            )  # fmt: skip
+            return self.module_view.create(instance, dialog.values, self.registry)
         return self.create_instance(instance, dialog.values)
 
     def create_instance(self, instance: Path | str, values: dict[Path, Value]) -> Any:
@@ -1049,9 +1042,7 @@ class ObjectTreePanel(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         if self.view == MODULE_VIEW:
-            command = self.dialect.delete_command(path) if self.dialect else ""
-            self.module_data.mark_deleted(path)
-            return self.module_send(command, then_list=True)
+            return self.module_view.delete(path)
         return self.delete(path)
 
     def delete(self, instance: Path | str) -> Any:
@@ -1080,61 +1071,7 @@ class ObjectTreePanel(QWidget):
         dialect = self.dialect
         if dialect is None:
             return None
-        return self.context.run_soon(self._module_refresh(dialect))
-
-    async def _module_refresh(self, dialect: ModuleDialect) -> None:
-        def listed() -> dict[int, list[int]]:
-            self._state_changed({"objects"})
-            data = self.module_data
-            return {oid: data.instance_ids(oid) for oid in data.object_ids()}
-
-        await refresh_module_view(dialect, self._send, listed)
-
-    async def _send(self, command: str) -> bool:
-        if not command:
-            return False
-        try:
-            result = await self.context.send(command)
-        except NotConnected as exc:
-            self.context.notify("warning", str(exc))
-            return False
-        if not result.ok:
-            lines = " ".join(getattr(result, "lines", []) or [])
-            self.context.notify(
-                "warning", f"{command} failed: {result.status.name} {lines}".strip()
-            )
-            return False
-        return True
-
-    def module_read(self, path: Path) -> Any:
-        dialect = self.dialect
-        if dialect is None:
-            return None
-        return self.module_send(dialect.read_command(path))
-
-    def module_write(self, path: Path, value: Value) -> Any:
-        dialect = self.dialect
-        if dialect is None:
-            return None
-        return self.module_send(dialect.write_command(path, value, self.registry), then_read=path)
-
-    def module_send(
-        self, command: str, then_read: Path | None = None, then_list: bool = False
-    ) -> Any:
-        if not command:
-            self.context.notify("warning", "This module has no AT command for that.")
-            return None
-
-        async def body() -> None:
-            if await self._send(command):
-                dialect = self.dialect
-                if dialect is not None and then_read is not None:
-                    await self._send(dialect.read_command(then_read))
-                if dialect is not None and then_list:
-                    await self._send(dialect.list_command())
-            self.schedule_refresh()
-
-        return self.context.run_soon(body())
+        return self.context.run_soon(self.module_view.refresh(dialect))
 
     # -- host-managed objects -----------------------------------------------------------------
     @property
