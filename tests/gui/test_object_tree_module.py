@@ -12,27 +12,19 @@ import os
 
 import pytest
 
+from tests.gui.tree_helpers import context_with_messages
 from tests.gui.wb_helpers import run
 from workbench.app.demo import DemoSession
-from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.object_tree_module import ModuleView
 from workbench.lwm2m.definitions import builtin_registry
 from workbench.lwm2m.paths import Path
-from workbench.plugin.loader import discover_plugins
 from workbench.viewmodel.objecttree import ObjectTreeData
-
-
-def _context() -> tuple[WorkbenchContext, list[tuple[str, str]]]:
-    context = WorkbenchContext(discover_plugins(user=False, entry_points=False))
-    messages: list[tuple[str, str]] = []
-    context.message.connect(lambda level, text: messages.append((level, text)))
-    return context, messages
 
 
 def test_without_a_port_or_a_command_it_says_so_and_sends_nothing(
     wb_loop: asyncio.AbstractEventLoop,
 ) -> None:
-    context, messages = _context()
+    context, messages = context_with_messages()
     changes: list[int] = []
     view = ModuleView(context, ObjectTreeData(builtin_registry()), lambda: changes.append(1))
     assert view.dialect is None and view.read(Path.parse("/3/0")) is None
@@ -53,7 +45,7 @@ def test_without_a_port_or_a_command_it_says_so_and_sends_nothing(
 def test_refresh_and_write_through_the_st87mxx_commands(
     wb_loop: asyncio.AbstractEventLoop,
 ) -> None:
-    context, messages = _context()
+    context, messages = context_with_messages()
     plugin = context.plugins.get("st-st87mxx")
     data = ObjectTreeData(builtin_registry())
     view = ModuleView(context, data, lambda: None)

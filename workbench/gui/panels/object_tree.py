@@ -43,22 +43,23 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
     QToolBar,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.app.definitions import load_definitions_async, use_definitions
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.object_tree_definitions import (
+    DefinitionsButton,
+    report_definition_errors,
+)
 from workbench.gui.panels.object_tree_host import HostRequestsBox
 from workbench.gui.panels.object_tree_module import ModuleView
 from workbench.gui.panels.value_editors import (
@@ -70,7 +71,7 @@ from workbench.gui.panels.value_editors import (
 from workbench.gui.theme import colours
 from workbench.lwm2m.codecs.linkformat import format_links
 from workbench.lwm2m.definitions import load_registry
-from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationError
+from workbench.lwm2m.errors import PathError, ValueValidationError
 from workbench.lwm2m.model import ObjectRegistry, format_text_value
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
@@ -118,9 +119,7 @@ class ObjectTreePanel(QWidget):
         self.setObjectName("object_tree")
         self.context = context
         self.registry, errors = load_registry()
-        self._report_definition_errors(errors)
-        self.extra_folders: list[FsPath] = []
-        self.extra_files: list[FsPath] = []
+        report_definition_errors(context, errors)
         #: One tree per endpoint (server view) and one for the module's own view.
         self.server_data: dict[str, ObjectTreeData] = {}
         self.module_data = ObjectTreeData(self.registry)
@@ -181,14 +180,7 @@ class ObjectTreePanel(QWidget):
         for label, number in CONTENT_FORMATS:
             self.format_combo.addItem(label, number)
         self.format_combo.setToolTip("Content format of the next requests (auto: the server picks)")
-        self.definitions_button = QToolButton(self)
-        self.definitions_button.setText("Definitions…")
-        self.definitions_button.setToolTip("Add OMA DDF definition files (a folder or one file)")
-        self.definitions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.definitions_button)
-        menu.addAction("Add a folder…", self.add_definitions_folder_dialog)
-        menu.addAction("Add a file…", self.add_definitions_file_dialog)
-        self.definitions_button.setMenu(menu)
+        self.definitions_button = DefinitionsButton(self.context, self._retype, self)
         self.requests_box = HostRequestsBox(
             self.context,
             self.host_values,
@@ -389,11 +381,10 @@ class ObjectTreePanel(QWidget):
             self._server_unsub = None
         if server is not None:
             self._server_unsub = server.events.subscribe(self._server_event)
-            if self.extra_folders or self.extra_files:
+            if self.definitions_button.extra:
                 server.registry = self.registry
             else:
-                self.registry = server.registry
-                self._retype()
+                self._retype(server.registry)
         self._clients_seen = ()
         self._poll_server()
 
@@ -1097,55 +1088,18 @@ class ObjectTreePanel(QWidget):
         self.schedule_refresh()
 
     # -- definitions ----------------------------------------------------------------------------
-    def add_definitions_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of object definitions (DDF XML)")
-        if folder:
-            self.add_definitions(FsPath(folder))
-
-    def add_definitions_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Object definition file", "", "OMA DDF (*.xml);;All files (*)"
-        )
-        if path:
-            self.add_definitions(FsPath(path))
-
     def add_definitions(self, path: FsPath) -> asyncio.Task[ObjectRegistry]:
         """Load a folder or a file on top of what is loaded (parsed off the GUI thread); the
         tree re-types when the returned task is done."""
-        if path.is_dir():
-            self.extra_folders.append(path)
-        else:
-            self.extra_files.append(path)
-        return self.context.run_soon(self._load_definitions(path))
+        return self.definitions_button.add_definitions(path)
 
-    async def _load_definitions(self, path: FsPath) -> ObjectRegistry:
-        result = await load_definitions_async(self.extra_folders, self.extra_files)
-        registry, errors = result.registry, result.errors
+    def _retype(self, registry: ObjectRegistry) -> None:
         self.registry = registry
-        use_definitions(self.context.server, registry)  # reads decode with the new types too
-        self._retype()
-        self._report_definition_errors(errors)
-        loaded = len(list(registry))
-        self.context.notify(
-            "info" if not errors else "warning",
-            f"Definitions from {path.name}: {loaded} objects known"
-            + (f", {len(errors)} file(s) broken" if errors else ""),
-        )
-        return registry
-
-    def _retype(self) -> None:
         for data in [*self.server_data.values(), self.module_data]:
             data.set_registry(self.registry)
         self._structure = ()
         self._shown = ()
         self.schedule_refresh()
-
-    def _report_definition_errors(self, errors: list[DefinitionError]) -> None:
-        if not errors:
-            return
-        shown = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        self.context.notify("warning", f"Broken definition files: {shown}{more}")
 
     # -- teardown -------------------------------------------------------------------------------
     def closeEvent(self, event: Any) -> None:
