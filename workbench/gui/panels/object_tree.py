@@ -60,6 +60,7 @@ from workbench.gui.panels.object_tree_definitions import (
     DefinitionsButton,
     report_definition_errors,
 )
+from workbench.gui.panels.object_tree_endpoints import EndpointPicker
 from workbench.gui.panels.object_tree_host import HostRequestsBox
 from workbench.gui.panels.object_tree_module import ModuleView
 from workbench.gui.panels.value_editors import (
@@ -132,7 +133,6 @@ class ObjectTreePanel(QWidget):
         self._queued: dict[str, str] = {}
         self._incoming: list[tuple[str, dict[Path, Value]]] = []
         self._server_unsub: Callable[[], None] | None = None
-        self._clients_seen: tuple[Any, ...] = ()
         self._shown: tuple[Any, ...] = ()
         self._structure: tuple[str, ...] = ()
         self._items: dict[str, QTreeWidgetItem] = {}
@@ -148,10 +148,6 @@ class ObjectTreePanel(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._poll_server)
-        self._tick.start()
 
         context.server_changed.connect(self._server_changed)
         context.state_changed.connect(self._state_changed)
@@ -172,9 +168,9 @@ class ObjectTreePanel(QWidget):
             "Module view: the module's own objects through its AT commands."
         )
         self.view_combo.currentIndexChanged.connect(lambda _i: self._view_changed())
-        self.endpoint_combo = QComboBox(self)
-        self.endpoint_combo.setMinimumContentsLength(8)
-        self.endpoint_combo.setToolTip("Registered client (endpoint name)")
+        self.endpoint_combo = EndpointPicker(
+            self.context, self, self._update_banner, self.schedule_refresh, self
+        )
         self.endpoint_combo.currentIndexChanged.connect(lambda _i: self._endpoint_changed())
         self.format_combo = QComboBox(self)
         for label, number in CONTENT_FORMATS:
@@ -335,7 +331,7 @@ class ObjectTreePanel(QWidget):
         self.recorded = FsPath(path).name
         self._recorded_conn = self.context.connection
         self.server_data = trees
-        self._clients_seen = ()
+        self.endpoint_combo.forget()
         self._busy.clear()
         self._queued.clear()
         self._incoming.clear()
@@ -359,9 +355,9 @@ class ObjectTreePanel(QWidget):
         self.recorded = ""
         self._recorded_conn = None
         self.server_data = {}
-        self._clients_seen = ()
+        self.endpoint_combo.forget()
         self.endpoint_combo.setToolTip("Registered client (endpoint name)")
-        self._poll_server()
+        self.endpoint_combo.poll()
         self._update_banner()
         self._shown = ()
         self.refresh()
@@ -385,12 +381,12 @@ class ObjectTreePanel(QWidget):
                 server.registry = self.registry
             else:
                 self._retype(server.registry)
-        self._clients_seen = ()
-        self._poll_server()
+        self.endpoint_combo.forget()
+        self.endpoint_combo.poll()
 
     def _server_event(self, event: Any) -> None:
         if event.kind in ("registered", "updated", "deregistered", "expired", "observe_ended"):
-            self._poll_server()  # rare events: the endpoint list and objects follow at once
+            self.endpoint_combo.poll()  # rare events: the endpoint list and objects follow at once
         elif event.kind == "request" and event.endpoint == self.endpoint:
             self._request_changed(event.data)
 
@@ -414,65 +410,6 @@ class ObjectTreePanel(QWidget):
             self.schedule_refresh()
         elif key in self._queued and data.get("state") != "queued":
             self._busy[key] = self._queued.pop(key)
-            self.schedule_refresh()
-
-    def _clients(self) -> dict[str, Any]:
-        server = self.context.server
-        if server is None:
-            return {}
-        try:
-            return dict(server.clients)
-        except Exception:  # the server stopped under us
-            return {}
-
-    def _poll_server(self) -> None:
-        if self.recorded:
-            return  # the recorded endpoints stay until a server or connection takes over
-        clients = self._clients()
-        signature = tuple(
-            (
-                ep,
-                info.location,
-                tuple(sorted((k, tuple(v.instances)) for k, v in info.objects.items())),
-            )
-            for ep, info in sorted(clients.items())
-        )
-        if signature == self._clients_seen:
-            self._sync_observations()
-            return
-        self._clients_seen = signature
-        current = self.endpoint
-        self.endpoint_combo.blockSignals(True)
-        self.endpoint_combo.clear()
-        for ep in sorted(clients):
-            self.endpoint_combo.addItem(ep)
-        if current in clients:
-            self.endpoint_combo.setCurrentText(current)
-        self.endpoint_combo.blockSignals(False)
-        for ep, info in clients.items():
-            data = self.server_data.get(ep)
-            if data is None:
-                data = ObjectTreeData(self.registry)
-                self.server_data[ep] = data
-            data.set_registered(info.objects)
-        self._sync_observations()
-        self._update_banner()
-        self.schedule_refresh()
-
-    def _sync_observations(self) -> None:
-        server = self.context.server
-        if server is None or self.recorded:
-            return
-        by_ep: dict[str, list[str]] = {}
-        for obs in server.observations:
-            if obs.active and "," not in obs.path:
-                by_ep.setdefault(obs.endpoint, []).append(obs.path)
-        changed = False
-        for ep, data in self.server_data.items():
-            before = data.revision
-            data.set_observed_paths(by_ep.get(ep, []))
-            changed = changed or data.revision != before
-        if changed:
             self.schedule_refresh()
 
     def _endpoint_changed(self) -> None:
@@ -524,7 +461,7 @@ class ObjectTreePanel(QWidget):
         elif self.view == SERVER_VIEW:
             if self.context.server is None:
                 text = "No built-in server is running (start one, or run the demo)."
-            elif not self._clients():
+            elif not self.endpoint_combo.clients():
                 text = "No client has registered with the built-in server yet."
         else:
             dialect = self.dialect
