@@ -27,6 +27,11 @@ in the list below the tree; *Set host value…* stays a tree operation.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
 single-shot timer redraws at most every :data:`REFRESH_MS`.
+
+Parts with a concern of their own live beside this module and are composed here: the
+host-requests box (``object_tree_host``), the module view over AT (``object_tree_module``), the
+*Definitions…* button (``object_tree_definitions``) and the client picker
+(``object_tree_endpoints``).
 """
 
 from __future__ import annotations
