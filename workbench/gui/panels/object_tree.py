@@ -21,11 +21,17 @@ recorded reads, notifications, Sends and acknowledged writes — marked *recorde
 
 Requests for host-managed objects (the plugin's ``host_answers``) are answered by the
 connection's :class:`~workbench.app.hostservice.HostAnswerService` from the host values and the
-tree's values; the panel is a view of it (pending list, *Set host value…*). With *Answer by
-hand* on, the pending requests wait in the list below the tree.
+tree's values; the panel's :class:`~workbench.gui.panels.object_tree_host.HostRequestsBox` is
+a view of it (pending list, *Answer by hand*). With *Answer by hand* on, the pending requests wait
+in the list below the tree; *Set host value…* stays a tree operation.
 
 The widget is fed in batches: notifications and state changes only mark the data dirty; a
 single-shot timer redraws at most every :data:`REFRESH_MS`.
+
+Parts with a concern of their own live beside this module and are composed here: the
+host-requests box (``object_tree_host``), the module view over AT (``object_tree_module``), the
+*Definitions…* button (``object_tree_definitions``) and the client picker
+(``object_tree_endpoints``).
 """
 
 from __future__ import annotations
@@ -41,29 +47,27 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QMessageBox,
-    QPushButton,
     QToolBar,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.app.definitions import load_definitions_async, use_definitions
-from workbench.app.hostservice import HostAnswerReport, HostAnswerService
-from workbench.app.moduleview import refresh_module_view
-from workbench.gui.context import NotConnected, WorkbenchContext
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.object_tree_definitions import (
+    DefinitionsButton,
+    report_definition_errors,
+)
+from workbench.gui.panels.object_tree_endpoints import EndpointPicker
+from workbench.gui.panels.object_tree_host import HostRequestsBox
+from workbench.gui.panels.object_tree_module import ModuleView
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
     CreateDialog,
@@ -73,13 +77,12 @@ from workbench.gui.panels.value_editors import (
 from workbench.gui.theme import colours
 from workbench.lwm2m.codecs.linkformat import format_links
 from workbench.lwm2m.definitions import load_registry
-from workbench.lwm2m.errors import DefinitionError, PathError, ValueValidationError
+from workbench.lwm2m.errors import PathError, ValueValidationError
 from workbench.lwm2m.model import ObjectRegistry, format_text_value
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.values import Value
-from workbench.module.hostanswer import HostAnswer, HostAnswerer
+from workbench.module.hostanswer import HostAnswerer
 from workbench.module.moduleview import ModuleDialect
-from workbench.module.state import HostRequest
 from workbench.viewmodel.objecttree import (
     CONTENT_FORMATS,
     ObjectNode,
@@ -122,22 +125,19 @@ class ObjectTreePanel(QWidget):
         self.setObjectName("object_tree")
         self.context = context
         self.registry, errors = load_registry()
-        self._report_definition_errors(errors)
-        self.extra_folders: list[FsPath] = []
-        self.extra_files: list[FsPath] = []
+        report_definition_errors(context, errors)
         #: One tree per endpoint (server view) and one for the module's own view.
         self.server_data: dict[str, ObjectTreeData] = {}
         self.module_data = ObjectTreeData(self.registry)
+        self.module_view = ModuleView(context, self.module_data, self.schedule_refresh)
         #: Values the host answers with when the server reads a host-managed object (the store
         #: of every connection's host-answer service, so it outlives a reconnect).
         self.host_values: dict[str, Value] = {}
-        self._host_unsub: Callable[[], None] | None = None
         self._busy: dict[str, str] = {}
         #: Busy texts of the requests queued until their module comes back (by path).
         self._queued: dict[str, str] = {}
         self._incoming: list[tuple[str, dict[Path, Value]]] = []
         self._server_unsub: Callable[[], None] | None = None
-        self._clients_seen: tuple[Any, ...] = ()
         self._shown: tuple[Any, ...] = ()
         self._structure: tuple[str, ...] = ()
         self._items: dict[str, QTreeWidgetItem] = {}
@@ -153,10 +153,6 @@ class ObjectTreePanel(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._poll_server)
-        self._tick.start()
 
         context.server_changed.connect(self._server_changed)
         context.state_changed.connect(self._state_changed)
@@ -177,27 +173,23 @@ class ObjectTreePanel(QWidget):
             "Module view: the module's own objects through its AT commands."
         )
         self.view_combo.currentIndexChanged.connect(lambda _i: self._view_changed())
-        self.endpoint_combo = QComboBox(self)
-        self.endpoint_combo.setMinimumContentsLength(8)
-        self.endpoint_combo.setToolTip("Registered client (endpoint name)")
+        self.endpoint_combo = EndpointPicker(
+            self.context, self, self._update_banner, self.schedule_refresh, self
+        )
         self.endpoint_combo.currentIndexChanged.connect(lambda _i: self._endpoint_changed())
         self.format_combo = QComboBox(self)
         for label, number in CONTENT_FORMATS:
             self.format_combo.addItem(label, number)
         self.format_combo.setToolTip("Content format of the next requests (auto: the server picks)")
-        self.definitions_button = QToolButton(self)
-        self.definitions_button.setText("Definitions…")
-        self.definitions_button.setToolTip("Add OMA DDF definition files (a folder or one file)")
-        self.definitions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.definitions_button)
-        menu.addAction("Add a folder…", self.add_definitions_folder_dialog)
-        menu.addAction("Add a file…", self.add_definitions_file_dialog)
-        self.definitions_button.setMenu(menu)
-        self.by_hand = QCheckBox("Answer by hand", self)
-        self.by_hand.setToolTip(
-            "Host-managed objects: off = the module's requests are answered from the tree's values"
+        self.definitions_button = DefinitionsButton(self.context, self._retype, self)
+        self.requests_box = HostRequestsBox(
+            self.context,
+            self.host_values,
+            lambda: self.server_data.get(self.endpoint),
+            self.module_data,
+            self.schedule_refresh,
+            self,
         )
-        self.by_hand.toggled.connect(lambda _on: self._answer_pending())
         # Two short rows, so the dock can be narrow (it shares the right side with others).
         top.addWidget(self.view_combo)
         top.addWidget(QLabel("Client", self))
@@ -208,7 +200,7 @@ class ObjectTreePanel(QWidget):
         second.addWidget(self.format_combo)
         second.addWidget(self.definitions_button)
         second.addStretch(1)
-        second.addWidget(self.by_hand)
+        second.addWidget(self.requests_box.by_hand)
         for combo in (self.view_combo, self.endpoint_combo, self.format_combo):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -272,20 +264,6 @@ class ObjectTreePanel(QWidget):
         self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
-        self.requests_box = QWidget(self)
-        rlayout = QVBoxLayout(self.requests_box)
-        rlayout.setContentsMargins(0, 0, 0, 0)
-        rhead = QHBoxLayout()
-        self.requests_label = QLabel("Host requests", self.requests_box)
-        self.answer_button = QPushButton("Answer from the tree", self.requests_box)
-        self.answer_button.clicked.connect(self.answer_selected_request)
-        rhead.addWidget(self.requests_label, 1)
-        rhead.addWidget(self.answer_button)
-        self.requests = QListWidget(self.requests_box)
-        self.requests.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 8)
-        rlayout.addLayout(rhead)
-        rlayout.addWidget(self.requests)
-
         self.banner = QLabel(self)  # what this view needs (no server, no module commands)
         self.banner.setWordWrap(True)
         palette = self.banner.palette()
@@ -324,8 +302,7 @@ class ObjectTreePanel(QWidget):
 
     @property
     def dialect(self) -> ModuleDialect | None:
-        plugin = self.context.plugin
-        return plugin.module_view if plugin is not None else None
+        return self.module_view.dialect
 
     def current_data(self) -> ObjectTreeData | None:
         if self.view == MODULE_VIEW:
@@ -359,7 +336,7 @@ class ObjectTreePanel(QWidget):
         self.recorded = FsPath(path).name
         self._recorded_conn = self.context.connection
         self.server_data = trees
-        self._clients_seen = ()
+        self.endpoint_combo.forget()
         self._busy.clear()
         self._queued.clear()
         self._incoming.clear()
@@ -383,9 +360,9 @@ class ObjectTreePanel(QWidget):
         self.recorded = ""
         self._recorded_conn = None
         self.server_data = {}
-        self._clients_seen = ()
+        self.endpoint_combo.forget()
         self.endpoint_combo.setToolTip("Registered client (endpoint name)")
-        self._poll_server()
+        self.endpoint_combo.poll()
         self._update_banner()
         self._shown = ()
         self.refresh()
@@ -405,17 +382,16 @@ class ObjectTreePanel(QWidget):
             self._server_unsub = None
         if server is not None:
             self._server_unsub = server.events.subscribe(self._server_event)
-            if self.extra_folders or self.extra_files:
+            if self.definitions_button.extra:
                 server.registry = self.registry
             else:
-                self.registry = server.registry
-                self._retype()
-        self._clients_seen = ()
-        self._poll_server()
+                self._retype(server.registry)
+        self.endpoint_combo.forget()
+        self.endpoint_combo.poll()
 
     def _server_event(self, event: Any) -> None:
         if event.kind in ("registered", "updated", "deregistered", "expired", "observe_ended"):
-            self._poll_server()  # rare events: the endpoint list and objects follow at once
+            self.endpoint_combo.poll()  # rare events: the endpoint list and objects follow at once
         elif event.kind == "request" and event.endpoint == self.endpoint:
             self._request_changed(event.data)
 
@@ -441,72 +417,13 @@ class ObjectTreePanel(QWidget):
             self._busy[key] = self._queued.pop(key)
             self.schedule_refresh()
 
-    def _clients(self) -> dict[str, Any]:
-        server = self.context.server
-        if server is None:
-            return {}
-        try:
-            return dict(server.clients)
-        except Exception:  # the server stopped under us
-            return {}
-
-    def _poll_server(self) -> None:
-        if self.recorded:
-            return  # the recorded endpoints stay until a server or connection takes over
-        clients = self._clients()
-        signature = tuple(
-            (
-                ep,
-                info.location,
-                tuple(sorted((k, tuple(v.instances)) for k, v in info.objects.items())),
-            )
-            for ep, info in sorted(clients.items())
-        )
-        if signature == self._clients_seen:
-            self._sync_observations()
-            return
-        self._clients_seen = signature
-        current = self.endpoint
-        self.endpoint_combo.blockSignals(True)
-        self.endpoint_combo.clear()
-        for ep in sorted(clients):
-            self.endpoint_combo.addItem(ep)
-        if current in clients:
-            self.endpoint_combo.setCurrentText(current)
-        self.endpoint_combo.blockSignals(False)
-        for ep, info in clients.items():
-            data = self.server_data.get(ep)
-            if data is None:
-                data = ObjectTreeData(self.registry)
-                self.server_data[ep] = data
-            data.set_registered(info.objects)
-        self._sync_observations()
-        self._update_banner()
-        self.schedule_refresh()
-
-    def _sync_observations(self) -> None:
-        server = self.context.server
-        if server is None or self.recorded:
-            return
-        by_ep: dict[str, list[str]] = {}
-        for obs in server.observations:
-            if obs.active and "," not in obs.path:
-                by_ep.setdefault(obs.endpoint, []).append(obs.path)
-        changed = False
-        for ep, data in self.server_data.items():
-            before = data.revision
-            data.set_observed_paths(by_ep.get(ep, []))
-            changed = changed or data.revision != before
-        if changed:
-            self.schedule_refresh()
-
     def _endpoint_changed(self) -> None:
         self._shown = ()
         self.refresh()
 
     # -- the module ---------------------------------------------------------------------------
     def _plugin_changed(self) -> None:
-        self._follow_host_service()
+        self.requests_box.follow_host_service()
         self.requests_box.setVisible(self.answerer.supported)
         self._update_banner()
         self._update_actions()
@@ -518,12 +435,9 @@ class ObjectTreePanel(QWidget):
             return
         sections = set(changed) if changed else set()
         if {"objects", "values"} & sections:
-            if state.objects is not None:
-                self.module_data.set_paths(state.objects.value)
-            self.module_data.apply_values({p: t.value for p, t in state.values.items()}, "module")
-            self.schedule_refresh()
+            self.module_view.take_state()
         if "requests" in sections or "servers" in sections:
-            self._answer_pending()
+            self.requests_box.answer_pending()
 
     def _view_changed(self) -> None:
         self._shown = ()
@@ -552,7 +466,7 @@ class ObjectTreePanel(QWidget):
         elif self.view == SERVER_VIEW:
             if self.context.server is None:
                 text = "No built-in server is running (start one, or run the demo)."
-            elif not self._clients():
+            elif not self.endpoint_combo.clients():
                 text = "No client has registered with the built-in server yet."
         else:
             dialect = self.dialect
@@ -891,7 +805,7 @@ class ObjectTreePanel(QWidget):
         if path is None:
             return None
         if self.view == MODULE_VIEW:
-            return self.module_read(path)
+            return self.module_view.read(path)
         return self.read(path)
 
     def read(self, path: Path | str) -> Any:
@@ -915,7 +829,7 @@ class ObjectTreePanel(QWidget):
         if dialog.exec() != WriteDialog.DialogCode.Accepted:
             return None
         if self.view == MODULE_VIEW:
-            return self.module_write(path, dialog.result_value)
+            return self.module_view.write(path, dialog.result_value, self.registry)
         return self.write(path, dialog.result_value)
 
     def write(self, path: Path | str, value: Value) -> Any:
@@ -1037,11 +951,7 @@ class ObjectTreePanel(QWidget):
             return None
         instance = Path.of(oid, dialog.instance.value())
         if self.view == MODULE_VIEW:
-            return self.module_send(
-                self.dialect.create_command(instance, dialog.values, self.registry)
-                if self.dialect else "",
-                then_read=instance,
-            )  # fmt: skip
+            return self.module_view.create(instance, dialog.values, self.registry)
         return self.create_instance(instance, dialog.values)
 
     def create_instance(self, instance: Path | str, values: dict[Path, Value]) -> Any:
@@ -1065,9 +975,7 @@ class ObjectTreePanel(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         if self.view == MODULE_VIEW:
-            command = self.dialect.delete_command(path) if self.dialect else ""
-            self.module_data.mark_deleted(path)
-            return self.module_send(command, then_list=True)
+            return self.module_view.delete(path)
         return self.delete(path)
 
     def delete(self, instance: Path | str) -> Any:
@@ -1096,175 +1004,19 @@ class ObjectTreePanel(QWidget):
         dialect = self.dialect
         if dialect is None:
             return None
-        return self.context.run_soon(self._module_refresh(dialect))
-
-    async def _module_refresh(self, dialect: ModuleDialect) -> None:
-        def listed() -> dict[int, list[int]]:
-            self._state_changed({"objects"})
-            data = self.module_data
-            return {oid: data.instance_ids(oid) for oid in data.object_ids()}
-
-        await refresh_module_view(dialect, self._send, listed)
-
-    async def _send(self, command: str) -> bool:
-        if not command:
-            return False
-        try:
-            result = await self.context.send(command)
-        except NotConnected as exc:
-            self.context.notify("warning", str(exc))
-            return False
-        if not result.ok:
-            lines = " ".join(getattr(result, "lines", []) or [])
-            self.context.notify(
-                "warning", f"{command} failed: {result.status.name} {lines}".strip()
-            )
-            return False
-        return True
-
-    def module_read(self, path: Path) -> Any:
-        dialect = self.dialect
-        if dialect is None:
-            return None
-        return self.module_send(dialect.read_command(path))
-
-    def module_write(self, path: Path, value: Value) -> Any:
-        dialect = self.dialect
-        if dialect is None:
-            return None
-        return self.module_send(dialect.write_command(path, value, self.registry), then_read=path)
-
-    def module_send(
-        self, command: str, then_read: Path | None = None, then_list: bool = False
-    ) -> Any:
-        if not command:
-            self.context.notify("warning", "This module has no AT command for that.")
-            return None
-
-        async def body() -> None:
-            if await self._send(command):
-                dialect = self.dialect
-                if dialect is not None and then_read is not None:
-                    await self._send(dialect.read_command(then_read))
-                if dialect is not None and then_list:
-                    await self._send(dialect.list_command())
-            self.schedule_refresh()
-
-        return self.context.run_soon(body())
+        return self.context.run_soon(self.module_view.refresh(dialect))
 
     # -- host-managed objects -----------------------------------------------------------------
-    def _lookup(self, path: str) -> Value:
-        if path in self.host_values:
-            return self.host_values[path]
-        data = self.server_data.get(self.endpoint)
-        for source in (data, self.module_data):
-            if source is not None:
-                try:
-                    value = source.value(path)
-                except PathError:
-                    return None
-                if value is not None:
-                    return value
-        return None
-
-    def _below(self, base: str) -> dict[str, Value]:
-        out: dict[str, Value] = {}
-        data = self.server_data.get(self.endpoint)
-        for source in (self.module_data, data):
-            if source is not None:
-                out.update(
-                    {str(p): v for p, v in source.values().items() if str(p).startswith(base + "/")}
-                )
-        out.update({p: v for p, v in self.host_values.items() if p.startswith(base + "/")})
-        return out
-
-    @property
-    def host_service(self) -> HostAnswerService | None:
-        """The host-answer service of the current connection (None without one)."""
-        conn = self.context.connection
-        service = getattr(conn, "host_answers", None)
-        return service if isinstance(service, HostAnswerService) else None
-
     @property
     def answerer(self) -> HostAnswerer:
-        service = self.host_service
-        return service.answerer if service is not None else HostAnswerer(None)
-
-    def _follow_host_service(self) -> None:
-        """Show the current connection's service, answering from this tree's values too."""
-        if self._host_unsub is not None:
-            self._host_unsub()
-            self._host_unsub = None
-        service = self.host_service
-        if service is None:
-            return
-        service.values = self.host_values
-        service.extra_lookup = self._lookup
-        service.extra_below = self._below
-        service.by_hand = self.by_hand.isChecked()
-        self._host_unsub = service.subscribe(self._host_answered)
-
-    def pending_groups(self) -> list[list[HostRequest]]:
-        service = self.host_service
-        return service.pending() if service is not None else []
-
-    def _answer_pending(self) -> None:
-        service = self.host_service
-        if service is not None:
-            service.by_hand = self.by_hand.isChecked()
-            service.check()
-        self._show_requests(self.pending_groups())
-
-    def _show_requests(self, groups: list[list[HostRequest]]) -> None:
-        self.requests.clear()
-        for group in groups:
-            first = group[0]
-            paths = ", ".join(r.path for r in group)
-            item = QListWidgetItem(f"line {first.line}: {first.op} {paths}    {first.raw}")
-            item.setData(Qt.ItemDataRole.UserRole, first.line)
-            self.requests.addItem(item)
-        mode = "by hand" if self.by_hand.isChecked() else "automatic"
-        self.requests_label.setText(f"Host requests waiting: {len(groups)} ({mode})")
-        self.answer_button.setEnabled(bool(groups))
-        self.requests.setVisible(bool(groups))
-
-    def answer_selected_request(self) -> None:
-        groups = self.pending_groups()
-        item = self.requests.currentItem()
-        line = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        for group in groups:
-            if line is None or group[0].line == line:
-                self.answer_group(group)
-                return
-
-    def answer_group(self, group: list[HostRequest]) -> HostAnswer | None:
-        service = self.host_service
-        report = service.answer(group) if service is not None else None
-        return report.answer if report is not None else None
-
-    def _host_answered(self, report: HostAnswerReport) -> None:
-        """What the service did: the tree shows written values, the banner what went wrong."""
-        answer = report.answer
-        if answer is None:
-            self.context.notify("warning", f"Cannot answer {report.raw}: {report.error}")
-        elif report.error:
-            self.context.notify("warning", report.error)
-        elif not report.sent:
-            if answer.written:
-                data = self.server_data.get(self.endpoint)
-                if data is not None:
-                    data.apply_values(dict(answer.written), "host write")
-                self.schedule_refresh()
-            if answer.problem:
-                self.context.notify("warning", f"Host answer to {report.raw}: {answer.problem}")
-        self._show_requests(self.pending_groups())
+        return self.requests_box.answerer
 
     def set_host_value_selected(self) -> None:
         path = self.selected_path()
         data = self.current_data()
         if path is None or data is None or path.resource_id is None:
             return
-        current = self._lookup(str(path))
+        current = self.requests_box.lookup(str(path))
         dialog = WriteDialog(path, data.definition(path), current, self, title="Host value for")
         if dialog.exec() == WriteDialog.DialogCode.Accepted:
             self.set_host_value(path, dialog.result_value)
@@ -1278,64 +1030,25 @@ class ObjectTreePanel(QWidget):
         self.schedule_refresh()
 
     # -- definitions ----------------------------------------------------------------------------
-    def add_definitions_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of object definitions (DDF XML)")
-        if folder:
-            self.add_definitions(FsPath(folder))
-
-    def add_definitions_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Object definition file", "", "OMA DDF (*.xml);;All files (*)"
-        )
-        if path:
-            self.add_definitions(FsPath(path))
-
     def add_definitions(self, path: FsPath) -> asyncio.Task[ObjectRegistry]:
         """Load a folder or a file on top of what is loaded (parsed off the GUI thread); the
         tree re-types when the returned task is done."""
-        if path.is_dir():
-            self.extra_folders.append(path)
-        else:
-            self.extra_files.append(path)
-        return self.context.run_soon(self._load_definitions(path))
+        return self.definitions_button.add_definitions(path)
 
-    async def _load_definitions(self, path: FsPath) -> ObjectRegistry:
-        result = await load_definitions_async(self.extra_folders, self.extra_files)
-        registry, errors = result.registry, result.errors
+    def _retype(self, registry: ObjectRegistry) -> None:
         self.registry = registry
-        use_definitions(self.context.server, registry)  # reads decode with the new types too
-        self._retype()
-        self._report_definition_errors(errors)
-        loaded = len(list(registry))
-        self.context.notify(
-            "info" if not errors else "warning",
-            f"Definitions from {path.name}: {loaded} objects known"
-            + (f", {len(errors)} file(s) broken" if errors else ""),
-        )
-        return registry
-
-    def _retype(self) -> None:
         for data in [*self.server_data.values(), self.module_data]:
             data.set_registry(self.registry)
         self._structure = ()
         self._shown = ()
         self.schedule_refresh()
 
-    def _report_definition_errors(self, errors: list[DefinitionError]) -> None:
-        if not errors:
-            return
-        shown = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        self.context.notify("warning", f"Broken definition files: {shown}{more}")
-
     # -- teardown -------------------------------------------------------------------------------
     def closeEvent(self, event: Any) -> None:
         if self._server_unsub is not None:
             self._server_unsub()
             self._server_unsub = None
-        if self._host_unsub is not None:
-            self._host_unsub()
-            self._host_unsub = None
+        self.requests_box.unfollow()
         super().closeEvent(event)
 
 
