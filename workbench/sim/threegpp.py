@@ -11,11 +11,12 @@ simulator overrides a handler by registering its own under the same name.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workbench.at.syntax import CommandForm
-from workbench.sim.calls import AtCall, AtError, Handler, Reply, invalid_param
+from workbench.sim.calls import AtCall, AtError, Handler, Reply, invalid_param, not_allowed
 
 
 @dataclass(slots=True)
@@ -27,6 +28,8 @@ class ModuleIdentity:
     revision: str = "1.0.0"
     imei: str = "490154203237518"
     imsi: str = "001010123456789"
+    #: What +CCID answers (an ICCID of the 001-01 test network's numbering, 19 digits).
+    iccid: str = "8900101000000000017"
     #: Extra ATI lines after manufacturer/model/revision (vendors differ).
     ati_extra: tuple[str, ...] = ()
 
@@ -46,6 +49,18 @@ class NetworkState:
     numeric_operator: str = "00101"
     address: str = "10.0.0.2"
     cid: int = 1
+    apn: str = "internet"
+    pdp_type: str = "IP"
+    #: EMM cause the network gave with the last rejection (TS 24.301 Annex A), if any.
+    reject_cause: int | None = None
+    #: +CPSMS: mode and the requested Periodic-TAU (GPRS Timer 3) and Active-Time (Timer 2).
+    psm_mode: int = 0
+    psm_tau: str = "00100001"
+    psm_active: str = "00000101"
+    #: +CEDRXS: mode and the requested eDRX value (4 bits); the network grants it as asked.
+    edrx_mode: int = 0
+    edrx_value: str = "0101"
+    paging_window: str = "0011"
 
 
 @dataclass(slots=True)
@@ -55,6 +70,11 @@ class Volatile:
     cereg: int = 0
     fun: int = 1
     network: NetworkState = field(default_factory=NetworkState)
+    #: Radio drift: offsets from the NetworkState indices, moved a step per query (seeded,
+    #: so a run is reproducible; the first answer is the configured value).
+    rng: random.Random = field(default_factory=lambda: random.Random(3412))
+    rsrp_offset: int = 0
+    rsrq_offset: int = 0
 
 
 class StandardCommands:
@@ -112,6 +132,11 @@ class StandardCommands:
         self.register("+CSQ", self._cmd_csq)
         self.register("+CGPADDR", self._cmd_cgpaddr)
         self.register("+COPS", self._cmd_cops)
+        self.register("+CCID", self._cmd_ccid)
+        self.register("+CGDCONT", self._cmd_cgdcont)
+        self.register("+CPSMS", self._cmd_cpsms)
+        self.register("+CEDRXS", self._cmd_cedrxs)
+        self.register("+CEDRXRDP", self._cmd_cedrxrdp)
 
     def _cmd_echo(self, call: AtCall) -> Reply:
         value = call.raw_args.strip() or "0"
@@ -183,9 +208,33 @@ class StandardCommands:
         n = self._v.cereg
         parts = [] if urc else [str(n)]
         parts.append(str(net.stat))
-        if n >= 2 and net.stat in (1, 5):
+        registered = net.stat in (1, 5)
+        if n >= 2 and registered:
             parts += [f'"{net.tac}"', f'"{net.cell}"', str(net.act)]
+        elif n >= 3:
+            parts += ["", "", ""]
+        if n >= 3:
+            cause = net.reject_cause
+            parts += ["0", str(cause)] if cause is not None else ["", ""]
+        if n >= 4:
+            active, tau = self._granted_psm() if registered else ("", "")
+            parts += [f'"{active}"', f'"{tau}"']
         return ",".join(parts)
+
+    def _granted_psm(self) -> tuple[str, str]:
+        """(Active-Time, Periodic-TAU) the simulated network grants.
+
+        It grants the requested TAU and an Active-Time of at least 30 s (a network may give
+        more than asked), and deactivates PSM (``111xxxxx``) when it was not requested.
+        """
+        net = self._v.network
+        if net.psm_mode != 1:
+            return "11100000", "11100000"
+        active = net.psm_active
+        unit, value = int(active[:3], 2), int(active[3:], 2)
+        if unit == 0 and value < 15:
+            active = "00001111"  # 15 × 2 s
+        return active, net.psm_tau
 
     def _cmd_cereg(self, call: AtCall) -> Reply:
         if call.form is CommandForm.TEST:
@@ -205,15 +254,103 @@ class StandardCommands:
         net = self._v.network
         if self._v.fun != 1:
             return ["+CESQ: 99,99,255,255,255,255"]
-        return [f"+CESQ: 99,99,255,255,{net.rsrq},{net.rsrp}"]
+        rsrq = min(max(net.rsrq + self._v.rsrq_offset, 0), 34)
+        rsrp = min(max(net.rsrp + self._v.rsrp_offset, 0), 97)
+        self._drift()
+        return [f"+CESQ: 99,99,255,255,{rsrq},{rsrp}"]
+
+    def _drift(self) -> None:
+        """Move the radio a step: RSRP within ±6 dB, RSRQ within ±2 dB of the configured."""
+        v = self._v
+        v.rsrp_offset = min(max(v.rsrp_offset + v.rng.choice((-1, 0, 0, 1)), -6), 6)
+        v.rsrq_offset = min(max(v.rsrq_offset + v.rng.choice((-1, 0, 0, 0, 1)), -4), 4)
 
     def _cmd_csq(self, call: AtCall) -> Reply:
         if call.form is CommandForm.TEST:
             return ["+CSQ: (0-31,99),(99)"]
         if call.form is not CommandForm.EXECUTE:
             raise AtError(4, plain=True)
-        rssi = self._v.network.rssi if self._v.fun == 1 else 99
-        return [f"+CSQ: {rssi},99"]
+        rssi = self._v.network.rssi + self._v.rsrp_offset // 2 if self._v.fun == 1 else 99
+        return [f"+CSQ: {min(max(rssi, 0), 31) if rssi != 99 else 99},99"]
+
+    def _cmd_ccid(self, call: AtCall) -> Reply:
+        """``+CCID: <ICCID>``: not in TS 27.007; the prefixed answer u-blox and SIMCom print."""
+        if call.form is CommandForm.TEST:
+            return None
+        if call.form not in (CommandForm.EXECUTE, CommandForm.READ):
+            raise AtError(4, plain=True)
+        return [f"+CCID: {self.identity.iccid}"]
+
+    def _cmd_cgdcont(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            return ['+CGDCONT: (0-15),"IP",,,(0-2),(0-4)', '+CGDCONT: (0-15),"NONIP",,,(0-2),(0-4)']
+        if call.form is CommandForm.READ:
+            address = net.address if net.stat in (1, 5) and self._v.fun == 1 else ""
+            return [f'+CGDCONT: {net.cid},"{net.pdp_type}","{net.apn}","{address}",0,0']
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        cid = call.int_arg(0, min=0, max=15)
+        if cid != net.cid:
+            raise not_allowed(f"only context {net.cid} is simulated")
+        pdp_type = call.str_arg(1, net.pdp_type).upper()
+        if pdp_type not in ("IP", "IPV6", "IPV4V6", "NONIP"):
+            raise invalid_param("PDP type must be IP, IPV6, IPV4V6 or NONIP")
+        net.pdp_type = pdp_type
+        net.apn = call.str_arg(2, net.apn)
+        return None
+
+    def _cmd_cpsms(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            bits = '("00000000"-"11111111")'
+            return [f"+CPSMS: (0,1,2),,,{bits},{bits}"]
+        if call.form is CommandForm.READ:
+            return [f'+CPSMS: {min(net.psm_mode, 1)},,,"{net.psm_tau}","{net.psm_active}"']
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        mode = call.int_arg(0, 0, min=0, max=2)
+        tau = call.str_arg(3, net.psm_tau)
+        active = call.str_arg(4, net.psm_active)
+        for value in (tau, active):
+            if len(value) != 8 or set(value) - {"0", "1"}:
+                raise invalid_param("timers are 8 binary digits (3GPP TS 24.008)")
+        net.psm_mode, net.psm_tau, net.psm_active = (1 if mode == 1 else 0), tau, active
+        return None
+
+    def _edrx_act_type(self) -> int:
+        """+CEDRXS <AcT-type> of the serving cell: 5 on NB-IoT (AcT 9), else 4 (LTE-M)."""
+        return 5 if self._v.network.act == 9 else 4
+
+    def _cmd_cedrxs(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            return ['+CEDRXS: (0,1,2,3),(4,5),("0000"-"1111")']
+        if call.form is CommandForm.READ:
+            if net.edrx_mode == 0:
+                return None
+            return [f'+CEDRXS: {self._edrx_act_type()},"{net.edrx_value}"']
+        if call.form is not CommandForm.SET:
+            raise AtError(4, plain=True)
+        mode = call.int_arg(0, 0, min=0, max=3)
+        call.int_arg(1, self._edrx_act_type(), choices=(4, 5))
+        value = call.str_arg(2, net.edrx_value)
+        if len(value) != 4 or set(value) - {"0", "1"}:
+            raise invalid_param("the eDRX value is 4 binary digits (3GPP TS 24.008)")
+        net.edrx_mode = 0 if mode in (0, 3) else 1
+        net.edrx_value = value
+        return None
+
+    def _cmd_cedrxrdp(self, call: AtCall) -> Reply:
+        net = self._v.network
+        if call.form is CommandForm.TEST:
+            return None
+        if call.form is not CommandForm.EXECUTE:
+            raise AtError(4, plain=True)
+        if net.edrx_mode == 0 or net.stat not in (1, 5) or self._v.fun != 1:
+            return ["+CEDRXRDP: 0"]
+        act, value = self._edrx_act_type(), net.edrx_value
+        return [f'+CEDRXRDP: {act},"{value}","{value}","{net.paging_window}"']
 
     def _cmd_cgpaddr(self, call: AtCall) -> Reply:
         net = self._v.network

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
 from workbench.viewmodel.timeline import (
     COAP_LANES,
@@ -305,6 +306,8 @@ class TimelinePanel(QWidget):
         layout.setSpacing(2)
         layout.addLayout(bar)
         layout.addWidget(self.plot_widget, 1)
+        self.trends = SignalTrendLane(self.context, self.plot_widget, self.origin, width + 14, self)
+        layout.addWidget(self.trends)
 
         keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
             ("Left", lambda: self.pan(-0.1)),
@@ -437,6 +440,7 @@ class TimelinePanel(QWidget):
 
     def clear(self) -> None:
         self.store.clear()
+        self.trends.clear()
         self.coap_entries = []
         self._coap_rows = CoapRows()
         self._pending_coap.clear()
