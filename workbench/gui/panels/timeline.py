@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
+from workbench.viewmodel.senddata import row_from_send
 from workbench.viewmodel.timeline import (
     COAP_LANES,
     LANE_TITLES,
@@ -398,7 +399,7 @@ class TimelinePanel(QWidget):
             self._fota_unsubscribe = None
         if server is not None:
             self._fota_unsubscribe = server.events.subscribe(
-                lambda ev: self._pending_fota.append(ev) if ev.kind == "fota" else None
+                lambda ev: self._pending_fota.append(ev) if ev.kind in ("fota", "send") else None
             )
 
     def add_coap_entries(self, entries: list[Any]) -> None:
@@ -409,12 +410,14 @@ class TimelinePanel(QWidget):
         self.store.extend(rows.row(entry, base + i) for i, entry in enumerate(entries))
 
     def add_fota_events(self, events: list[Any]) -> None:
-        """Put the server's FOTA steps on the FOTA lane (beside the module's boot URCs)."""
+        """Put the server's FOTA steps on the FOTA lane (beside the module's boot URCs), and
+        the data clients pushed with Send (POST /dp) on the notify lane."""
         rows = []
         for event in events:
             index = len(self.fota_events)
             self.fota_events.append(event)
-            row = row_from_fota(event.time, event.endpoint, event.data, -1 - index)
+            make = row_from_send if event.kind == "send" else row_from_fota
+            row = make(event.time, event.endpoint, event.data, -1 - index)
             if row is not None:
                 rows.append(row)
         self.store.extend(rows)
