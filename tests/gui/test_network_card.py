@@ -65,6 +65,10 @@ def test_network_card_end_to_end(wb_loop: asyncio.AbstractEventLoop, plugin_id: 
             for _ in range(3):
                 await refresh()
             trend = timeline.trends.trend
+            if plugin_id.startswith("quectel-"):  # its own +QCSQ has the SINR 27.007 lacks
+                assert (await window.context.send("AT+QCSQ")).ok
+                await until(lambda: card.value_text("snr_db").endswith(" dB"), 3, "SNR")
+                assert len(trend.series("snr_db")[0]) == 1
             await until(lambda: len(trend.series("rsrp_dbm")[0]) >= 4, 3, "four RSRP points")
             assert all(-140 <= v <= -44 for v in trend.series("rsrp_dbm")[1])
             assert len(timeline.trends.curves["rsrq_db"].xData) >= 4
