@@ -40,6 +40,5 @@ REFRESH_NETWORK_INFO = CommandTemplate(
         + " as one line; the network card and the signal trends update from the answers."
     ),
     doc=DocRef("3GPP TS 27.007", "7.38, 7.40, 7.42, 8.5, 8.69, 10.1.1, 10.1.14, 10.1.22"),
-    group="Network",
     timeout=15.0,
 )
