@@ -49,7 +49,8 @@ def test_network_card_end_to_end(wb_loop: asyncio.AbstractEventLoop, plugin_id: 
             assert card.value_text("registration") == "—"
             assert card.refresh_button.isEnabled()
             sim = window.demo._host.simulator  # type: ignore[union-attr]
-            sim.network.psm_mode, sim.network.edrx_mode = 1, 1  # as AT+CPSMS=1 / AT+CEDRXS=1 do
+            for command in ('AT+CPSMS=1,,,"00100001","00000101"', 'AT+CEDRXS=2,4,"0101"'):
+                assert (await window.context.send(command)).ok, command
             await refresh()
             await until(lambda: card.value_text("rsrp_dbm").endswith("dBm"), 3, "RSRP on card")
             assert card.value_text("registration").startswith("registered")

@@ -74,3 +74,15 @@ def test_signal_drifts_slowly_and_stays_in_range() -> None:
     steps = [abs(a[1] - b[1]) for a, b in itertools.pairwise(values)]
     assert max(steps) <= 1  # slowly: at most 1 dB per query
     assert all(39 <= v[1] <= 51 and 16 <= v[0] <= 24 for v in values)
+
+
+def test_what_the_host_configured_survives_a_reboot() -> None:
+    sim = Sim()
+    quiet(sim)
+    lines_of(sim, b'AT+CPSMS=1,,,"00000110","00000011"\r', b'AT+CEDRXS=1,4,"0010"\r')
+    lines_of(sim, b'AT+CGDCONT=1,"IP","iot.example"\r', b"AT+CFUN=16\r")
+    assert sim.boot_count == 1
+    quiet(sim)
+    assert lines_of(sim, b"AT+CPSMS?\r")[0] == '+CPSMS: 1,,,"00000110","00000011"'
+    assert lines_of(sim, b"AT+CEDRXS?\r")[0] == '+CEDRXS: 4,"0010"'
+    assert '"iot.example"' in lines_of(sim, b"AT+CGDCONT?\r")[0]

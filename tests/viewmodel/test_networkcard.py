@@ -62,7 +62,9 @@ def test_a_refresh_fills_every_radio_row_with_its_line() -> None:
 
 def test_reject_is_a_warning_until_registered_again() -> None:
     state = ModuleState()
+    card(REFRESH, state)
     rows = card('+CEREG: 3,"","",,0,11\n', state)
+    assert rows["psm_granted"][0] == "—"  # nothing is granted to a module not registered
     assert rows["registration"][:2] == ("registration denied", True)
     assert rows["reject"][:2] == ("#11 PLMN not allowed", True)
     rows = card('+CEREG: 1,"2B67","01A2D101",7\n', state)

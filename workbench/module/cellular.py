@@ -7,8 +7,9 @@ the same kinds. Each value is :class:`~workbench.module.state.Tracked`-like: it 
 line that set it, so the card can show the raw answer beside its meaning.
 
 What supersedes what: a registration event replaces the registration; a reject cause stands
-until the module registers (home or roaming) without one; signal values are replaced field by
-field (an index of "unknown", 99/255, clears that field); a module reboot forgets the
+until the module registers (home or roaming) without one; the granted PSM timers go when the
+module is not registered; signal values are replaced field by field (an index of "unknown",
+99/255, clears that field); a module reboot forgets the
 registration, the granted timers and the addresses (the network grants them per attach), and
 keeps what the host configured (requested PSM/eDRX, APNs).
 """
@@ -95,6 +96,8 @@ class CellularState:
             )
         elif state in ("registered_home", "registered_roaming"):
             self.reject = None
+        if state not in ("registered_home", "registered_roaming"):
+            self.psm_granted.clear()  # the network grants timers to a registered module only
         for name in ("active_time", "periodic_tau"):
             if isinstance(event.get(name), dict):
                 self.psm_granted[name] = Seen.of(event.get(name), event)

@@ -85,6 +85,7 @@ class StandardCommands:
     """
 
     _v: Volatile
+    _network_template: NetworkState
     identity: ModuleIdentity
 
     def register(self, name: str, handler: Handler) -> None:
@@ -296,8 +297,7 @@ class StandardCommands:
         pdp_type = call.str_arg(1, net.pdp_type).upper()
         if pdp_type not in ("IP", "IPV6", "IPV4V6", "NONIP"):
             raise invalid_param("PDP type must be IP, IPV6, IPV4V6 or NONIP")
-        net.pdp_type = pdp_type
-        net.apn = call.str_arg(2, net.apn)
+        self._keep(pdp_type=pdp_type, apn=call.str_arg(2, net.apn))
         return None
 
     def _cmd_cpsms(self, call: AtCall) -> Reply:
@@ -315,8 +315,19 @@ class StandardCommands:
         for value in (tau, active):
             if len(value) != 8 or set(value) - {"0", "1"}:
                 raise invalid_param("timers are 8 binary digits (3GPP TS 24.008)")
-        net.psm_mode, net.psm_tau, net.psm_active = (1 if mode == 1 else 0), tau, active
+        self._keep(psm_mode=1 if mode == 1 else 0, psm_tau=tau, psm_active=active)
         return None
+
+    def _keep(self, **values: object) -> None:
+        """Set what the host configured (APN, requested PSM and eDRX) so a reboot keeps it.
+
+        Inferred: TS 27.007 does not say whether +CGDCONT/+CPSMS/+CEDRXS settings survive a
+        reset; modules keep them in non-volatile memory, and so does the simulator (for the
+        life of this instance: the values live in the network template a reboot copies).
+        """
+        for name, value in values.items():
+            setattr(self._v.network, name, value)
+            setattr(self._network_template, name, value)
 
     def _edrx_act_type(self) -> int:
         """+CEDRXS <AcT-type> of the serving cell: 5 on NB-IoT (AcT 9), else 4 (LTE-M)."""
@@ -337,8 +348,7 @@ class StandardCommands:
         value = call.str_arg(2, net.edrx_value)
         if len(value) != 4 or set(value) - {"0", "1"}:
             raise invalid_param("the eDRX value is 4 binary digits (3GPP TS 24.008)")
-        net.edrx_mode = 0 if mode in (0, 3) else 1
-        net.edrx_value = value
+        self._keep(edrx_mode=0 if mode in (0, 3) else 1, edrx_value=value)
         return None
 
     def _cmd_cedrxrdp(self, call: AtCall) -> Reply:
