@@ -116,6 +116,8 @@ class QuectelDecoder(Decoder):
             return self._result(line, prefix, args)
         if prefix in ("+QLWCFG", "+QLWSVC"):
             return self._info(line, prefix, args, payload)
+        if prefix == "+QCSQ":
+            return _qcsq(line, args)
         return []
 
     # -- URCs ---------------------------------------------------------------------------------
@@ -313,3 +315,33 @@ class QuectelDecoder(Decoder):
         return [
             Event.from_line(Kind.SETTING, line, name=f"{prefix[1:].lower()}.{item}", value=value)
         ]
+
+
+def _qcsq(line: ClassifiedLine, args: list[str]) -> list[Event]:
+    """``+QCSQ: "eMTC"|"NBIoT",<rssi>,<rsrp>,<sinr>,<rsrq>``: the signal with the SINR that
+    3GPP's +CESQ lacks, for the network card and the timeline's SNR line.
+
+    Inferred, as ../shared/specs has no +QCSQ: the field order and the SINR scale are the BG96
+    AT commands manual's ("1/5th of a dB, 0-250 for -20 dB to +30 dB"), taken to hold for
+    BG95/BG77/BG600L; the event is marked inferred.
+    """
+    if not args:
+        return []
+    if len(args) < 5 or args[0].upper() not in ("EMTC", "CAT-M1", "NBIOT", "CAT-NB1"):
+        return [Event.from_line(Kind.SIGNAL, line, sysmode=args[0])]  # "NOSERVICE"
+    try:
+        rssi, rsrp, sinr, rsrq = (int(v, 10) for v in args[1:5])
+    except ValueError:
+        return []
+    return [
+        Event.from_line(
+            Kind.SIGNAL,
+            line,
+            inferred=True,
+            sysmode=args[0],
+            rssi_dbm=rssi,
+            rsrp_dbm=rsrp,
+            rsrq_db=rsrq,
+            snr_db=round(sinr / 5 - 20, 1) if 0 <= sinr <= 250 else None,
+        )
+    ]

@@ -121,6 +121,7 @@ class QuectelSimulator(SimulatorBase):
         self._cfg = CfgCommands(self.config, self._running, server_url, self._device_changed)
         self.register("+QLWCFG", self._cfg.handle)
         self.register("+QLWSVC", self._svc)
+        self.register("+QCSQ", self._qcsq)
 
     # -- boot -----------------------------------------------------------------------------
     def boot_urcs(self) -> list[str]:
@@ -231,6 +232,23 @@ class QuectelSimulator(SimulatorBase):
         self._reboot_soon()
 
     # -- AT+QLWSVC ------------------------------------------------------------------------
+    def _qcsq(self, call: AtCall) -> Reply:
+        """``+QCSQ``: the simulated radio as the BG96 manual prints it (SINR in 1/5 dB + 20 dB;
+        see the decoder's note), moving with the drift +CESQ shows."""
+        if call.form is CommandForm.TEST:
+            return ['+QCSQ: "NOSERVICE","GSM","CAT-M1","CAT-NB1"']
+        if call.form is not CommandForm.EXECUTE:
+            raise AtError(4, plain=True)
+        net = self.network
+        if self.fun != 1 or net.stat not in (1, 5):
+            return ['+QCSQ: "NOSERVICE"']
+        drift = self._v.rsrp_offset
+        rsrp = min(max(net.rsrp + drift, 0), 97) - 141
+        rsrq = (min(max(net.rsrq + self._v.rsrq_offset, 0), 34) - 40) // 2
+        sinr = min(max(150 + 5 * drift, 0), 250)  # 10 dB, 1 dB per step of RSRP drift
+        mode = "CAT-NB1" if net.act == 9 else "CAT-M1"
+        return [f'+QCSQ: "{mode}",{rsrp + 20},{rsrp},{sinr},{rsrq}']
+
     def _svc(self, call: AtCall) -> Reply:
         if call.form is CommandForm.TEST:
             return list(SVC_TEST_LINES)

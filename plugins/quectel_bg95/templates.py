@@ -315,6 +315,13 @@ BASIC_TEMPLATES: tuple[CommandTemplate, ...] = (
         (_enum("mode", {0: "Automatic", 2: "Deregister"}, 0),),
         summary="Operator selection", doc=_27007, group="Basic",
     ),
+    CommandTemplate(
+        "qcsq", "+QCSQ", CommandForm.EXECUTE,
+        summary="Signal with SINR (RSSI, RSRP, SINR, RSRQ)",
+        help="Not in the LwM2M note: the BG96 AT commands manual's +QCSQ (inferred for BG95); "
+        "its SINR is the SNR line of the network card and the timeline.",
+        doc=DocRef("Quectel BG96 AT Commands Manual", "QCSQ"), group="Network",
+    ),
 )  # fmt: skip
 
 TEMPLATES: tuple[CommandTemplate, ...] = (*BASIC_TEMPLATES, *QLWCFG_TEMPLATES, *QLWSVC_TEMPLATES)

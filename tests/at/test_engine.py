@@ -346,3 +346,15 @@ def test_fuzz_garbage_through_framer_and_engine_never_raises(data: bytes) -> Non
         assert step.lines[0].raw == line.raw
         count += 1
     assert framer.next_number == count + 1
+
+
+def test_a_concatenated_line_owns_the_answers_of_each_of_its_commands() -> None:
+    """``AT+CEREG=4;+CEREG?``: the +CEREG line is the read's answer, not a URC (V.250 §5.2.1)."""
+    h = Harness(AtDialect(urc_prefixes=("+CEREG:",)))
+    h.send("AT+CEREG=4;+CEREG?;+CESQ")
+    lines = h.rx("+CEREG: 4,1", "+CESQ: 99,99,255,255,20,45", "OK")
+    assert h.kinds(lines) == ["info", "info", "final"]
+    assert h.results[0].texts == ["+CEREG: 4,1", "+CESQ: 99,99,255,255,20,45"]
+    assert h.kinds(h.rx("+CEREG: 2")) == ["urc"]
+    h.send("AT+CEREG=4;+CESQ")  # no read among the commands: +CEREG is still a URC
+    assert h.kinds(h.rx("+CEREG: 1", "OK")) == ["urc", "final"]

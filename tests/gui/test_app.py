@@ -91,7 +91,7 @@ def test_heavy_panels_wait_for_the_first_paint(wb_loop: asyncio.AbstractEventLoo
     window.show()
     assert window.panels.built("module_state") is not None  # on screen at start: built
     deferred = window.panels.pending()
-    assert set(deferred) == {"object_tree", "server", "fota", "timeline", "commands"}
+    assert set(deferred) == {"object_tree", "server", "fota", "timeline", "commands", "network"}
     for name in deferred:
         assert window.panels.built(name) is None
         assert "Loading" in window.docks[name].widget().text()  # type: ignore[attr-defined]

@@ -291,3 +291,26 @@ def test_echo_is_written_in_runs_not_per_byte() -> None:
     assert echoed.startswith(data + b"\r")  # every byte echoed, in order
     assert b"ERROR" in echoed and echoed.endswith(b"AT\r\r\nOK\r\n")
     assert len(writes) < 40, len(writes)  # was one write per byte: over a million
+
+
+def test_after_result_actions_run_once_after_the_final_result_in_order() -> None:
+    """Without a loop, actions a handler queues run after its OK, in order, and only once."""
+    sim = Sim()
+    quiet(sim)
+    seen: list[str] = []
+    out = bytearray()
+
+    def record(name: str) -> None:
+        seen.append(f"{name} after {bytes(out).count(b'OK')} OK")
+
+    def act(call: AtCall) -> Reply:
+        sim._after_final(lambda: record("first"))
+        sim._after_final(lambda: record("second"))
+        return None
+
+    sim.register("+ACT", act)
+    sim.set_output(out.extend)
+    sim.receive(b"AT+ACT\r")
+    assert seen == ["first after 1 OK", "second after 1 OK"]
+    sim.receive(b"AT+VCMD?\r")
+    assert len(seen) == 2

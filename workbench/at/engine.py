@@ -36,6 +36,7 @@ from workbench.at.syntax import (
     canonical_head,
     looks_like_command,
     parse_command,
+    parse_command_line,
 )
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 
@@ -357,6 +358,11 @@ class AtEngine:
             # Prefix without a colon (e.g. RING): never a response.
             return False
         name = m.group(1).upper()
+        # A V.250 line of ";"-joined commands owns the answers of each of its commands.
+        commands = parse_command_line(cmd.text) if ";" in cmd.text else [parsed]
+        return any(self._owned_by(command, name, text) for command in commands or [parsed])
+
+    def _owned_by(self, parsed: ParsedCommand, name: str, text: str) -> bool:
         owned = name == parsed.name or any(
             text.startswith(p) for p in self.dialect.response_prefixes.get(parsed.name, ())
         )

@@ -103,6 +103,12 @@ def _timeline_panel(context: WorkbenchContext) -> QWidget:
     return TimelinePanel(context)
 
 
+def _network_panel(context: WorkbenchContext) -> QWidget:
+    from workbench.gui.panels.network import NetworkCardPanel
+
+    return NetworkCardPanel(context)
+
+
 def default_panels() -> list[PanelSpec]:
     """The docks of the window, in View-menu order (part 2 adds object tree, timeline...)."""
     specs = [
@@ -134,6 +140,13 @@ def default_panels() -> list[PanelSpec]:
             _fota_panel,
             shortcut="Ctrl+8",
             modules=("workbench.gui.panels.fota",),
+        ),
+        PanelSpec(
+            "network",
+            "Network",
+            _network_panel,
+            shortcut="Ctrl+9",
+            modules=("workbench.gui.panels.network",),
         ),
     ]
     specs.append(
@@ -174,6 +187,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+7", "Show the built-in server (there: Ctrl+Shift+S start/stop, Ctrl+Shift+G connect)"),
     ("Ctrl+6", "Show the timeline (keys there: ← → pan, + − zoom, Home fit, End/F follow)"),
     ("Ctrl+8", "Show the firmware update (FOTA) panel"),
+    ("Ctrl+9", "Show the network card (registration, signal, PSM/eDRX, APN, IP)"),
     ("Ctrl+F", "Find in the terminal"),
     ("Ctrl+L", "Clear the terminal view"),
     ("Up / Down", "Command history (in the command input)"),

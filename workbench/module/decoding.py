@@ -16,19 +16,11 @@ from typing import Any
 from workbench.at.syntax import parse_command, split_at_args, split_info
 from workbench.at.types import ClassifiedLine, Line, LineKind, ResultStatus
 from workbench.module.events import Event, Kind, unknown_event
+from workbench.module.threegpp import REG_STAT, decode_threegpp
 
 _log = logging.getLogger(__name__)
 
-#: 3GPP TS 27.007 <stat> of +CEREG/+CREG/+CGREG.
-REG_STAT = {
-    0: "not_registered",
-    1: "registered_home",
-    2: "searching",
-    3: "denied",
-    4: "unknown",
-    5: "registered_roaming",
-    8: "emergency_only",
-}
+__all__ = ["REG_STAT", "Decoder", "decode_standard"]
 
 _CME = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
 
@@ -143,7 +135,7 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
     info = split_info(text)
     if info is not None:
         prefix, payload = info
-        decoded = _decode_prefixed(line, prefix, payload)
+        decoded = decode_threegpp(line, prefix, payload) or _decode_prefixed(line, prefix, payload)
         if decoded:
             return decoded
     if kind is LineKind.INFO and line.command is not None:
@@ -192,36 +184,6 @@ def _ints(values: list[str]) -> list[int | None]:
 
 def _decode_prefixed(line: ClassifiedLine, prefix: str, payload: str) -> list[Event]:
     args = split_at_args(payload)
-    if prefix in ("+CEREG", "+CREG", "+CGREG", "+C5GREG"):
-        # Response to the read form: <n>,<stat>[,...]; URC: <stat>[,...].
-        is_read = line.kind is LineKind.INFO
-        ints = _ints(args)
-        idx = 1 if is_read and len(args) >= 2 else 0
-        stat = ints[idx] if len(ints) > idx else None
-        if stat is None:
-            return []
-        fields: dict[str, Any] = {"stat": stat, "state": REG_STAT.get(stat, "unknown")}
-        if is_read and len(args) >= 2:
-            fields["mode"] = ints[0]
-        if len(args) > idx + 2:
-            fields["tac"] = args[idx + 1]
-            fields["cell"] = args[idx + 2]
-        if len(args) > idx + 3:
-            fields["act"] = ints[idx + 3]
-        return [Event.from_line(Kind.NETWORK, line, source=prefix, **fields)]
-    if prefix == "+CSQ":
-        ints = _ints(args)
-        if len(ints) >= 2 and ints[0] is not None:
-            return [Event.from_line(Kind.SIGNAL, line, rssi=ints[0], ber=ints[1])]
-    if prefix == "+CESQ":
-        ints = _ints(args)
-        if len(ints) >= 6:
-            return [
-                Event.from_line(
-                    Kind.SIGNAL, line, rxlev=ints[0], ber=ints[1], rscp=ints[2],
-                    ecno=ints[3], rsrq=ints[4], rsrp=ints[5],
-                )
-            ]  # fmt: skip
     if prefix == "+CGPADDR" and args:
         return [
             Event.from_line(
@@ -230,7 +192,7 @@ def _decode_prefixed(line: ClassifiedLine, prefix: str, payload: str) -> list[Ev
         ]
     if prefix == "+COPS" and args:
         ints = _ints(args)
-        fields = {"mode": ints[0]}
+        fields: dict[str, Any] = {"mode": ints[0]}
         if len(args) >= 3:
             fields["format"] = ints[1]
             fields["operator"] = args[2]

@@ -39,6 +39,7 @@ from types import MappingProxyType
 from typing import Any, Generic, Protocol, TypeVar
 
 from workbench.at.syntax import parse_command
+from workbench.module.cellular import CellularState
 from workbench.module.events import Event, Kind
 
 T = TypeVar("T")
@@ -231,6 +232,8 @@ class ModuleState:
         self.network: Tracked[str] | None = None
         self.signal: Tracked[dict[str, Any]] | None = None
         self.identity: dict[str, Tracked[str]] = {}
+        #: The radio side the network card shows (registration, signal, PSM/eDRX, APN, IP).
+        self.cellular = CellularState()
         #: Number of events applied, and of ``unknown`` ones among them.
         self.events_applied = 0
         self.unknown_lines = 0
@@ -259,13 +262,14 @@ class ModuleState:
     def apply(self, event: Event) -> set[str]:
         """Fold one event; returns the names of the sections that changed (for the GUI)."""
         self.events_applied += 1
+        cellular = self.cellular.apply(event)
         handler = _HANDLERS.get(event.kind)
         if handler is None:
             if event.kind == Kind.UNKNOWN:
                 self.unknown_lines += 1
                 return {"unknown"}
-            return set()
-        return handler(self, event)
+            return cellular
+        return handler(self, event) | cellular
 
     def server(self, server_id: Any) -> ServerState:
         """The state of server ``server_id`` (created on first use)."""

@@ -90,6 +90,7 @@ from workbench.module.hostanswer import (
     request_args,
 )
 from workbench.module.moduleview import ModuleDialect
+from workbench.module.netinfo import REFRESH_NETWORK_INFO
 from workbench.module.state import HostRequest as PendingHostRequest
 from workbench.module.templates import (
     Choice,
@@ -346,6 +347,17 @@ COMMON_TEMPLATES: tuple[CommandTemplate, ...] = (
     CommandTemplate("csq", "+CSQ", CommandForm.EXECUTE, summary="Signal quality (RSSI)", doc=_3GPP),
     CommandTemplate("cgpaddr", "+CGPADDR", CommandForm.EXECUTE, summary="PDP addresses", doc=_3GPP),
     CommandTemplate("cops_read", "+COPS", CommandForm.READ, summary="Operator", doc=_3GPP),
+    CommandTemplate("cimi", "+CIMI", CommandForm.EXECUTE, summary="IMSI", doc=_3GPP),
+    CommandTemplate(
+        "cpsms_read", "+CPSMS", CommandForm.READ, summary="PSM timers requested", doc=_3GPP
+    ),
+    CommandTemplate(
+        "cedrxs_read", "+CEDRXS", CommandForm.READ, summary="eDRX requested", doc=_3GPP
+    ),
+    CommandTemplate(
+        "cedrxrdp", "+CEDRXRDP", CommandForm.EXECUTE, summary="eDRX granted", doc=_3GPP
+    ),
+    REFRESH_NETWORK_INFO,
 )
 
 #: ``AT+CFUN=<fun>`` for modules whose document uses the plain 3GPP form (15/16 reset the

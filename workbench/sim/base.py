@@ -21,22 +21,49 @@ from collections import deque
 from collections.abc import (
     Awaitable,
     Callable,
-    Iterable,
     Iterator,
     Mapping,
     MutableMapping,
     Sequence,
 )
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from workbench.at.syntax import (
-    AtArg,
     CommandForm,
     ParsedCommand,
     parse_command_line,
     split_at_args_detailed,
 )
+from workbench.sim.calls import (
+    CME_TEXTS,
+    AtCall,
+    AtError,
+    Handler,
+    HandlerResult,
+    PayloadRequest,
+    Reply,
+    invalid_param,
+    not_allowed,
+)
+from workbench.sim.threegpp import ModuleIdentity, NetworkState, StandardCommands, Volatile
+
+__all__ = [
+    "CME_TEXTS",
+    "AtCall",
+    "AtError",
+    "Handler",
+    "HandlerResult",
+    "ModuleIdentity",
+    "NetworkState",
+    "OutputCallback",
+    "PayloadRequest",
+    "Reply",
+    "SettingsStore",
+    "Simulator",
+    "SimulatorBase",
+    "invalid_param",
+    "not_allowed",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -67,129 +94,6 @@ class Simulator(Protocol):
 
     def reboot(self) -> None:
         """Simulate a module reset: volatile state lost, settings kept, boot URCs printed."""
-
-
-# -- errors --------------------------------------------------------------------------------
-
-#: 3GPP TS 27.007 §9.2 texts for the codes simulators use (``+CMEE=2``).
-CME_TEXTS: Mapping[int, str] = {
-    0: "phone failure",
-    3: "operation not allowed",
-    4: "operation not supported",
-    10: "SIM not inserted",
-    23: "memory failure",
-    30: "no network service",
-    50: "incorrect parameters",
-    100: "unknown",
-}
-
-
-class AtError(Exception):
-    """Raised by a handler to answer with an error final result.
-
-    ``code`` is the ``+CME ERROR`` number (shown per ``+CMEE``); ``plain=True`` forces a bare
-    ``ERROR`` whatever ``+CMEE`` says (what many modules print for syntax errors).
-    """
-
-    def __init__(self, code: int = 100, text: str | None = None, *, plain: bool = False) -> None:
-        super().__init__(text or CME_TEXTS.get(code, "unknown"))
-        self.code = code
-        self.text = text or CME_TEXTS.get(code, "unknown")
-        self.plain = plain
-
-
-def invalid_param(text: str | None = None) -> AtError:
-    """The usual error for a bad argument (``+CME ERROR: 50``)."""
-    return AtError(50, text)
-
-
-def not_allowed(text: str | None = None) -> AtError:
-    """``+CME ERROR: 3`` (e.g. configuring while the client runs)."""
-    return AtError(3, text)
-
-
-# -- calls and replies ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AtCall:
-    """One parsed command handed to a handler."""
-
-    name: str
-    form: CommandForm
-    #: Argument text as typed.
-    raw_args: str
-    #: Arguments split, quotes removed, with quoting info.
-    arg_details: tuple[AtArg, ...]
-    #: The whole command text as received (``AT+CEREG=2``).
-    line: str
-
-    @property
-    def args(self) -> list[str]:
-        return [a.value for a in self.arg_details]
-
-    def __len__(self) -> int:
-        return len(self.arg_details)
-
-    def has(self, index: int) -> bool:
-        """Whether argument ``index`` was given and not empty."""
-        return index < len(self.arg_details) and (
-            self.arg_details[index].value != "" or self.arg_details[index].quoted
-        )
-
-    def str_arg(self, index: int, default: str | None = None) -> str:
-        """Argument ``index`` as text; missing and no default → ``+CME ERROR: 50``."""
-        if self.has(index):
-            return self.arg_details[index].value
-        if default is None:
-            raise invalid_param(f"missing parameter {index + 1}")
-        return default
-
-    def int_arg(
-        self,
-        index: int,
-        default: int | None = None,
-        *,
-        min: int | None = None,
-        max: int | None = None,
-        choices: Iterable[int] | None = None,
-    ) -> int:
-        """Argument ``index`` as an int, range-checked; any problem → ``+CME ERROR: 50``."""
-        if not self.has(index):
-            if default is None:
-                raise invalid_param(f"missing parameter {index + 1}")
-            return default
-        text = self.arg_details[index].value.strip()
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise invalid_param(f"parameter {index + 1} is not an integer") from None
-        if (min is not None and value < min) or (max is not None and value > max):
-            raise invalid_param(f"parameter {index + 1} out of range")
-        if choices is not None and value not in set(choices):
-            raise invalid_param(f"parameter {index + 1} not supported")
-        return value
-
-
-@dataclass(slots=True)
-class PayloadRequest:
-    """Returned by a handler that wants data after a ``"> "`` prompt (like ``AT+CMGS``).
-
-    The base prints the prompt, collects bytes until ``terminator`` (Ctrl-Z) or ``length`` bytes,
-    then calls ``on_data`` whose reply finishes the command. ESC cancels (answers ``OK``, as
-    3GPP modules do).
-    """
-
-    on_data: Callable[[bytes], Reply | Awaitable[Reply]]
-    terminator: bytes = b"\x1a"
-    length: int | None = None
-    prompt: bytes = b"\r\n> "
-
-
-#: What a handler returns: info lines (final ``OK`` is added), a coroutine, or a payload request.
-Reply = str | Sequence[str] | None
-HandlerResult = Reply | Awaitable[Reply] | PayloadRequest
-Handler = Callable[[AtCall], HandlerResult]
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -232,46 +136,7 @@ class SettingsStore(MutableMapping[str, Any]):
         return f"SettingsStore({self._data!r})"
 
 
-@dataclass(slots=True)
-class ModuleIdentity:
-    """What ATI / +CGMI / +CGMM / +CGMR / +CGSN answer."""
-
-    manufacturer: str = "Workbench"
-    model: str = "SIM-MODULE"
-    revision: str = "1.0.0"
-    imei: str = "490154203237518"
-    imsi: str = "001010123456789"
-    #: Extra ATI lines after manufacturer/model/revision (vendors differ).
-    ati_extra: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class NetworkState:
-    """Simulated radio/registration values (volatile, reset on reboot)."""
-
-    stat: int = 1
-    tac: str = "2B67"
-    cell: str = "01A2D101"
-    act: int = 7
-    rsrp: int = 45
-    rsrq: int = 20
-    rssi: int = 20
-    operator: str = "Simulated"
-    numeric_operator: str = "00101"
-    address: str = "10.0.0.2"
-    cid: int = 1
-
-
-@dataclass(slots=True)
-class _Volatile:
-    echo: bool = True
-    cmee: int = 0
-    cereg: int = 0
-    fun: int = 1
-    network: NetworkState = field(default_factory=NetworkState)
-
-
-class SimulatorBase:
+class SimulatorBase(StandardCommands):
     """Reusable AT side of a simulated module; subclass and register vendor handlers.
 
     Subclasses typically::
@@ -318,6 +183,8 @@ class SimulatorBase:
         self._payload: PayloadRequest | None = None
         self._payload_buf = bytearray()
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: What to do once the current command's final result is out (see _after_final).
+        self._after_result: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self.running = False
         #: Number of reboots since construction (tests and the GUI like to know).
@@ -442,9 +309,9 @@ class SimulatorBase:
         except Exception:
             _log.exception("simulator on_boot failed")
 
-    def _fresh_volatile(self) -> _Volatile:
+    def _fresh_volatile(self) -> Volatile:
         net = self._network_template
-        return _Volatile(
+        return Volatile(
             echo=True,
             cmee=self.default_cmee,
             network=NetworkState(**{k: getattr(net, k) for k in net.__slots__}),
@@ -483,15 +350,6 @@ class SimulatorBase:
     @property
     def fun(self) -> int:
         return self._v.fun
-
-    def set_registration(self, stat: int) -> None:
-        """Change the network registration status, printing ``+CEREG`` per the URC mode."""
-        net = self._v.network
-        if stat == net.stat:
-            return
-        net.stat = stat
-        if self._v.cereg >= 1:
-            self.send_urc("+CEREG: " + self._cereg_fields(urc=True))
 
     # -- host input -----------------------------------------------------------------------
     def receive(self, data: bytes) -> None:
@@ -722,177 +580,19 @@ class SimulatorBase:
         self._done()
 
     def _done(self) -> None:
+        actions, self._after_result = self._after_result, []
         self._busy = False
         self._pump()
-
-    # -- the common 3GPP commands ------------------------------------------------------------
-    def _register_standard(self) -> None:
-        self.register("", lambda call: None)
-        self.register("E", self._cmd_echo)
-        self.register("I", self._cmd_ati)
-        for name in ("Z", "&F", "V", "Q", "&W", "&V", "S"):
-            self.register(name, lambda call: None)
-        self.register("+CGMI", self._identity_handler("manufacturer"))
-        self.register("+CGMM", self._identity_handler("model"))
-        self.register("+CGMR", self._identity_handler("revision"))
-        self.register("+GMI", self._identity_handler("manufacturer"))
-        self.register("+GMM", self._identity_handler("model"))
-        self.register("+GMR", self._identity_handler("revision"))
-        self.register("+CGSN", self._cmd_cgsn)
-        self.register("+CIMI", self._identity_handler("imsi"))
-        self.register("+CMEE", self._cmd_cmee)
-        self.register("+CFUN", self._cmd_cfun)
-        self.register("+CEREG", self._cmd_cereg)
-        self.register("+CESQ", self._cmd_cesq)
-        self.register("+CSQ", self._cmd_csq)
-        self.register("+CGPADDR", self._cmd_cgpaddr)
-        self.register("+COPS", self._cmd_cops)
-
-    def _cmd_echo(self, call: AtCall) -> Reply:
-        value = call.raw_args.strip() or "0"
-        if value not in ("0", "1"):
-            raise invalid_param()
-        self._v.echo = value == "1"
-        return None
-
-    def _cmd_ati(self, call: AtCall) -> Reply:
-        ident = self.identity
-        return [ident.manufacturer, ident.model, ident.revision, *ident.ati_extra]
-
-    def _identity_handler(self, attr: str) -> Handler:
-        def handler(call: AtCall) -> Reply:
-            if call.form is CommandForm.TEST:
-                return None
-            if call.form is not CommandForm.EXECUTE:
-                raise AtError(4, plain=True)
-            value: str = getattr(self.identity, attr)
-            return [value]
-
-        return handler
-
-    def _cmd_cgsn(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CGSN: (0-3)"]
-        if call.form is CommandForm.EXECUTE:
-            return [self.identity.imei]
-        if call.form is CommandForm.SET:
-            snt = call.int_arg(0, min=0, max=3)
-            if snt == 1:
-                return [f'+CGSN: "{self.identity.imei}"']
-            if snt == 0:
-                return [self.identity.imei]
-            raise AtError(4)
-        raise AtError(4, plain=True)
-
-    def _cmd_cmee(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CMEE: (0-2)"]
-        if call.form is CommandForm.READ:
-            return [f"+CMEE: {self._v.cmee}"]
-        self._v.cmee = call.int_arg(0, 0, min=0, max=2)
-        return None
-
-    def _cmd_cfun(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CFUN: (0,1,4,15,16),(0-1)"]
-        if call.form is CommandForm.READ:
-            return [f"+CFUN: {self._v.fun}"]
-        if call.form is not CommandForm.SET:
-            raise AtError(4, plain=True)
-        fun = call.int_arg(0, choices=(0, 1, 4, 15, 16))
-        rst = call.int_arg(1, 0, min=0, max=1)
-        if fun in (15, 16) or rst == 1:
-            # Answer OK first, then reset: what modules do (the OK may be the last thing seen).
-            loop = self._running_loop()
-            if loop is not None:
-                loop.call_soon(self.reboot)
-            else:
-                self._after_final(self.reboot)
-            return None
-        self._v.fun = fun
-        self.set_registration(1 if fun == 1 else 0)
-        return None
-
-    def _after_final(self, action: Callable[[], None]) -> None:
-        """Run ``action`` right after the current command's final result is sent (no loop)."""
-        original = self._done
-
-        def done_then_act() -> None:
-            self._done = original  # type: ignore[method-assign]
-            original()
+        for action in actions:
             action()
 
-        self._done = done_then_act  # type: ignore[method-assign]
+    def _after_final(self, action: Callable[[], None]) -> None:
+        """Run ``action`` right after the current command's final result is sent (no loop).
 
-    def _cereg_fields(self, *, urc: bool) -> str:
-        net = self._v.network
-        n = self._v.cereg
-        parts = [] if urc else [str(n)]
-        parts.append(str(net.stat))
-        if n >= 2 and net.stat in (1, 5):
-            parts += [f'"{net.tac}"', f'"{net.cell}"', str(net.act)]
-        return ",".join(parts)
-
-    def _cmd_cereg(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CEREG: (0-5)"]
-        if call.form is CommandForm.READ:
-            return ["+CEREG: " + self._cereg_fields(urc=False)]
-        if call.form is not CommandForm.SET:
-            raise AtError(4, plain=True)
-        self._v.cereg = call.int_arg(0, 0, min=0, max=5)
-        return None
-
-    def _cmd_cesq(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)"]
-        if call.form is not CommandForm.EXECUTE:
-            raise AtError(4, plain=True)
-        net = self._v.network
-        if self._v.fun != 1:
-            return ["+CESQ: 99,99,255,255,255,255"]
-        return [f"+CESQ: 99,99,255,255,{net.rsrq},{net.rsrp}"]
-
-    def _cmd_csq(self, call: AtCall) -> Reply:
-        if call.form is CommandForm.TEST:
-            return ["+CSQ: (0-31,99),(99)"]
-        if call.form is not CommandForm.EXECUTE:
-            raise AtError(4, plain=True)
-        rssi = self._v.network.rssi if self._v.fun == 1 else 99
-        return [f"+CSQ: {rssi},99"]
-
-    def _cmd_cgpaddr(self, call: AtCall) -> Reply:
-        net = self._v.network
-        if call.form is CommandForm.TEST:
-            return [f"+CGPADDR: ({net.cid})"]
-        if call.form is CommandForm.SET:
-            cid = call.int_arg(0, min=0, max=15)
-            if cid != net.cid:
-                return [f"+CGPADDR: {cid}"]
-        elif call.form is not CommandForm.EXECUTE:
-            raise AtError(4, plain=True)
-        attached = self._v.fun == 1 and net.stat in (1, 5)
-        return [f'+CGPADDR: {net.cid},"{net.address}"' if attached else f"+CGPADDR: {net.cid}"]
-
-    def _cmd_cops(self, call: AtCall) -> Reply:
-        net = self._v.network
-        if call.form is CommandForm.TEST:
-            return [
-                f'+COPS: (2,"{net.operator}","{net.operator[:8]}","{net.numeric_operator}",'
-                f"{net.act}),,(0-4),(0-2)"
-            ]
-        if call.form is CommandForm.READ:
-            if net.stat in (1, 5):
-                return [f'+COPS: 0,0,"{net.operator}",{net.act}']
-            return ["+COPS: 0"]
-        if call.form is not CommandForm.SET:
-            raise AtError(4, plain=True)
-        mode = call.int_arg(0, min=0, max=4)
-        if mode == 2:
-            self.set_registration(0)
-        elif mode == 0:
-            self.set_registration(1)
-        return None
+        Actions queued for one final result run after the commands waiting behind it were
+        started, and only once: a command that follows gets a fresh list.
+        """
+        self._after_result.append(action)
 
 
 def _reply_lines(reply: Reply) -> list[str]:

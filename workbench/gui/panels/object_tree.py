@@ -91,6 +91,7 @@ from workbench.viewmodel.objecttree import (
     session_trees,
 )
 from workbench.viewmodel.treeactions import TreeSelection, allowed_operations
+from workbench.viewmodel.treenotes import TreeNotes
 
 PathData = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 100
@@ -144,6 +145,8 @@ class ObjectTreePanel(QWidget):
         self._expanded: set[str] = set()
         self._collapsed: set[str] = set()
         self.last_discover = ""
+        #: endpoint → what Write-Attributes and Discover said per path (the Status column).
+        self.notes: dict[str, TreeNotes] = {}
         #: The session file whose server view is shown read-only ("" when live).
         self.recorded = ""
         self._recorded_conn: Any = None
@@ -609,6 +612,9 @@ class ObjectTreePanel(QWidget):
                 if row.value is not None:
                     stamp = time.strftime("%H:%M:%S", time.localtime(row.value.time))
                     parts.append(f"{row.value.source} {stamp}")
+                notes = self.notes.get(self.endpoint) if self.view == SERVER_VIEW else None
+                if notes is not None and notes.note(row.path):
+                    parts.append(notes.note(row.path))
                 status = " · ".join(parts)
         whole = row.path.resource_instance_id is None
         rtype = row.type_label if whole else ""
@@ -917,11 +923,14 @@ class ObjectTreePanel(QWidget):
     def write_attributes(self, path: Path | str, attributes: dict[str, float | int | None]) -> Any:
         target = Path.parse(path) if isinstance(path, str) else path
         text = "&".join(k if v is None else f"{k}={v}" for k, v in attributes.items())
+        ep = self.endpoint
+
+        def done(result: Any) -> None:
+            self.notes.setdefault(ep, TreeNotes()).written(target, attributes, result.code)
+            self.context.notify("info", f"Attributes {text} on {target}: {result.code}")
+
         return self._run(
-            target,
-            "attributes",
-            lambda s, e: s.write_attributes(e, target, attributes),
-            lambda r: self.context.notify("info", f"Attributes {text} on {target}: {r.code}"),
+            target, "attributes", lambda s, e: s.write_attributes(e, target, attributes), done
         )
 
     def discover_selected(self) -> Any:
@@ -931,9 +940,12 @@ class ObjectTreePanel(QWidget):
     def discover(self, path: Path | str) -> Any:
         target = Path.parse(path) if isinstance(path, str) else path
 
+        ep = self.endpoint
+
         def done(result: Any) -> None:
             links = format_links(result.links) if result.links else "(no links)"
             self.last_discover = f"Discover {target}: {links}"
+            self.notes.setdefault(ep, TreeNotes()).discovered(target, result.links or [])
             self._selection_changed()
 
         return self._run(target, "discover", lambda s, e: s.discover(e, target), done)

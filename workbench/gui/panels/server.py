@@ -52,7 +52,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.bootstrap_editor import BootstrapEditor
 from workbench.gui.panels.coap_log import CoapLogModel, LogFilter, describe_entry
+from workbench.gui.panels.server_tabs import ObservationsTab, SendTab
 from workbench.gui.theme import colours, monospace_font
 from workbench.server import LwM2MServer
 from workbench.server.bootstrap import BootstrapConfig, BootstrapConfigError
@@ -206,6 +208,10 @@ class ServerPanel(QWidget):
         self.tabs.addTab(self._build_log(), "CoAP log")
         self.tabs.addTab(self._build_psk(), "Security (PSK)")
         self.tabs.addTab(self._build_bootstrap(), "Bootstrap")
+        self.observations_tab = ObservationsTab(self.context, self)
+        self.tabs.addTab(self.observations_tab, "Observations")
+        self.send_tab = SendTab(self.context, self)
+        self.tabs.addTab(self.send_tab, "Send (/dp)")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -355,12 +361,16 @@ class ServerPanel(QWidget):
         load.clicked.connect(self.load_bootstrap_dialog)
         clear = QPushButton("Clear", self)
         clear.clicked.connect(lambda: self.set_bootstrap(None, ""))
+        edit = QPushButton("New / edit…", self)
+        edit.setToolTip("A form for the configuration, saved as the JSON loaded here")
+        edit.clicked.connect(self.edit_bootstrap)
         self.bootstrap_label = QLabel(self)
         self.bootstrap_label.setWordWrap(True)
         self.bootstrap_view = QPlainTextEdit(self)
         self.bootstrap_view.setReadOnly(True)
         self.bootstrap_view.setFont(monospace_font())
         buttons = QHBoxLayout()
+        buttons.addWidget(edit)
         buttons.addWidget(load)
         buttons.addWidget(clear)
         buttons.addStretch(1)
@@ -718,6 +728,15 @@ class ServerPanel(QWidget):
         if self._server is not None:
             self._update_controls()
 
+    def edit_bootstrap(self) -> BootstrapEditor:
+        """Open the bootstrap editor (on the loaded file, if any); saving loads the result."""
+        editor = BootstrapEditor(self)
+        if self.bootstrap_path:
+            editor.load(Path(self.bootstrap_path))
+        editor.saved.connect(self.load_bootstrap)
+        editor.show()
+        return editor
+
     # -- guided connect ----------------------------------------------------------------------
     def open_guided(self) -> Any:
         """Open (or raise) the "Connect this module to the server" dialog."""
@@ -738,3 +757,4 @@ class ServerPanel(QWidget):
         self._unsubscribe.clear()
         self._timer.stop()
         self._second.stop()
+        self.send_tab.shutdown()

@@ -43,7 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
+from workbench.viewmodel.senddata import row_from_send
 from workbench.viewmodel.timeline import (
     COAP_LANES,
     LANE_TITLES,
@@ -305,6 +307,8 @@ class TimelinePanel(QWidget):
         layout.setSpacing(2)
         layout.addLayout(bar)
         layout.addWidget(self.plot_widget, 1)
+        self.trends = SignalTrendLane(self.context, self.plot_widget, self.origin, width + 14, self)
+        layout.addWidget(self.trends)
 
         keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
             ("Left", lambda: self.pan(-0.1)),
@@ -395,7 +399,7 @@ class TimelinePanel(QWidget):
             self._fota_unsubscribe = None
         if server is not None:
             self._fota_unsubscribe = server.events.subscribe(
-                lambda ev: self._pending_fota.append(ev) if ev.kind == "fota" else None
+                lambda ev: self._pending_fota.append(ev) if ev.kind in ("fota", "send") else None
             )
 
     def add_coap_entries(self, entries: list[Any]) -> None:
@@ -406,12 +410,14 @@ class TimelinePanel(QWidget):
         self.store.extend(rows.row(entry, base + i) for i, entry in enumerate(entries))
 
     def add_fota_events(self, events: list[Any]) -> None:
-        """Put the server's FOTA steps on the FOTA lane (beside the module's boot URCs)."""
+        """Put the server's FOTA steps on the FOTA lane (beside the module's boot URCs), and
+        the data clients pushed with Send (POST /dp) on the notify lane."""
         rows = []
         for event in events:
             index = len(self.fota_events)
             self.fota_events.append(event)
-            row = row_from_fota(event.time, event.endpoint, event.data, -1 - index)
+            make = row_from_send if event.kind == "send" else row_from_fota
+            row = make(event.time, event.endpoint, event.data, -1 - index)
             if row is not None:
                 rows.append(row)
         self.store.extend(rows)
@@ -437,6 +443,7 @@ class TimelinePanel(QWidget):
 
     def clear(self) -> None:
         self.store.clear()
+        self.trends.clear()
         self.coap_entries = []
         self._coap_rows = CoapRows()
         self._pending_coap.clear()
