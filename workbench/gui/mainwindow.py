@@ -573,32 +573,36 @@ class MainWindow(QMainWindow):
             and conn is not self._session_view
             and conn is not self._demo_connection()
         )
+        fresh = not (conn is not None and reusable)
         if conn is not None and reusable:
             conn.settings = settings
             if conn.plugin is not self.context.plugin or conn.variant != self.context.variant:
                 conn.set_plugin(self.context.plugin, self.context.variant or None)
         else:
-            conn = self._new_connection(url, settings)
+            # Adopted (and recorded) only once open: a mistyped port must not replace the
+            # terminal and timeline of the session before it, nor leave an empty session file.
+            conn = ModuleConnection(
+                url, self.context.plugin, self.context.variant or None, settings
+            )
         try:
             conn.open()
         except PortError as exc:
             self.banner.show_message(
-                "error", str(exc), {"Retry": lambda: self.open_port(url, settings)}
+                "error",
+                f"{exc} What was shown stays." if fresh else str(exc),
+                {"Retry": lambda: self.open_port(url, settings)},
             )
-            return conn
+            return None if fresh else conn
+        if fresh:
+            conn.recorder = self._start_recorder(url, settings)
+            if conn.recorder is not None:
+                conn.recorder.note(f"opened {url}")
+            self.adopt_connection(conn)
         self.banner.dismiss()
         return conn
 
     def _demo_connection(self) -> ModuleConnection | None:
         return getattr(self.demo, "connection", None)
-
-    def _new_connection(self, url: str, settings: PortSettings) -> ModuleConnection:
-        recorder = self._start_recorder(url, settings)
-        conn = ModuleConnection(
-            url, self.context.plugin, self.context.variant or None, settings, recorder=recorder
-        )
-        self.adopt_connection(conn)
-        return conn
 
     def adopt_connection(self, conn: ModuleConnection) -> None:
         """Make ``conn`` the window's connection (the demo hands its own in)."""

@@ -1,0 +1,307 @@
+"""Issue 13, "Defects": the window as a new user meets it, one test per defect.
+
+Each test drives the window the way the user did (keys, clicks, the demo against a simulated
+module on a pty) and failed before its fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
+
+from tests.gui.wb_helpers import run, shot, until
+from workbench.gui.context import WorkbenchContext
+from workbench.gui.mainwindow import MainWindow
+from workbench.gui.panels.guided_connect import GuidedConnectDialog
+from workbench.gui.panels.server import ServerPanel
+from workbench.gui.panels.value_editors import WriteDialog
+from workbench.lwm2m.definitions import load_registry
+from workbench.lwm2m.paths import Path as LwPath
+from workbench.plugin.loader import discover_plugins
+from workbench.transport.hosting import PtyHost
+from workbench.transport.serial_port import PortSettings
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")
+
+
+def _window(record: bool = False) -> MainWindow:
+    window = MainWindow(discover_plugins(), record_sessions=record, port_lister=lambda: [])
+    window.resize(1400, 900)
+    return window
+
+
+def _close(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
+    run(loop, window.shutdown())
+    window._closed_for_real = True
+    window.close()
+
+
+async def _registered(window: MainWindow, plugin_id: str) -> str:
+    window.start_demo(plugin_id)
+    await until(lambda: window.demo is not None, 5, "demo created")
+    server = window.demo.server
+    await until(lambda: bool(server.clients), 15, f"{plugin_id} registered")
+    return next(iter(server.clients))
+
+
+# -- 1. the write dialog ------------------------------------------------------------------------
+def test_write_dialog_f2_type_enter_writes_what_was_typed(qtbot: Any, wb_app: Any) -> None:
+    registry, _errors = load_registry()
+    path = LwPath.parse("/3/0/14")
+    dialog = WriteDialog(path, registry.resource(path), "+00:00")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=2000)
+    focused = QApplication.focusWidget()
+    # The user types at once: the editor has the focus and its old text is selected.
+    assert isinstance(focused, QLineEdit), type(focused)
+    QTest.keyClicks(focused, "+02:00")
+    QTest.keyClick(focused, Qt.Key.Key_Return)
+    assert dialog.result() == WriteDialog.DialogCode.Accepted
+    assert dialog.result_value == "+02:00"
+
+
+# -- 4. a mistyped port ------------------------------------------------------------------------
+@posix_only
+def test_failed_open_keeps_the_session_shown(
+    wb_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    plugins = discover_plugins()
+    plugin = plugins.get("quectel-bg95")
+    window = _window(record=True)
+    window.show()
+
+    async def body() -> None:
+        host = PtyHost(plugin.make_simulator(None, ""))
+        await host.start()
+        try:
+            window.context.set_plugin(plugin)
+            conn = window.open_port(host.path, PortSettings())
+            assert conn is not None and conn.status == "open"
+            assert (await window.context.send("ATI")).ok
+            await until(lambda: any("BG95" in x.text for x in window.terminal.model.lines()))
+            await conn.close()
+            window.pump()
+            timeline = window.panels["timeline"]
+            before_rows = window.terminal.model.rowCount()
+            before_events = len(timeline.store)
+            window.open_port(str(tmp_path / "ttyNOPE"), PortSettings())
+            window.pump()
+            await asyncio.sleep(0.1)
+            window.pump()
+            assert window.context.connection is conn  # the shown session stays
+            assert window.terminal.model.rowCount() == before_rows
+            assert any("BG95" in x.text for x in window.terminal.model.lines())
+            assert len(timeline.store) == before_events
+            assert window.banner.level == "error" and "ttyNOPE" in window.banner.text.text()
+            assert window.banner.button("Retry") is not None
+            files = sorted((tmp_path / "sessions").glob("*.wbs"))
+            assert len(files) == 1, files  # no empty session file for the port that failed
+            shot(window, "first_hour_failed_open")
+        finally:
+            await window.shutdown()
+            await host.stop()
+
+    run(wb_loop, body())
+    window._closed_for_real = True
+    window.close()
+
+
+# -- 6. controls show what is in use ---------------------------------------------------------
+@posix_only
+def test_port_and_server_port_show_what_is_in_use(wb_loop: asyncio.AbstractEventLoop) -> None:
+    window = _window()
+    window.show()
+    server_panel = window.panels["server"]
+    assert isinstance(server_panel, ServerPanel)
+
+    async def body() -> None:
+        try:
+            await _registered(window, "quectel-bg95")
+            pty = window.demo.pty_path
+            bar = window.connection_bar
+            assert bar.port.currentData() == pty, bar.port.currentText()
+            assert pty in bar.port.currentText()
+            port = window.demo.server.address[1]
+            assert port != 5683
+            assert server_panel.port.text() == str(port)
+            shot(window.connection_toolbar, "first_hour_port_in_use")
+            window.show_dock(window.docks["server"])
+            shot(server_panel, "first_hour_server_port_in_use")
+        finally:
+            await window.shutdown()
+
+    run(wb_loop, body())
+    window._closed_for_real = True
+    window.close()
+
+
+# -- 7. cramped or untrue ----------------------------------------------------------------------
+def test_tab_completes_in_the_command_input(wb_loop: asyncio.AbstractEventLoop) -> None:
+    window = _window()
+    window.show()
+    window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
+    terminal = window.terminal
+    terminal.input.setFocus()
+    QTest.keyClicks(terminal.input, "at+qlwc")
+    QTest.keyClick(terminal.input, Qt.Key.Key_Tab)
+    assert terminal.input.hasFocus()
+    assert terminal.input.text().upper().startswith("AT+QLWCFG")
+    _close(wb_loop, window)
+
+
+def test_a_success_clears_the_old_error_banner(wb_loop: asyncio.AbstractEventLoop) -> None:
+    window = _window()
+    window.show()
+    panel = window.panels["server"]
+    assert isinstance(panel, ServerPanel)
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    try:
+        panel.port.setText(str(busy.getsockname()[1]))
+        run(wb_loop, window.start_server(panel.build_server()))
+        assert window.banner.level == "error"
+        panel.port.setText("0")
+        assert run(wb_loop, window.start_server(panel.build_server())) is not None
+        assert window.banner.level != "error"
+    finally:
+        busy.close()
+        _close(wb_loop, window)
+
+
+def test_out_of_range_form_value_is_kept_and_explained(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window()
+    window.show()
+    window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
+    commands = window.panels["commands"]
+    window.show_dock(window.docks["commands"])
+    form = commands.select_template("qlwcfg_server")
+    field = form.field("disable_time")
+    editor = field.editor
+    line = editor.lineEdit() if hasattr(editor, "lineEdit") else editor
+    line.setFocus()
+    line.selectAll()
+    QTest.keyClicks(line, "10")
+    form.field("storing").editor.setFocus()  # focus leaves the field
+    QApplication.processEvents()
+    assert line.text() == "10"
+    assert "minimum 60" in field.hint.text()
+    assert not form.send_button.isEnabled()
+    _close(wb_loop, window)
+
+
+def test_template_form_shows_its_parameters(wb_loop: asyncio.AbstractEventLoop) -> None:
+    window = _window()
+    window.showMaximized()
+    window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
+    commands = window.panels["commands"]
+    window.show_dock(window.docks["commands"])
+    form = commands.select_template("qlwcfg_server")
+    for _ in range(5):
+        QApplication.processEvents()
+    row = form.fields[0].container.sizeHint().height()
+    assert form.body_scroll.viewport().height() >= 4 * row, (
+        form.body_scroll.viewport().height(),
+        row,
+    )
+    shot(window, "first_hour_template_form")
+    _close(wb_loop, window)
+
+
+def test_five_digit_port_is_kept_or_refused_in_words(qtbot: Any, wb_app: Any) -> None:
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    panel.show()
+    editor = panel.port
+    editor.setFocus()
+    editor.selectAll()
+    QTest.keyClicks(editor, "56830")
+    assert panel.build_server().port == 56830
+    editor.selectAll()
+    QTest.keyClicks(editor, "70000")
+    assert editor.text() == "70000"
+    messages: list[tuple[str, str]] = []
+    panel.context.message.connect(lambda level, text: messages.append((level, text)))
+    with pytest.raises(ValueError, match="0 to 65535"):
+        panel.build_server()
+    panel.toggle()
+    assert messages and messages[-1][0] == "error" and "65535" in messages[-1][1]
+
+
+def test_template_uri_is_checked_before_sending(wb_loop: asyncio.AbstractEventLoop) -> None:
+    window = _window()
+    window.show()
+    window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
+    commands = window.panels["commands"]
+    form = commands.select_template("qlwcfg_security")
+    form.field("server_addr").set_value("coap:/127.0.0.1:5683")
+    assert not form.send_button.isEnabled()
+    assert "not a URL" in form.field("server_addr").hint.text()
+    form.field("server_addr").set_value("coap://127.0.0.1:70000")
+    assert not form.send_button.isEnabled()
+    _close(wb_loop, window)
+
+
+def test_bootstrap_tab_explains_the_format_itself(qtbot: Any, wb_app: Any) -> None:
+    panel = ServerPanel(WorkbenchContext(discover_plugins()))
+    qtbot.addWidget(panel)
+    panel.resize(760, 520)
+    panel.show()
+    panel.tabs.setCurrentIndex(3)
+    text = panel.bootstrap_label.text() + panel.bootstrap_view.toPlainText()
+    text += panel.bootstrap_view.placeholderText()
+    assert ".py" not in text
+    assert '"endpoints"' in text or '"*"' in text  # an example the user can copy
+    shot(panel, "first_hour_bootstrap_tab")
+
+
+def test_shortcut_and_guided_tables_are_not_truncated(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window()
+    window.show()
+    dialog = window.show_shortcuts()
+    QApplication.processEvents()
+    table = dialog.findChild(QTableWidget)
+    assert table is not None
+    for row in range(table.rowCount()):
+        item = table.item(row, 1)
+        need = table.fontMetrics().horizontalAdvance(item.text())
+        assert table.columnWidth(1) >= need, item.text()
+    viewport = table.viewport()
+    assert table.verticalScrollBar().maximum() == 0 or viewport.height() >= 300
+    shot(dialog, "first_hour_shortcuts")
+    dialog.close()
+    _close(wb_loop, window)
+
+
+# -- 8. guided connect --------------------------------------------------------------------------
+def test_guided_connect_without_a_port_says_open_a_port(qtbot: Any, wb_app: Any) -> None:
+    context = WorkbenchContext(discover_plugins())
+    dialog = GuidedConnectDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.prepare()
+    assert "open" in dialog.header.text().lower() and "port" in dialog.header.text().lower()
+    assert "choose the module" not in dialog.header.text().lower()
+
+
+# -- 5. the timeline ---------------------------------------------------------------------------
+def test_timeline_labels_use_plain_words() -> None:
+    from workbench.module.events import Event, Kind
+    from workbench.viewmodel.timeline import classify_event
+
+    found = classify_event(Event(Kind.REGISTRATION, 1, "+X: 4", {"state": "update_pending"}))
+    assert found is not None and found[2] == "update pending"
