@@ -147,12 +147,15 @@ def test_port_and_server_port_show_what_is_in_use(wb_loop: asyncio.AbstractEvent
 
 
 # -- 7. cramped or untrue ----------------------------------------------------------------------
-def test_tab_completes_in_the_command_input(wb_loop: asyncio.AbstractEventLoop) -> None:
+def test_tab_completes_in_the_command_input(wb_loop: asyncio.AbstractEventLoop, qtbot: Any) -> None:
     window = _window()
     window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
     window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
     terminal = window.terminal
     terminal.input.setFocus()
+    qtbot.waitUntil(terminal.input.hasFocus, timeout=2000)
     QTest.keyClicks(terminal.input, "at+qlwc")
     QTest.keyClick(terminal.input, Qt.Key.Key_Tab)
     assert terminal.input.hasFocus()
@@ -305,3 +308,13 @@ def test_timeline_labels_use_plain_words() -> None:
 
     found = classify_event(Event(Kind.REGISTRATION, 1, "+X: 4", {"state": "update_pending"}))
     assert found is not None and found[2] == "update pending"
+
+
+def test_bootstrap_example_is_a_configuration_the_server_loads() -> None:
+    import json
+
+    from workbench.gui.panels.server import BOOTSTRAP_EXAMPLE
+    from workbench.server.bootstrap import BootstrapConfig
+
+    config = BootstrapConfig.from_json(json.loads(BOOTSTRAP_EXAMPLE))
+    assert "*" in config.plans

@@ -871,6 +871,10 @@ class MainWindow(QMainWindow):
                 add_secret(key)
         self.context.set_server(server)
         self._update_status_bar()
+        if self.banner.level in ("error", "warning"):  # the old failure is over: say so
+            self.banner.show_message(
+                "info", f"The built-in server runs on {self.context.server_url}."
+            )
         return server
 
     def _record_server(self, method: str, item: Any) -> None:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 def uri_problem(text: str) -> str:
     """Why ``text`` is not a ``scheme://host[:port][/path]`` URI ("" when it is one)."""
     text = text.strip()
+    if "://" not in text:
+        return f"{text!r} is not a URL (scheme://host:port)"
     if any(c.isspace() for c in text):
         return f"{text!r} contains a space"
     try:
@@ -20,7 +22,7 @@ def uri_problem(text: str) -> str:
         port = parts.port
     except ValueError as exc:
         return f"{text!r} is not a valid URI ({exc})"
-    if not parts.scheme or "://" not in text:
+    if not parts.scheme:
         return f"{text!r} is not a URL (scheme://host:port)"
     if not parts.hostname:
         return f"{text!r} has no host (e.g. {parts.scheme}://192.0.2.1:5683)"

@@ -22,7 +22,6 @@ _WORDS: Final = MappingProxyType(
         "update_pending": "update pending",
         "update_failed": "update failed",
         "update_timer": "update timer",
-        "initialising": "starting",
         "holdoff": "holding off",
     }
 )

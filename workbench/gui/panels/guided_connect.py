@@ -163,8 +163,17 @@ class GuidedConnectDialog(QDialog):
         self._set_verdict(None)
         psk = self._psk_choice()
         problem = ""
+        # Every missing piece, the port first (it was "choose the module" with no port open).
+        missing = []
+        if not self.context.connected:
+            missing.append(
+                "No port is open: open the module's port in the connection bar first "
+                "(or start a demo)."
+            )
         if server is None:
-            problem = "The built-in server is not running: start it in the Server panel."
+            missing.append("The built-in server is not running: start it in the Server panel.")
+        if missing:
+            problem = " ".join(missing)
         elif plugin is None:
             problem = "Choose the module in the connection bar first (or let it auto-detect)."
         if not problem and plugin is not None:
