@@ -15,16 +15,23 @@ from .decoder import St87Decoder
 from .templates import TEMPLATES
 
 
-def connect_sequence(server_url: str) -> tuple[str, ...]:
+def connect_sequence(
+    server_url: str,
+    *,
+    endpoint: str = "ST87M01_CLIENT",
+    lifetime: int | str = 60,
+    binding: str = "U",
+) -> tuple[str, ...]:
     """§6.2.3 of the ST note: socket, client start, parameters, configuration, register.
 
-    ``AT#LWPARAMS`` carries the server URL (the note writes ``COAP://``; either case works).
+    ``AT#LWPARAMS`` carries the endpoint name, the server URL (the note writes ``COAP://``;
+    either case works), the binding and the lifetime.
     """
     return (
         "AT+CMEE=1",
         "AT#SOCKETCREATE=5,0,UDP,5683,30,30",
         "AT#LWSTART",
-        f"AT#LWPARAMS=ST87M01_CLIENT,1,1,{server_url},U,60,0,0,1",
+        f"AT#LWPARAMS={endpoint},1,1,{server_url},{binding},{int(lifetime)},0,0,1",
         "AT#LWCFG=5,0",
         "AT#LWREG=1,1",
     )

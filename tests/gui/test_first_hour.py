@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QStyle, QTableWidget
 
 from tests.gui.wb_helpers import run, shot, until
 from workbench.gui.context import WorkbenchContext
@@ -194,10 +195,10 @@ def test_out_of_range_form_value_is_kept_and_explained(
     field = form.field("disable_time")
     editor = field.editor
     line = editor.lineEdit() if hasattr(editor, "lineEdit") else editor
-    line.setFocus()
     line.selectAll()
     QTest.keyClicks(line, "10")
-    form.field("storing").editor.setFocus()  # focus leaves the field
+    # The focus leaves the field (Tab, a click elsewhere): what was typed must stay.
+    QApplication.sendEvent(editor, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason))
     QApplication.processEvents()
     assert line.text() == "10"
     assert "minimum 60" in field.hint.text()
@@ -207,18 +208,20 @@ def test_out_of_range_form_value_is_kept_and_explained(
 
 def test_template_form_shows_its_parameters(wb_loop: asyncio.AbstractEventLoop) -> None:
     window = _window()
-    window.showMaximized()
+    window.show()
     window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
     commands = window.panels["commands"]
     window.show_dock(window.docks["commands"])
     form = commands.select_template("qlwcfg_server")
     for _ in range(5):
         QApplication.processEvents()
-    row = form.fields[0].container.sizeHint().height()
-    assert form.body_scroll.viewport().height() >= 4 * row, (
-        form.body_scroll.viewport().height(),
-        row,
-    )
+    viewport = form.body_scroll.viewport()
+    visible = 0
+    for field in form.fields:
+        box = field.container
+        bottom = box.mapTo(viewport, box.rect().bottomLeft()).y()
+        visible += 0 <= bottom <= viewport.height()
+    assert visible >= 4, (visible, viewport.height())
     shot(window, "first_hour_template_form")
     _close(wb_loop, window)
 
@@ -279,15 +282,33 @@ def test_shortcut_and_guided_tables_are_not_truncated(
     QApplication.processEvents()
     table = dialog.findChild(QTableWidget)
     assert table is not None
-    for row in range(table.rowCount()):
-        item = table.item(row, 1)
-        need = table.fontMetrics().horizontalAdvance(item.text())
-        assert table.columnWidth(1) >= need, item.text()
-    viewport = table.viewport()
-    assert table.verticalScrollBar().maximum() == 0 or viewport.height() >= 300
+    assert_no_text_cut(table)
     shot(dialog, "first_hour_shortcuts")
     dialog.close()
     _close(wb_loop, window)
+
+
+def assert_no_text_cut(table: QTableWidget) -> None:
+    """Every cell's text fits its cell (wrapped if need be), and no row is scrolled away."""
+    QApplication.processEvents()
+    metrics = table.fontMetrics()
+    # The text margin a cell keeps on each side (Qt's item view: focus frame margin + 1).
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    assert table.horizontalScrollBar().maximum() == 0
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            item = table.item(row, column)
+            if item is None or not item.text():
+                continue
+            width = table.columnWidth(column) - 2 * margin
+            flags = Qt.TextFlag.TextWordWrap if table.wordWrap() else 0
+            need = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, item.text())
+            assert need.width() <= width + 1 and need.height() <= table.rowHeight(row), (
+                item.text(),
+                need,
+                width,
+                table.rowHeight(row),
+            )
 
 
 # -- 8. guided connect --------------------------------------------------------------------------
@@ -318,3 +339,52 @@ def test_bootstrap_example_is_a_configuration_the_server_loads() -> None:
 
     config = BootstrapConfig.from_json(json.loads(BOOTSTRAP_EXAMPLE))
     assert "*" in config.plans
+
+
+@posix_only
+def test_guided_connect_on_a_registered_module(wb_loop: asyncio.AbstractEventLoop) -> None:
+    """The demo module is registered already: the dialog says so before and after a run,
+    its tables cut no text, and endpoint, lifetime and binding are editable."""
+    window = _window()
+    window.show()
+    panel = window.panels["server"]
+    assert isinstance(panel, ServerPanel)
+
+    async def body() -> None:
+        try:
+            ep = await _registered(window, "quectel-bg95")
+            dialog = panel.open_guided()
+            assert isinstance(dialog, GuidedConnectDialog)
+            dialog.resize(860, 560)
+            assert f"already registered as “{ep}”" in dialog.verdict.text(), dialog.verdict.text()
+            # Editable: lifetime, binding and endpoint go into the documented sequence.
+            dialog.lifetime.setText("120")
+            dialog.binding.setText("U")
+            dialog.endpoint.setText("bench-bg95")
+            plan = dialog.prepare()
+            assert plan is not None
+            assert 'AT+QLWCFG="server",0,120,0,50,60,1,"U"' in plan.commands
+            assert 'AT+QLWCFG="epns",0,"bench-bg95","bench-bg95"' in plan.commands
+            assert_no_text_cut(dialog.steps)
+            shot(dialog, "first_hour_guided_registered")
+            # A run that brings no new registration does not say "Server saw: nothing".
+            dialog.endpoint.setText("")
+            dialog.lifetime.setText("")
+            dialog.binding.setText("")
+            task = dialog.start()
+            assert task is not None
+            diagnosis = await asyncio.wait_for(task, 60)
+            await until(lambda: "Server saw" in dialog.server_side.text(), 2, "server side")
+            assert "nothing" not in dialog.server_side.text(), dialog.server_side.text()
+            assert ep in dialog.server_side.text()
+            assert diagnosis.ok, diagnosis.text()
+            assert diagnosis.outcome == "already_registered"
+            await until(lambda: "before this run" in dialog.verdict.text(), 2, "verdict")
+            await asyncio.sleep(0.1)
+            shot(dialog, "first_hour_guided_after_run")
+        finally:
+            await window.shutdown()
+
+    run(wb_loop, body(), timeout=120)
+    window._closed_for_real = True
+    window.close()

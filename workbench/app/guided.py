@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ SendFunction = Callable[[str, float], Awaitable[CommandResult]]
 StepStatus = Literal["pending", "running", "ok", "failed", "skipped"]
 Outcome = Literal[
     "registered",
+    "already_registered",
     "command_rejected",
     "server_refused",
     "no_network",
@@ -124,6 +125,7 @@ def plan_for(
     psk: tuple[str, bytes] | None = None,
     dtls_url: str = "",
     checks: bool = True,
+    options: Mapping[str, str | int] | None = None,
 ) -> GuidedPlan:
     """The plan for pointing ``plugin``'s module at the server on ``server_url``.
 
@@ -160,12 +162,16 @@ def plan_for(
         else:
             target = dtls_url
             secure = True
+    chosen = {k: v for k, v in (options or {}).items() if v not in ("", None)}
+    taken = {k: v for k, v in chosen.items() if _accepts(sequence, k)}
+    for name in sorted(set(chosen) - set(taken)):
+        notes.append(f"{plugin.name}'s documented sequence does not set the {name}: ignored.")
     if secure and _accepts(sequence, "psk_identity", "psk_key"):
         key_hex = psk[1].hex() if psk is not None else ""
-        commands = list(sequence(target, psk_identity=identity, psk_key=key_hex))  # type: ignore[call-arg]
+        commands = list(sequence(target, psk_identity=identity, psk_key=key_hex, **taken))  # type: ignore[call-arg]
         notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
     else:
-        commands = list(sequence(target))
+        commands = list(sequence(target, **taken))  # type: ignore[call-arg]
         if secure:
             notes.append(
                 f"DTLS with PSK identity “{identity}”: {plugin.name}'s documented sequence "
@@ -198,6 +204,32 @@ def plan_for(
     )
 
 
+def registered_client(server: Any) -> tuple[str, str]:
+    """``(endpoint, address)`` of the one client registered with ``server`` ("" if none, or if
+    several are: which one is this module cannot be told)."""
+    try:
+        clients = dict(server.clients)
+    except Exception:  # a stopped or fake server
+        return "", ""
+    if len(clients) != 1:
+        return "", ""
+    endpoint, info = next(iter(clients.items()))
+    return str(endpoint), str(getattr(info, "address", "") or "")
+
+
+#: Registration settings a plugin's ``connect_sequence`` may take as keywords (the guided
+#: dialog lets the user edit the ones it takes).
+SEQUENCE_OPTIONS = ("endpoint", "lifetime", "binding")
+
+
+def editable_options(plugin: Plugin) -> tuple[str, ...]:
+    """The :data:`SEQUENCE_OPTIONS` ``plugin``'s connect sequence accepts."""
+    sequence = plugin.connect_sequence
+    if sequence is None:
+        return ()
+    return tuple(name for name in SEQUENCE_OPTIONS if _accepts(sequence, name))
+
+
 @dataclass(slots=True)
 class Diagnosis:
     """The verdict, in plain words."""
@@ -215,7 +247,7 @@ class Diagnosis:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "registered"
+        return self.outcome in ("registered", "already_registered")
 
     def text(self) -> str:
         """Everything as plain text (clipboard, CLI, tests)."""
@@ -245,6 +277,9 @@ class Observations:
     server_refusal: str = ""
     server_requests: int = 0
     registered_at: float | None = None
+    #: The registration the server already held when the run started ("" when none).
+    existing_endpoint: str = ""
+    existing_address: str = ""
 
     @property
     def network_down(self) -> bool:
@@ -267,6 +302,39 @@ def _one_line(result: CommandResult) -> str:
     if result.error_text and result.error_text not in text:
         text = f"{text} ({result.error_text})" if text else result.error_text
     return text or str(result.status)
+
+
+def already_registered(steps: Sequence[Step], seen: Observations) -> Diagnosis | None:
+    """The module was registered before the run and nothing replaced that registration.
+
+    Re-sending the sequence to a registered module often brings no new Register (the module
+    answers its register command with an error, or keeps its session): "the server saw
+    nothing" would be untrue — it holds the registration from before.
+    """
+    if not seen.existing_endpoint or seen.server_registered is not None:
+        return None
+    if seen.module_failed is not None or seen.bootstrap_failed is not None:
+        return None
+    ep = seen.existing_endpoint
+    failed = [i for i, s in enumerate(steps) if s.status == "failed" and s.role == "sequence"]
+    refused = (
+        f" It answered step {failed[0] + 1} (“{steps[failed[0]].shown}”) with "
+        f"{steps[failed[0]].detail or 'an error'}: modules refuse to register twice."
+        if failed
+        else ""
+    )
+    return Diagnosis(
+        "already_registered",
+        f"Already registered as “{ep}”",
+        f"The server held the registration of “{ep}” from {seen.existing_address or '?'} "
+        f"before this run, and the module kept it.{refused}",
+        [
+            "To watch a fresh registration, deregister first (the module's deregister "
+            "command) or restart the module, then run again.",
+        ],
+        failed[0] if failed else None,
+        ep,
+    )
 
 
 def diagnose(
@@ -311,6 +379,9 @@ def diagnose(
                 "A 4.03 usually means a security mismatch (the server expects DTLS).",
             ],
         )
+    kept = already_registered(steps, seen)
+    if kept is not None:
+        return kept
     failed = [i for i, s in enumerate(steps) if s.status == "failed" and s.role == "sequence"]
     module_said_failed = seen.module_failed is not None or seen.bootstrap_failed is not None
     if failed and not module_said_failed:
@@ -534,6 +605,7 @@ class GuidedConnect:
         self._running = True
         self.seen = Observations()
         server = self._server
+        self.seen.existing_endpoint, self.seen.existing_address = registered_client(server)
         self._unsubscribe.append(server.events.subscribe(self._server_event))
         self._unsubscribe.append(server.coap_log.subscribe(self._coap))
         try:

@@ -51,6 +51,7 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
+from workbench.gui.tables import fit_table
 from workbench.module.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
@@ -912,13 +913,13 @@ class MainWindow(QMainWindow):
         for row, (keys, what) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        fit_table(table)
         layout = QVBoxLayout(dialog)
         layout.addWidget(table)
-        dialog.resize(480, 520)
+        dialog.resize(640, 640)
         dialog.setModal(False)
         dialog.show()
+        table.resizeRowsToContents()
         return dialog
 
     def show_about(self) -> None:
