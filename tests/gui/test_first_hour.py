@@ -9,26 +9,32 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtCore import QEvent, QPointF, QRect, Qt
+from PySide6.QtGui import QEnterEvent, QFocusEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QStyle, QTableWidget
 
 from tests.gui.wb_helpers import run, shot, until
+from workbench.app.connection import TerminalLine
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.guided_connect import GuidedConnectDialog
+from workbench.gui.panels.object_tree import ObjectTreePanel
 from workbench.gui.panels.server import ServerPanel
+from workbench.gui.panels.timeline import TimelinePanel
 from workbench.gui.panels.value_editors import WriteDialog
 from workbench.lwm2m.definitions import load_registry
 from workbench.lwm2m.paths import Path as LwPath
+from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
 from workbench.transport.hosting import PtyHost
 from workbench.transport.serial_port import PortSettings
+from workbench.viewmodel.timeline import Lane
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")
 
@@ -386,5 +392,180 @@ def test_guided_connect_on_a_registered_module(wb_loop: asyncio.AbstractEventLoo
             await window.shutdown()
 
     run(wb_loop, body(), timeout=120)
+    window._closed_for_real = True
+    window.close()
+
+
+# -- 5. the timeline -----------------------------------------------------------------------------
+def _timeline(qtbot: Any) -> tuple[WorkbenchContext, TimelinePanel]:
+    context = WorkbenchContext(discover_plugins())
+    panel = TimelinePanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 320)
+    panel.show()
+    return context, panel
+
+
+def _urc(seq: int, t: float, state: str) -> TerminalLine:
+    event = Event("registration", seq, f'+QLWURC: "{state}"', {"state": state})
+    return TerminalLine(seq, "rx", event.raw, event.raw.encode(), t, "urc", (event,))
+
+
+def test_timeline_newest_label_wins_at_one_instant(qtbot: Any) -> None:
+    context, panel = _timeline(qtbot)
+    t = time.time() - 30
+    lines = [_urc(1, t, "pending"), _urc(2, t, "update_pending"), _urc(3, t, "registered")]
+    context.lines_appended.emit(lines)
+    panel.tick()
+    panel.redraw()
+    texts = [p.text for p in panel.placed_labels() if p.lane == Lane.REGISTRATION]
+    assert texts and texts[-1].startswith("registered"), texts  # newest, painted on top
+    assert not any(x.startswith("pending") for x in texts if "(+" not in x) or len(texts) > 1
+    assert "update_pending" not in " ".join(texts)
+    shot(panel, "first_hour_timeline_labels")
+
+
+def test_timeline_follow_pauses_under_the_pointer(qtbot: Any) -> None:
+    context, panel = _timeline(qtbot)
+    t0 = time.time() - 600
+    context.lines_appended.emit([_urc(1, t0, "registered")])
+    panel.tick()
+    assert panel.follow
+    plot = panel.plot_widget
+    QApplication.sendEvent(plot, QEnterEvent(QPointF(50, 50), QPointF(50, 50), QPointF(50, 50)))
+    before = panel.visible_range()
+    context.lines_appended.emit([_urc(2, t0 + 120, "updated")])
+    panel.tick()
+    assert panel.visible_range() == before  # the plot holds still under the pointer
+    assert panel.follow  # paused, not switched off
+    QApplication.sendEvent(plot, QEvent(QEvent.Type.Leave))
+    panel.tick()
+    x0, x1 = panel.visible_range()
+    assert x0 <= t0 + 120 <= x1
+
+
+@posix_only
+def test_clicking_a_coap_event_opens_it_in_the_coap_log(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window()
+    window.show()
+
+    async def body() -> None:
+        try:
+            await _registered(window, "quectel-bg95")
+            timeline = window.panels["timeline"]
+            assert isinstance(timeline, TimelinePanel)
+            await until(lambda: timeline.store.count(Lane.COAP_IN) > 0, 5, "CoAP on timeline")
+            item = timeline.store.item(Lane.COAP_IN, 0)
+            timeline.activate(item)
+            server = window.panels["server"]
+            assert isinstance(server, ServerPanel)
+            assert server.tabs.currentIndex() == 1  # the CoAP log
+            assert window.docks["server"].isVisible()
+            current = server.log.currentIndex()
+            assert current.isValid()
+            row = server.log_filter.data(current, Qt.ItemDataRole.UserRole)
+            entry = timeline.coap_entries[item.ref].to_dict()
+            assert (row["time"], row["direction"], row["peer"]) == (
+                entry["time"],
+                entry["direction"],
+                entry["peer"],
+            )
+            assert server.detail.toPlainText()
+            shot(server, "first_hour_coap_from_timeline")
+        finally:
+            await window.shutdown()
+
+    run(wb_loop, body())
+    window._closed_for_real = True
+    window.close()
+
+
+# -- 7. the object tree opens on /3/0 ----------------------------------------------------------
+# -- 2. queue mode in the tree -------------------------------------------------------------------
+@posix_only
+def test_tree_opens_on_the_device_and_shows_queue_mode(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window()
+    window.show()
+    tree = window.panels["object_tree"]
+    assert isinstance(tree, ObjectTreePanel)
+    window.show_dock(window.docks["object_tree"])
+
+    async def body() -> None:
+        try:
+            window.start_demo("quectel-bg95")
+            await until(lambda: window.demo is not None, 5, "demo")
+            window.demo.server.config.awake_window = 1.0  # UQS: asleep 1 s after it talked
+            await until(lambda: bool(tree.endpoint), 15, "registered")
+            ep = tree.endpoint
+            await until(lambda: tree.item_for("/3/0") is not None, 5, "/3/0 in the tree")
+            item = tree.item_for("/3/0")
+            assert item is not None
+            rect = tree.tree.visualItemRect(item)
+            assert tree.tree.viewport().rect().contains(rect.topLeft()), rect
+            shot(tree, "first_hour_tree_initial")
+            server = window.demo.server
+            await until(lambda: not server.clients[ep].awake, 5, "client asleep")
+            tree.read("/3/0")
+            wanted = f"queued: waiting for {ep} to wake (queue mode)"
+            await until(lambda: wanted in tree.status_text("/3/0"), 5, "queued row")
+            await until(lambda: "1 request queued" in tree.banner.text(), 3, "status line")
+            assert wanted in tree.banner.text()
+            assert tree.cancel_queued_button.isVisible()
+            shot(tree, "first_hour_tree_queued")
+            tree.cancel_queued_button.click()
+            await until(lambda: "queued" not in tree.status_text("/3/0"), 5, "cancelled")
+            assert not tree.cancel_queued_button.isVisible()
+        finally:
+            await window.shutdown()
+
+    run(wb_loop, body(), timeout=60)
+    window._closed_for_real = True
+    window.close()
+
+
+# -- 3. opening a session ------------------------------------------------------------------------
+@posix_only
+def test_a_session_opens_beside_the_live_port_and_stays_recorded(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window(record=True)
+    window.show()
+
+    async def body() -> None:
+        try:
+            ep = await _registered(window, "quectel-bg95")
+            live = window.context.connection
+            assert live is not None and live.status == "open"
+            path = window.session_path
+            assert path is not None
+            live.recorder.flush(sync=True)
+            viewer = window.open_session_window(path)
+            assert viewer is not window  # its own window; the live port was not touched
+            assert window.context.connection is live and live.status == "open"
+            timeline = viewer.panels["timeline"]
+            await asyncio.sleep(0.2)
+            timeline.tick()
+            recorded = len(timeline.store)
+            assert recorded > 0
+            # Live traffic goes on in the first window only.
+            assert (await window.demo.server.read(ep, "/3/0")).code == "2.05"
+            live_timeline = window.panels["timeline"]
+            before = len(live_timeline.store)
+            await until(lambda: (live_timeline.tick(), len(live_timeline.store))[1] > before, 5)
+            timeline.tick()
+            assert len(timeline.store) == recorded
+            assert viewer.context.server is None
+            shot(viewer, "first_hour_session_window")
+            await viewer.shutdown()
+            viewer._closed_for_real = True
+            viewer.close()
+        finally:
+            await window.shutdown()
+
+    run(wb_loop, body(), timeout=60)
     window._closed_for_real = True
     window.close()

@@ -388,6 +388,8 @@ class MainWindow(QMainWindow):
         if placeholder is not None and placeholder is not widget:
             placeholder.deleteLater()
         server_panel: Any = widget
+        if hasattr(server_panel, "coap_selected"):  # a CoAP event clicked on the timeline
+            server_panel.coap_selected.connect(lambda _i, entry: self.show_coap_entry(entry))
         if hasattr(server_panel, "start_requested"):  # the server panel asks, the window owns
             server_panel.start_requested.connect(self.request_server_start)
             server_panel.stop_requested.connect(self.request_server_stop)
@@ -474,6 +476,14 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "About", self.show_about)
+
+    def show_coap_entry(self, entry: Any) -> None:
+        """Open a CoAP message (clicked on the timeline) in the server panel's CoAP log."""
+        panel: Any = self.panels.get("server")
+        if panel is None or not hasattr(panel, "show_coap_entry"):
+            return
+        self.show_dock(self.docks["server"])
+        panel.show_coap_entry(entry)
 
     def show_dock(self, dock: QDockWidget) -> None:
         dock.show()

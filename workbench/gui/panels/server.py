@@ -622,6 +622,35 @@ class ServerPanel(QWidget):
             str(self.direction_filter.currentData() or ""),
         )
 
+    def show_coap_entry(self, entry: Any) -> bool:
+        """Select ``entry`` (a CoapLogEntry, e.g. clicked on the timeline) in the CoAP log
+        and show its detail; False when the log no longer holds it."""
+        self.pump()  # entries still queued for the model
+        wanted = entry.to_dict() if hasattr(entry, "to_dict") else dict(entry)
+        key = (wanted.get("time"), wanted.get("direction"), wanted.get("peer"), wanted.get("mid"))
+        rows = self.log_model.rows
+        found = next(
+            (
+                i
+                for i in range(len(rows) - 1, -1, -1)
+                if (rows[i].get("time"), rows[i].get("direction"), rows[i].get("peer")) == key[:3]
+                and rows[i].get("mid") == key[3]
+            ),
+            None,
+        )
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.log.parentWidget().parentWidget()))
+        if found is None:
+            return False
+        self.follow.setChecked(False)  # the selected row must not scroll away
+        index = self.log_filter.mapFromSource(self.log_model.index(found, 0))
+        if not index.isValid():  # hidden by the filters: show everything
+            self.endpoint_filter.setCurrentIndex(0)
+            self.direction_filter.setCurrentIndex(0)
+            index = self.log_filter.mapFromSource(self.log_model.index(found, 0))
+        self.log.setCurrentIndex(index)
+        self.log.scrollTo(index)
+        return True
+
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.detail.clear()
