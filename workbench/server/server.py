@@ -933,6 +933,9 @@ class LwM2MServer:
                 try:
                     async with asyncio.timeout_at(deadline):
                         await channel.acquire()
+                except asyncio.CancelledError:  # the user cancelled it while it waited
+                    self._finish(pending, RequestState.FAILED, error="cancelled before sending")
+                    raise
                 except TimeoutError:
                     self._finish(
                         pending, RequestState.TIMEOUT, error="client did not wake up in time"
