@@ -278,6 +278,10 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
+        #: What a window for a recorded session is built with (see open_session_window).
+        self._window_options: dict[str, Any] = {"panels": panels, "port_lister": port_lister}
+        #: Windows this one opened for recorded sessions (kept alive while shown).
+        self.session_windows: list[MainWindow] = []
         self.setWindowTitle("LwM2M Module Workbench")
         self.context = WorkbenchContext(plugins, self)
         self.record_sessions = record_sessions
@@ -689,7 +693,49 @@ class MainWindow(QMainWindow):
             self, "Open session", folder, "Workbench sessions (*.wbs);;All files (*)"
         )
         if path:
-            self.open_session(Path(path))
+            self.open_session_window(Path(path))
+
+    def live(self) -> bool:
+        """A port, the demo or the built-in server is running: live data arrives here."""
+        conn = self.context.connection
+        port_open = (
+            conn is not None
+            and conn is not self._session_view
+            and conn.status in ("open", "opening", "lost")
+        )
+        return port_open or self.demo is not None or self.server is not None
+
+    def open_session_window(self, path: Path) -> MainWindow | None:
+        """Show a recorded session without touching what runs here.
+
+        A live window (open port, demo, server) keeps it all and the session opens in a window
+        of its own, which has no port and no server, so no live data ever reaches the recorded
+        view (opening it here closed the live port and then mixed live CoAP into the
+        recording's timeline). An idle window shows the session itself.
+        """
+        if not self.live():
+            return self if self.open_session(path) is not None else None
+        viewer = MainWindow(
+            self.context.plugins,
+            record_sessions=False,
+            **{k: v for k, v in self._window_options.items() if v is not None},
+        )
+        if viewer.open_session(path) is None:
+            self.banner.show_message("error", viewer.banner.text.text())
+            viewer.deleteLater()
+            return None
+        self.session_windows.append(viewer)
+        viewer.closed.connect(lambda: self._forget_window(viewer))
+        viewer.resize(self.size())
+        viewer.show()
+        self.banner.show_message(
+            "info", f"{path.name} opened in its own window; this window stays live."
+        )
+        return viewer
+
+    def _forget_window(self, viewer: MainWindow) -> None:
+        if viewer in self.session_windows:
+            self.session_windows.remove(viewer)
 
     def open_session(self, path: Path) -> ModuleConnection | None:
         """Browse a recorded session through the same panels (read-only)."""
