@@ -171,7 +171,7 @@ def plan_for(
         commands = list(sequence(target, psk_identity=identity, psk_key=key_hex, **taken))  # type: ignore[call-arg]
         notes.append(f"DTLS with PSK identity “{identity}” (the key is masked below).")
     else:
-        commands = list(sequence(target, **taken))  # type: ignore[call-arg]
+        commands = list(sequence(target, **taken))
         if secure:
             notes.append(
                 f"DTLS with PSK identity “{identity}”: {plugin.name}'s documented sequence "

@@ -87,12 +87,12 @@ class GuidedConnectDialog(QDialog):
         self.options_row = QWidget(self)
         options = QHBoxLayout(self.options_row)
         options.setContentsMargins(0, 0, 0, 0)
-        for label, edit in (
+        for caption, edit in (
             ("Endpoint", self.endpoint),
             ("Lifetime (s)", self.lifetime),
             ("Binding", self.binding),
         ):
-            options.addWidget(QLabel(label, self))
+            options.addWidget(QLabel(caption, self))
             options.addWidget(edit, 2 if edit is self.endpoint else 1)
             edit.setPlaceholderText("the sequence's default")
             edit.editingFinished.connect(self._idle_prepare)

@@ -313,6 +313,7 @@ class ServerPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
+        self.log_page = page
         return page
 
     def _build_psk(self) -> QWidget:
@@ -638,7 +639,7 @@ class ServerPanel(QWidget):
             ),
             None,
         )
-        self.tabs.setCurrentIndex(self.tabs.indexOf(self.log.parentWidget().parentWidget()))
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.log_page))
         if found is None:
             return False
         self.follow.setChecked(False)  # the selected row must not scroll away

@@ -326,8 +326,6 @@ class HistoryLineEdit(QLineEdit):
     def complete_now(self) -> bool:
         """Extend the text to what every completion shares, or list them; False: none."""
         completer = self.completer()
-        if completer is None:
-            return False
         completer.setCompletionPrefix(self.text())
         count = completer.completionCount()
         if count == 0:
