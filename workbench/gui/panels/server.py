@@ -180,7 +180,9 @@ class ServerPanel(QWidget):
         self.port = QLineEdit(str(DEFAULT_PORT), self)
         self.port.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,6}"), self))
         self.port.setMaximumWidth(self.port.fontMetrics().horizontalAdvance("0000000") + 16)
-        self.port.setToolTip("UDP port (0 picks a free one); DTLS uses the next port")
+        self.port.setToolTip(
+            "UDP port (0 picks a free one); DTLS uses the next port (a free one with 0)"
+        )
         #: The port the user chose (the field shows the one in use while a server runs).
         self._chosen_port = str(DEFAULT_PORT)
         self._showing_in_use = False
@@ -422,9 +424,12 @@ class ServerPanel(QWidget):
         problem = port_error(self.port.text())
         if problem:
             raise ValueError(problem)
+        port = int(self.port.text().strip())
         return LwM2MServer(
             host,
-            int(self.port.text().strip()),
+            port,
+            # Port 0 picks a free port; its neighbour (the default DTLS port) may be taken.
+            dtls_port=0 if port == 0 else None,
             all_interfaces=self.all_interfaces.isChecked(),
             psk=dict(self.psk) or None,
             bootstrap=self.bootstrap,
