@@ -10,6 +10,7 @@ import asyncio
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,28 @@ def _close(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
     run(loop, window.shutdown())
     window._closed_for_real = True
     window.close()
+
+
+def _drive(
+    loop: asyncio.AbstractEventLoop,
+    window: MainWindow,
+    body: Callable[[], Awaitable[None]],
+    timeout: float = 20.0,
+) -> None:
+    """Run ``body`` on the window's loop, then shut the window down and close it, pass or
+    fail (the demo's server and pty must not outlive the test)."""
+
+    async def wrapped() -> None:
+        try:
+            await body()
+        finally:
+            await window.shutdown()
+
+    try:
+        run(loop, wrapped(), timeout)
+    finally:
+        window._closed_for_real = True
+        window.close()
 
 
 async def _registered(window: MainWindow, plugin_id: str) -> str:
@@ -97,8 +120,10 @@ def test_failed_open_keeps_the_session_shown(
             assert conn is not None and conn.status == "open"
             assert (await window.context.send("ATI")).ok
             await until(lambda: any("BG95" in x.text for x in window.terminal.model.lines()))
+            assert "(in use)" in window.connection_bar.port.currentText()
             await conn.close()
             window.pump()
+            assert "(in use)" not in window.connection_bar.port.currentText()  # closed now
             timeline = window.panels["timeline"]
             before_rows = window.terminal.model.rowCount()
             before_events = len(timeline.store)
@@ -133,24 +158,19 @@ def test_port_and_server_port_show_what_is_in_use(wb_loop: asyncio.AbstractEvent
     assert isinstance(server_panel, ServerPanel)
 
     async def body() -> None:
-        try:
-            await _registered(window, "quectel-bg95")
-            pty = window.demo.pty_path
-            bar = window.connection_bar
-            assert bar.port.currentData() == pty, bar.port.currentText()
-            assert pty in bar.port.currentText()
-            port = window.demo.server.address[1]
-            assert port != 5683
-            assert server_panel.port.text() == str(port)
-            shot(window.connection_toolbar, "first_hour_port_in_use")
-            window.show_dock(window.docks["server"])
-            shot(server_panel, "first_hour_server_port_in_use")
-        finally:
-            await window.shutdown()
+        await _registered(window, "quectel-bg95")
+        pty = window.demo.pty_path
+        bar = window.connection_bar
+        assert bar.port.currentData() == pty, bar.port.currentText()
+        assert pty in bar.port.currentText()
+        port = window.demo.server.address[1]
+        assert port != 5683
+        assert server_panel.port.text() == str(port)
+        shot(window.connection_toolbar, "first_hour_port_in_use")
+        window.show_dock(window.docks["server"])
+        shot(server_panel, "first_hour_server_port_in_use")
 
-    run(wb_loop, body())
-    window._closed_for_real = True
-    window.close()
+    _drive(wb_loop, window, body)
 
 
 # -- 7. cramped or untrue ----------------------------------------------------------------------
@@ -357,43 +377,38 @@ def test_guided_connect_on_a_registered_module(wb_loop: asyncio.AbstractEventLoo
     assert isinstance(panel, ServerPanel)
 
     async def body() -> None:
-        try:
-            ep = await _registered(window, "quectel-bg95")
-            dialog = panel.open_guided()
-            assert isinstance(dialog, GuidedConnectDialog)
-            dialog.resize(860, 560)
-            assert f"already registered as “{ep}”" in dialog.verdict.text(), dialog.verdict.text()
-            # Editable: lifetime, binding and endpoint go into the documented sequence.
-            dialog.lifetime.setText("120")
-            dialog.binding.setText("U")
-            dialog.endpoint.setText("bench-bg95")
-            plan = dialog.prepare()
-            assert plan is not None
-            assert 'AT+QLWCFG="server",0,120,0,50,60,1,"U"' in plan.commands
-            assert 'AT+QLWCFG="epns",0,"bench-bg95","bench-bg95"' in plan.commands
-            assert_no_text_cut(dialog.steps)
-            shot(dialog, "first_hour_guided_registered")
-            # A run that brings no new registration does not say "Server saw: nothing".
-            dialog.endpoint.setText("")
-            dialog.lifetime.setText("")
-            dialog.binding.setText("")
-            task = dialog.start()
-            assert task is not None
-            diagnosis = await asyncio.wait_for(task, 60)
-            await until(lambda: "Server saw" in dialog.server_side.text(), 2, "server side")
-            assert "nothing" not in dialog.server_side.text(), dialog.server_side.text()
-            assert ep in dialog.server_side.text()
-            assert diagnosis.ok, diagnosis.text()
-            assert diagnosis.outcome == "already_registered"
-            await until(lambda: "before this run" in dialog.verdict.text(), 2, "verdict")
-            await asyncio.sleep(0.1)
-            shot(dialog, "first_hour_guided_after_run")
-        finally:
-            await window.shutdown()
+        ep = await _registered(window, "quectel-bg95")
+        dialog = panel.open_guided()
+        assert isinstance(dialog, GuidedConnectDialog)
+        dialog.resize(860, 560)
+        assert f"already registered as “{ep}”" in dialog.verdict.text(), dialog.verdict.text()
+        # Editable: lifetime, binding and endpoint go into the documented sequence.
+        dialog.lifetime.setText("120")
+        dialog.binding.setText("U")
+        dialog.endpoint.setText("bench-bg95")
+        plan = dialog.prepare()
+        assert plan is not None
+        assert 'AT+QLWCFG="server",0,120,0,50,60,1,"U"' in plan.commands
+        assert 'AT+QLWCFG="epns",0,"bench-bg95","bench-bg95"' in plan.commands
+        assert_no_text_cut(dialog.steps)
+        shot(dialog, "first_hour_guided_registered")
+        # A run that brings no new registration does not say "Server saw: nothing".
+        dialog.endpoint.setText("")
+        dialog.lifetime.setText("")
+        dialog.binding.setText("")
+        task = dialog.start()
+        assert task is not None
+        diagnosis = await asyncio.wait_for(task, 60)
+        await until(lambda: "Server saw" in dialog.server_side.text(), 2, "server side")
+        assert "nothing" not in dialog.server_side.text(), dialog.server_side.text()
+        assert ep in dialog.server_side.text()
+        assert diagnosis.ok, diagnosis.text()
+        assert diagnosis.outcome == "already_registered"
+        await until(lambda: "before this run" in dialog.verdict.text(), 2, "verdict")
+        await asyncio.sleep(0.1)
+        shot(dialog, "first_hour_guided_after_run")
 
-    run(wb_loop, body(), timeout=120)
-    window._closed_for_real = True
-    window.close()
+    _drive(wb_loop, window, body, 120)
 
 
 # -- 5. the timeline -----------------------------------------------------------------------------
@@ -452,34 +467,29 @@ def test_clicking_a_coap_event_opens_it_in_the_coap_log(
     window.show()
 
     async def body() -> None:
-        try:
-            await _registered(window, "quectel-bg95")
-            timeline = window.panels["timeline"]
-            assert isinstance(timeline, TimelinePanel)
-            await until(lambda: timeline.store.count(Lane.COAP_IN) > 0, 5, "CoAP on timeline")
-            item = timeline.store.item(Lane.COAP_IN, 0)
-            timeline.activate(item)
-            server = window.panels["server"]
-            assert isinstance(server, ServerPanel)
-            assert server.tabs.currentIndex() == 1  # the CoAP log
-            assert window.docks["server"].isVisible()
-            current = server.log.currentIndex()
-            assert current.isValid()
-            row = server.log_filter.data(current, Qt.ItemDataRole.UserRole)
-            entry = timeline.coap_entries[item.ref].to_dict()
-            assert (row["time"], row["direction"], row["peer"]) == (
-                entry["time"],
-                entry["direction"],
-                entry["peer"],
-            )
-            assert server.detail.toPlainText()
-            shot(server, "first_hour_coap_from_timeline")
-        finally:
-            await window.shutdown()
+        await _registered(window, "quectel-bg95")
+        timeline = window.panels["timeline"]
+        assert isinstance(timeline, TimelinePanel)
+        await until(lambda: timeline.store.count(Lane.COAP_IN) > 0, 5, "CoAP on timeline")
+        item = timeline.store.item(Lane.COAP_IN, 0)
+        timeline.activate(item)
+        server = window.panels["server"]
+        assert isinstance(server, ServerPanel)
+        assert server.tabs.currentIndex() == 1  # the CoAP log
+        assert window.docks["server"].isVisible()
+        current = server.log.currentIndex()
+        assert current.isValid()
+        row = server.log_filter.data(current, Qt.ItemDataRole.UserRole)
+        entry = timeline.coap_entries[item.ref].to_dict()
+        assert (row["time"], row["direction"], row["peer"]) == (
+            entry["time"],
+            entry["direction"],
+            entry["peer"],
+        )
+        assert server.detail.toPlainText()
+        shot(server, "first_hour_coap_from_timeline")
 
-    run(wb_loop, body())
-    window._closed_for_real = True
-    window.close()
+    _drive(wb_loop, window, body)
 
 
 # -- 7. the object tree opens on /3/0 ----------------------------------------------------------
@@ -495,36 +505,31 @@ def test_tree_opens_on_the_device_and_shows_queue_mode(
     window.show_dock(window.docks["object_tree"])
 
     async def body() -> None:
-        try:
-            window.start_demo("quectel-bg95")
-            await until(lambda: window.demo is not None, 5, "demo")
-            window.demo.server.config.awake_window = 1.0  # UQS: asleep 1 s after it talked
-            await until(lambda: bool(tree.endpoint), 15, "registered")
-            ep = tree.endpoint
-            await until(lambda: tree.item_for("/3/0") is not None, 5, "/3/0 in the tree")
-            item = tree.item_for("/3/0")
-            assert item is not None
-            rect = tree.tree.visualItemRect(item)
-            assert tree.tree.viewport().rect().contains(rect.topLeft()), rect
-            shot(tree, "first_hour_tree_initial")
-            server = window.demo.server
-            await until(lambda: not server.clients[ep].awake, 5, "client asleep")
-            tree.read("/3/0")
-            wanted = f"queued: waiting for {ep} to wake (queue mode)"
-            await until(lambda: wanted in tree.status_text("/3/0"), 5, "queued row")
-            await until(lambda: "1 request queued" in tree.banner.text(), 3, "status line")
-            assert wanted in tree.banner.text()
-            assert tree.cancel_queued_button.isVisible()
-            shot(tree, "first_hour_tree_queued")
-            tree.cancel_queued_button.click()
-            await until(lambda: "queued" not in tree.status_text("/3/0"), 5, "cancelled")
-            assert not tree.cancel_queued_button.isVisible()
-        finally:
-            await window.shutdown()
+        window.start_demo("quectel-bg95")
+        await until(lambda: window.demo is not None, 5, "demo")
+        window.demo.server.config.awake_window = 1.0  # UQS: asleep 1 s after it talked
+        await until(lambda: bool(tree.endpoint), 15, "registered")
+        ep = tree.endpoint
+        await until(lambda: tree.item_for("/3/0") is not None, 5, "/3/0 in the tree")
+        item = tree.item_for("/3/0")
+        assert item is not None
+        rect = tree.tree.visualItemRect(item)
+        assert tree.tree.viewport().rect().contains(rect.topLeft()), rect
+        shot(tree, "first_hour_tree_initial")
+        server = window.demo.server
+        await until(lambda: not server.clients[ep].awake, 5, "client asleep")
+        tree.read("/3/0")
+        wanted = f"queued: waiting for {ep} to wake (queue mode)"
+        await until(lambda: wanted in tree.status_text("/3/0"), 5, "queued row")
+        await until(lambda: "1 request queued" in tree.banner.text(), 3, "status line")
+        assert wanted in tree.banner.text()
+        assert tree.cancel_queued_button.isVisible()
+        shot(tree, "first_hour_tree_queued")
+        tree.cancel_queued_button.click()
+        await until(lambda: "queued" not in tree.status_text("/3/0"), 5, "cancelled")
+        assert not tree.cancel_queued_button.isVisible()
 
-    run(wb_loop, body(), timeout=60)
-    window._closed_for_real = True
-    window.close()
+    _drive(wb_loop, window, body, 60)
 
 
 # -- 3. opening a session ------------------------------------------------------------------------
@@ -536,38 +541,33 @@ def test_a_session_opens_beside_the_live_port_and_stays_recorded(
     window.show()
 
     async def body() -> None:
-        try:
-            ep = await _registered(window, "quectel-bg95")
-            live = window.context.connection
-            assert live is not None and live.status == "open"
-            path = window.session_path
-            assert path is not None
-            live.recorder.flush(sync=True)
-            viewer = window.open_session_window(path)
-            assert viewer is not window  # its own window; the live port was not touched
-            assert window.context.connection is live and live.status == "open"
-            timeline = viewer.panels["timeline"]
-            await asyncio.sleep(0.2)
-            timeline.tick()
-            recorded = len(timeline.store)
-            assert recorded > 0
-            # Live traffic goes on in the first window only (counted before the read: the
-            # window's own 30 Hz tick may take the exchange in while the read is awaited).
-            live_timeline = window.panels["timeline"]
-            live_timeline.tick()
-            before = len(live_timeline.store)
-            assert (await window.demo.server.read(ep, "/3/0")).code == "2.05"
-            await until(lambda: (live_timeline.tick(), len(live_timeline.store))[1] > before, 5)
-            timeline.tick()
-            assert len(timeline.store) == recorded
-            assert viewer.context.server is None
-            shot(viewer, "first_hour_session_window")
-            await viewer.shutdown()
-            viewer._closed_for_real = True
-            viewer.close()
-        finally:
-            await window.shutdown()
+        ep = await _registered(window, "quectel-bg95")
+        live = window.context.connection
+        assert live is not None and live.status == "open"
+        path = window.session_path
+        assert path is not None
+        live.recorder.flush(sync=True)
+        viewer = window.open_session_window(path)
+        assert viewer is not window  # its own window; the live port was not touched
+        assert window.context.connection is live and live.status == "open"
+        timeline = viewer.panels["timeline"]
+        await asyncio.sleep(0.2)
+        timeline.tick()
+        recorded = len(timeline.store)
+        assert recorded > 0
+        # Live traffic goes on in the first window only (counted before the read: the
+        # window's own 30 Hz tick may take the exchange in while the read is awaited).
+        live_timeline = window.panels["timeline"]
+        live_timeline.tick()
+        before = len(live_timeline.store)
+        assert (await window.demo.server.read(ep, "/3/0")).code == "2.05"
+        await until(lambda: (live_timeline.tick(), len(live_timeline.store))[1] > before, 5)
+        timeline.tick()
+        assert len(timeline.store) == recorded
+        assert viewer.context.server is None
+        shot(viewer, "first_hour_session_window")
+        await viewer.shutdown()
+        viewer._closed_for_real = True
+        viewer.close()
 
-    run(wb_loop, body(), timeout=60)
-    window._closed_for_real = True
-    window.close()
+    _drive(wb_loop, window, body, 60)
