@@ -33,6 +33,7 @@ from workbench.lwm2m.definitions import load_registry
 from workbench.lwm2m.paths import Path as LwPath
 from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
+from workbench.server import LwM2MServer
 from workbench.transport.hosting import PtyHost
 from workbench.transport.serial_port import PortSettings
 from workbench.viewmodel.timeline import Lane
@@ -565,6 +566,14 @@ def test_a_session_opens_beside_the_live_port_and_stays_recorded(
         timeline.tick()
         assert len(timeline.store) == recorded
         assert viewer.context.server is None
+        # The session window never goes live: no port, no server, no demo.
+        assert viewer.open_port(window.demo.pty_path) is None
+        assert await viewer.start_server(LwM2MServer("127.0.0.1", 0)) is None
+        assert await viewer._demo("quectel-bg95") is None
+        text = viewer.banner.text.text()
+        assert viewer.banner.level == "warning" and "recorded session" in text, text
+        assert viewer.context.connection is not None
+        assert viewer.context.connection.status != "open"
         shot(viewer, "first_hour_session_window")
         await viewer.shutdown()
         viewer._closed_for_real = True

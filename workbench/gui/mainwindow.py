@@ -282,6 +282,8 @@ class MainWindow(QMainWindow):
         self._window_options: dict[str, Any] = {"panels": panels, "port_lister": port_lister}
         #: Windows this one opened for recorded sessions (kept alive while shown).
         self.session_windows: list[MainWindow] = []
+        #: A window opened for a recorded session: it never opens a port or runs a server.
+        self.session_viewer = False
         self.setWindowTitle("LwM2M Module Workbench")
         self.context = WorkbenchContext(plugins, self)
         self.record_sessions = record_sessions
@@ -578,6 +580,8 @@ class MainWindow(QMainWindow):
     def open_port(self, url: str, settings: PortSettings | None = None) -> ModuleConnection | None:
         """Open ``url``. Reopening the same URL (after a loss or a close) keeps the connection,
         so history, state, line numbers and the session file go on; another URL starts anew."""
+        if self._refuse_live("open the port"):
+            return None
         settings = settings or PortSettings()
         conn = self.context.connection
         if conn is not None and conn.status in ("open", "opening") and conn.url == url:
@@ -706,20 +710,18 @@ class MainWindow(QMainWindow):
         return port_open or self.demo is not None or self.server is not None
 
     def open_session_window(self, path: Path) -> MainWindow | None:
-        """Show a recorded session without touching what runs here.
+        """Show a recorded session in a window of its own, without touching what runs here.
 
-        A live window (open port, demo, server) keeps it all and the session opens in a window
-        of its own, which has no port and no server, so no live data ever reaches the recorded
-        view (opening it here closed the live port and then mixed live CoAP into the
-        recording's timeline). An idle window shows the session itself.
+        Opening it in this window closed a live port without asking and then mixed live CoAP
+        into the recording's timeline. The session window has no port and no server, and
+        refuses to start either (:attr:`session_viewer`), so no live data ever reaches it.
         """
-        if not self.live():
-            return self if self.open_session(path) is not None else None
         viewer = MainWindow(
             self.context.plugins,
             record_sessions=False,
             **{k: v for k, v in self._window_options.items() if v is not None},
         )
+        viewer.session_viewer = True
         if viewer.open_session(path) is None:
             self.banner.show_message("error", viewer.banner.text.text())
             viewer.deleteLater()
@@ -728,10 +730,18 @@ class MainWindow(QMainWindow):
         viewer.closed.connect(lambda: self._forget_window(viewer))
         viewer.resize(self.size())
         viewer.show()
-        self.banner.show_message(
-            "info", f"{path.name} opened in its own window; this window stays live."
-        )
+        self.banner.show_message("info", f"{path.name} opened in its own window.")
         return viewer
+
+    def _refuse_live(self, what: str) -> bool:
+        """True (and says why) in a session window: live data must never reach a recording."""
+        if not self.session_viewer:
+            return False
+        self.banner.show_message(
+            "warning",
+            f"This window shows a recorded session: {what} in the main window instead.",
+        )
+        return True
 
     def _forget_window(self, viewer: MainWindow) -> None:
         if viewer in self.session_windows:
@@ -836,6 +846,9 @@ class MainWindow(QMainWindow):
     async def _demo(self, plugin_id: str) -> Any:
         from workbench.app.demo import DemoSession
 
+        if self._refuse_live("run the demo"):
+            return None
+
         try:
             plugin = self.context.plugins.get(plugin_id)
         except LookupError as exc:
@@ -905,6 +918,9 @@ class MainWindow(QMainWindow):
 
     async def start_server(self, server: Any) -> Any:
         """Start ``server`` and publish it to the panels; problems go to the banner."""
+        if self._refuse_live("start the server"):
+            self.context.set_server(None)  # the server panel re-reads its state
+            return None
         if self.demo is not None:
             self.banner.show_message("info", "The demo runs its own server; it stops with it.")
             self.context.set_server(self.context.server)  # panels re-read their state

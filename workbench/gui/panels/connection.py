@@ -92,8 +92,6 @@ class ConnectionBar(QWidget):
         self._scan: concurrent.futures.Future[list[PortInfo]] | None = None
         self._settings = QSettings()
         self._detecting = False
-        #: The open port the combo lists only because it is in use ("" when none).
-        self._in_use = ""
 
         self.port = QComboBox(self)
         self.port.setToolTip("Serial ports found on this computer, and simulated modules")
@@ -235,30 +233,23 @@ class ConnectionBar(QWidget):
         self.port.blockSignals(False)
         self._show_in_use()
 
-    def _drop_in_use(self) -> None:
-        index = self.port.findData(self._in_use) if self._in_use else -1
-        self._in_use = ""
-        if index >= 0:
-            self.port.blockSignals(True)
-            self.port.removeItem(index)
-            self.port.blockSignals(False)
-
     def _show_in_use(self) -> None:
         """The combo names the open port even when it is not a port found here (the demo's
         pseudo-terminal, a socket URL): a greyed ``/dev/ttyS0`` beside an open pty was untrue."""
         conn = self.context.connection
         if conn is None or conn.status not in ("open", "opening", "lost"):
-            self._drop_in_use()  # closed: "(in use)" would be untrue now
+            # Closed: the entry stays (it is what was open) but no longer says "in use".
+            for index in range(self.port.count()):
+                text = self.port.itemText(index)
+                if text.endswith(" (in use)"):
+                    self.port.setItemText(index, text.removesuffix(" (in use)"))
             return
         url = conn.url.split("?")[0]
-        if self._in_use and self._in_use != url:
-            self._drop_in_use()
         index = self.port.findData(url)
         if index < 0:
             self.port.blockSignals(True)
             self.port.insertItem(0, in_use_label(url), url)
             self.port.blockSignals(False)
-            self._in_use = url
             index = 0
         if self.port.currentIndex() != index:
             self.port.blockSignals(True)
