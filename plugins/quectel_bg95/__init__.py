@@ -34,20 +34,31 @@ def _factory(default_variant: str) -> Any:
 
 
 def connect_sequence(
-    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+    server_url: str,
+    *,
+    psk_identity: str = "",
+    psk_key: str = "",
+    endpoint: str = "",
+    lifetime: int | str = 60,
+    binding: str = "UQS",
 ) -> tuple[str, ...]:
     """§4.2.2 "Connect to an LwM2M server without bootstrap", pointed at ``server_url``.
 
     Short server ID 100, no security (mode 3), lifetime 60 s, queue-mode binding "UQS" as the
-    document's example; registration starts with ``AT+QLWSVC="reg"``.
+    document's example; registration starts with ``AT+QLWSVC="reg"``. An ``endpoint`` name
+    is set with ``AT+QLWCFG="epns",0,"<bs>","<reg>"`` (§3.2, type 0 = the names as strings)
+    for both the bootstrap and the registration name; without one the module keeps its own.
     """
     del psk_identity, psk_key  # this sequence sets no key: the guided flow says so
-    return (
+    lines = [
         "AT+CMEE=1",
         f'AT+QLWCFG="security",0,100,"{server_url}",0,3',
-        'AT+QLWCFG="server",0,60,0,50,60,1,"UQS"',
-        'AT+QLWSVC="reg"',
-    )
+        f'AT+QLWCFG="server",0,{int(lifetime)},0,50,60,1,"{binding}"',
+    ]
+    if endpoint:
+        lines.append(f'AT+QLWCFG="epns",0,"{endpoint}","{endpoint}"')
+    lines.append('AT+QLWSVC="reg"')
+    return tuple(lines)
 
 
 def _plugin(
@@ -71,6 +82,7 @@ def _plugin(
         documents=(DOCUMENT,),
         init_commands=("AT+CMEE=1",),
         connect_sequence=connect_sequence,
+        connect_options=("endpoint", "lifetime", "binding"),
     )
 
 

@@ -17,18 +17,25 @@ from .templates import TEMPLATES
 
 
 def connect_sequence(
-    server_url: str, *, psk_identity: str = "", psk_key: str = ""
+    server_url: str,
+    *,
+    psk_identity: str = "",
+    psk_key: str = "",
+    endpoint: str = "ST87M01_CLIENT",
+    lifetime: int | str = 60,
+    binding: str = "U",
 ) -> tuple[str, ...]:
     """§6.2.3 of the ST note: socket, client start, parameters, configuration, register.
 
-    ``AT#LWPARAMS`` carries the server URL (the note writes ``COAP://``; either case works).
+    ``AT#LWPARAMS`` carries the endpoint name, the server URL (the note writes ``COAP://``;
+    either case works), the binding and the lifetime.
     """
     del psk_identity, psk_key  # this sequence sets no key: the guided flow says so
     return (
         "AT+CMEE=1",
         "AT#SOCKETCREATE=5,0,UDP,5683,30,30",
         "AT#LWSTART",
-        f"AT#LWPARAMS=ST87M01_CLIENT,1,1,{server_url},U,60,0,0,1",
+        f"AT#LWPARAMS={endpoint},1,1,{server_url},{binding},{int(lifetime)},0,0,1",
         "AT#LWCFG=5,0",
         "AT#LWREG=1,1",
     )
@@ -57,6 +64,7 @@ PLUGINS = [
         documents=(DOCUMENT,),
         init_commands=("AT+CMEE=1",),
         connect_sequence=connect_sequence,
+        connect_options=("endpoint", "lifetime", "binding"),
         module_view=MODULE_VIEW,
         host_answers=HOST_ANSWERS,
         host_demo=HOST_DEMO,

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLineEdit,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -154,9 +153,8 @@ def test_choosing_a_template_builds_a_typed_form(panel: CommandsPanel, example: 
     assert [f.param.name for f in form.fields] == ["url", "lifetime", "binding"]
     url, lifetime, binding = form.fields
     assert isinstance(url.editor, QLineEdit) and url.editor.text() == "coap://127.0.0.1:5683"
-    assert isinstance(lifetime.editor, QSpinBox)
-    assert (lifetime.editor.minimum(), lifetime.editor.maximum()) == (30, 86400)
-    assert lifetime.editor.value() == 300
+    assert isinstance(lifetime.editor, QLineEdit)  # not a spin box: it rewrote entries
+    assert lifetime.editor.text() == "300"
     assert "30 – 86400" in lifetime.hint.text()
     assert isinstance(binding.editor, QComboBox)
     assert [binding.editor.itemText(i) for i in range(binding.editor.count())] == [
@@ -174,10 +172,10 @@ def test_choosing_a_template_builds_a_typed_form(panel: CommandsPanel, example: 
 def test_out_of_range_value_disables_send_with_a_message(panel: CommandsPanel, qtbot: Any) -> None:
     form = panel.select_template("xlw_cfg")
     lifetime = form.field("lifetime")
-    spin = lifetime.editor
-    assert isinstance(spin, QSpinBox)
-    spin.lineEdit().selectAll()
-    qtbot.keyClicks(spin.lineEdit(), "5")  # below the minimum: the spin box holds it as text
+    edit = lifetime.editor
+    assert isinstance(edit, QLineEdit)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "5")  # below the minimum: kept as typed, refused in words
     assert (form.valid, form.send_button.isEnabled(), form.add_button.isEnabled()) == (
         False,
         False,
@@ -188,7 +186,7 @@ def test_out_of_range_value_disables_send_with_a_message(panel: CommandsPanel, q
     assert form.problem.isVisible() and "lifetime" in form.problem.text()
     assert form.preview.toPlainText() == ""
     shot(panel, "commands_error")
-    qtbot.keyClicks(spin.lineEdit(), "00")  # 500
+    qtbot.keyClicks(edit, "00")  # 500
     assert form.valid and form.send_button.isEnabled()
     assert form.preview.toPlainText() == 'AT+XLWCFG="coap://127.0.0.1:5683",500,"U"'
     assert not form.problem.isVisible()

@@ -32,7 +32,7 @@ def test_pull_update_from_the_panel(wb_loop: asyncio.AbstractEventLoop, tmp_path
     timeline = window.panels["timeline"]
     assert isinstance(server_panel, ServerPanel) and isinstance(panel, FotaPanel)
     assert isinstance(timeline, TimelinePanel)
-    server_panel.port.setValue(0)
+    server_panel.port.setText("0")
     client: LwM2MClient | None = None
 
     async def body() -> None:

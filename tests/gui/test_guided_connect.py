@@ -37,7 +37,7 @@ def _run_guided(
     window.show()
     panel = window.panels["server"]
     assert isinstance(panel, ServerPanel)
-    panel.port.setValue(0)
+    panel.port.setText("0")
     plugin = window.context.plugins.get(plugin_id)
     out: dict[str, Any] = {}
 

@@ -130,7 +130,7 @@ def test_window_runs_the_server_and_shows_clients_and_coap_log(
     window.show()
     panel = window.panels["server"]
     assert isinstance(panel, ServerPanel)
-    panel.port.setValue(0)
+    panel.port.setText("0")
     plugin = window.context.plugins.get("quectel-bg95")
     host: PtyHost | None = None
 
@@ -326,7 +326,7 @@ def test_psk_endpoints_refusals_and_caps_are_shown(wb_loop: asyncio.AbstractEven
     panel = ServerPanel(context)
     panel.resize(900, 460)
     panel.show()
-    panel.port.setValue(0)
+    panel.port.setText("0")
     assert panel.add_psk("other", "00112233", "d1")
     assert not panel.add_psk("dev", "00112233", "d1")  # one endpoint, one identity
     assert "already bound" in panel.psk_message.text()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # guided.py imports this module; the rules only read these
 
 Outcome = Literal[
     "registered",
+    "already_registered",
     "command_rejected",
     "server_refused",
     "no_network",
@@ -57,7 +58,7 @@ class Diagnosis:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "registered"
+        return self.outcome in ("registered", "already_registered")
 
     def text(self) -> str:
         """Everything as plain text (clipboard, CLI, tests)."""
@@ -87,6 +88,9 @@ class Observations:
     server_refusal: str = ""
     server_requests: int = 0
     registered_at: float | None = None
+    #: The registration the server already held when the run started ("" when none).
+    existing_endpoint: str = ""
+    existing_address: str = ""
 
     @property
     def network_down(self) -> bool:
@@ -199,6 +203,40 @@ def server_refused(case: Case) -> Diagnosis | None:
             "binding): see the CoAP log for the exact request.",
             "A 4.03 usually means a security mismatch (the server expects DTLS).",
         ],
+    )
+
+
+def already_registered(case: Case) -> Diagnosis | None:
+    """The module was registered before the run and nothing replaced that registration.
+
+    Re-sending the sequence to a registered module often brings no new Register (the module
+    answers its register command with an error, or keeps its session): "the server saw
+    nothing" would be untrue — it holds the registration from before.
+    """
+    seen, steps = case.seen, case.steps
+    if not seen.existing_endpoint or seen.server_registered is not None:
+        return None
+    if case.module_said_failed:
+        return None
+    ep = seen.existing_endpoint
+    failed = case.failed
+    refused = (
+        f" It answered step {failed[0] + 1} (“{steps[failed[0]].shown}”) with "
+        f"{steps[failed[0]].detail or 'an error'}: modules refuse to register twice."
+        if failed
+        else ""
+    )
+    return Diagnosis(
+        "already_registered",
+        f"Already registered as “{ep}”",
+        f"The server held the registration of “{ep}” from {seen.existing_address or '?'} "
+        f"before this run, and the module kept it.{refused}",
+        [
+            "To watch a fresh registration, deregister first (the module's deregister "
+            "command) or restart the module, then run again.",
+        ],
+        failed[0] if failed else None,
+        ep,
     )
 
 
@@ -328,6 +366,7 @@ def no_registration(case: Case) -> Diagnosis | None:
 RULES: tuple[Rule, ...] = (
     registered,
     server_refused,
+    already_registered,
     step_unanswered,
     step_rejected,
     no_network,

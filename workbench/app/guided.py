@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -94,6 +94,31 @@ class GuidedPlan:
         return out
 
 
+#: Registration settings a plugin's ``connect_sequence`` may take as keywords (the guided
+#: dialog lets the user edit the ones the plugin declares in ``Plugin.connect_options``).
+SEQUENCE_OPTIONS = ("endpoint", "lifetime", "binding")
+
+
+def editable_options(plugin: Plugin) -> tuple[str, ...]:
+    """The :data:`SEQUENCE_OPTIONS` ``plugin``'s connect sequence takes."""
+    if plugin.connect_sequence is None:
+        return ()
+    return tuple(name for name in SEQUENCE_OPTIONS if name in plugin.connect_options)
+
+
+def registered_client(server: Any) -> tuple[str, str]:
+    """``(endpoint, address)`` of the one client registered with ``server`` ("" if none, or if
+    several are: which one is this module cannot be told)."""
+    try:
+        clients = dict(server.clients)
+    except Exception:  # a stopped or fake server
+        return "", ""
+    if len(clients) != 1:
+        return "", ""
+    endpoint, info = next(iter(clients.items()))
+    return str(endpoint), str(getattr(info, "address", "") or "")
+
+
 def plan_for(
     plugin: Plugin,
     server_url: str,
@@ -102,13 +127,16 @@ def plan_for(
     dtls_url: str = "",
     checks: bool = True,
     variant: str | None = None,
+    options: Mapping[str, str | int] | None = None,
 ) -> GuidedPlan:
     """The plan for pointing ``plugin``'s module at the server on ``server_url``.
 
     With ``psk`` (identity, key) and the server's ``dtls_url`` the module is pointed at the
     DTLS address, and the plugin's sequence (a :class:`~workbench.plugin.api.ConnectSequence`)
     gets the identity and the key as keywords; when its lines do not change with them, its
-    document configures no key and the plan says the key must be set by hand.
+    document configures no key and the plan says the key must be set by hand. ``options``
+    (:data:`SEQUENCE_OPTIONS`: endpoint, lifetime, binding) go to a sequence that declares
+    them (:attr:`~workbench.plugin.api.Plugin.connect_options`); the others are noted as ignored.
     Raises :class:`ValueError` when the plugin has no documented sequence or there is no server.
     """
     if plugin.connect_sequence is None:
@@ -138,11 +166,19 @@ def plan_for(
         else:
             target = dtls_url
             secure = True
-    commands = plugin.connect_lines(target, variant=variant)
+    chosen = {k: v for k, v in (options or {}).items() if v not in ("", None)}
+    taken = {k: v for k, v in chosen.items() if k in plugin.connect_options}
+    for name in sorted(set(chosen) - set(taken)):
+        notes.append(f"{plugin.name}'s documented sequence does not set the {name}: ignored.")
+    commands = plugin.connect_lines(target, variant=variant, options=taken)
     if secure and psk is not None:
         try:
             keyed = plugin.connect_lines(
-                target, variant=variant, psk_identity=identity, psk_key=psk[1].hex()
+                target,
+                variant=variant,
+                psk_identity=identity,
+                psk_key=psk[1].hex(),
+                options=taken,
             )
         except TypeError as exc:  # a plugin written before ConnectSequence took the keywords
             raise ValueError(
@@ -323,6 +359,7 @@ class GuidedConnect:
         self._running = True
         self.seen = Observations()
         server = self._server
+        self.seen.existing_endpoint, self.seen.existing_address = registered_client(server)
         self._unsubscribe.append(server.events.subscribe(self._server_event))
         self._unsubscribe.append(server.coap_log.subscribe(self._coap))
         try:

@@ -51,6 +51,7 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
+from workbench.gui.tables import fit_table
 from workbench.lwm2m.tasks import TaskSet
 from workbench.module.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
@@ -292,6 +293,12 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
+        #: What a window for a recorded session is built with (see open_session_window).
+        self._window_options: dict[str, Any] = {"panels": panels, "port_lister": port_lister}
+        #: Windows this one opened for recorded sessions (kept alive while shown).
+        self.session_windows: list[MainWindow] = []
+        #: A window opened for a recorded session: it never opens a port or runs a server.
+        self.session_viewer = False
         self.setWindowTitle("LwM2M Module Workbench")
         self.context = WorkbenchContext(plugins, self)
         self.record_sessions = record_sessions
@@ -404,6 +411,8 @@ class MainWindow(QMainWindow):
         if placeholder is not None and placeholder is not widget:
             placeholder.deleteLater()
         server_panel: Any = widget
+        if hasattr(server_panel, "coap_selected"):  # a CoAP event clicked on the timeline
+            server_panel.coap_selected.connect(lambda _i, entry: self.show_coap_entry(entry))
         if hasattr(server_panel, "start_requested"):  # the server panel asks, the window owns
             server_panel.start_requested.connect(self.request_server_start)
             server_panel.stop_requested.connect(self.request_server_stop)
@@ -490,6 +499,14 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "About", self.show_about)
+
+    def show_coap_entry(self, entry: Any) -> None:
+        """Open a CoAP message (clicked on the timeline) in the server panel's CoAP log."""
+        panel: Any = self.panels.get("server")
+        if panel is None or not hasattr(panel, "show_coap_entry"):
+            return
+        self.show_dock(self.docks["server"])
+        panel.show_coap_entry(entry)
 
     def show_dock(self, dock: QDockWidget) -> None:
         dock.show()
@@ -580,6 +597,8 @@ class MainWindow(QMainWindow):
     def open_port(self, url: str, settings: PortSettings | None = None) -> ModuleConnection | None:
         """Open ``url``. Reopening the same URL (after a loss or a close) keeps the connection,
         so history, state, line numbers and the session file go on; another URL starts anew."""
+        if self._refuse_live("open the port"):
+            return None
         settings = settings or PortSettings()
         conn = self.context.connection
         if conn is not None and conn.status in ("open", "opening") and conn.url == url:
@@ -590,32 +609,36 @@ class MainWindow(QMainWindow):
             and conn is not self._session_view
             and conn is not self._demo_connection()
         )
+        fresh = not (conn is not None and reusable)
         if conn is not None and reusable:
             conn.settings = settings
             if conn.plugin is not self.context.plugin or conn.variant != self.context.variant:
                 conn.set_plugin(self.context.plugin, self.context.variant or None)
         else:
-            conn = self._new_connection(url, settings)
+            # Adopted (and recorded) only once open: a mistyped port must not replace the
+            # terminal and timeline of the session before it, nor leave an empty session file.
+            conn = ModuleConnection(
+                url, self.context.plugin, self.context.variant or None, settings
+            )
         try:
             conn.open()
         except PortError as exc:
             self.banner.show_message(
-                "error", str(exc), {"Retry": lambda: self.open_port(url, settings)}
+                "error",
+                f"{exc} What was shown stays." if fresh else str(exc),
+                {"Retry": lambda: self.open_port(url, settings)},
             )
-            return conn
+            return None if fresh else conn
+        if fresh:
+            conn.recorder = self._start_recorder(url, settings)
+            if conn.recorder is not None:
+                conn.recorder.note(f"opened {url}")
+            self.adopt_connection(conn)
         self.banner.dismiss()
         return conn
 
     def _demo_connection(self) -> ModuleConnection | None:
         return getattr(self.demo, "connection", None)
-
-    def _new_connection(self, url: str, settings: PortSettings) -> ModuleConnection:
-        recorder = self._start_recorder(url, settings)
-        conn = ModuleConnection(
-            url, self.context.plugin, self.context.variant or None, settings, recorder=recorder
-        )
-        self.adopt_connection(conn)
-        return conn
 
     def adopt_connection(self, conn: ModuleConnection) -> None:
         """Make ``conn`` the window's connection (the demo hands its own in)."""
@@ -691,7 +714,55 @@ class MainWindow(QMainWindow):
             self, "Open session", folder, "Workbench sessions (*.wbs);;All files (*)"
         )
         if path:
-            self.open_session(Path(path))
+            self.open_session_window(Path(path))
+
+    def live(self) -> bool:
+        """A port, the demo or the built-in server is running: live data arrives here."""
+        conn = self.context.connection
+        port_open = (
+            conn is not None
+            and conn is not self._session_view
+            and conn.status in ("open", "opening", "lost")
+        )
+        return port_open or self.demo is not None or self.server is not None
+
+    def open_session_window(self, path: Path) -> MainWindow | None:
+        """Show a recorded session in a window of its own, without touching what runs here.
+
+        Opening it in this window closed a live port without asking and then mixed live CoAP
+        into the recording's timeline. The session window has no port and no server, and
+        refuses to start either (:attr:`session_viewer`), so no live data ever reaches it.
+        """
+        viewer = MainWindow(
+            self.context.plugins,
+            record_sessions=False,
+            **{k: v for k, v in self._window_options.items() if v is not None},
+        )
+        viewer.session_viewer = True
+        if viewer.open_session(path) is None:
+            self.banner.show_message("error", viewer.banner.text.text())
+            viewer.deleteLater()
+            return None
+        self.session_windows.append(viewer)
+        viewer.closed.connect(lambda: self._forget_window(viewer))
+        viewer.resize(self.size())
+        viewer.show()
+        self.banner.show_message("info", f"{path.name} opened in its own window.")
+        return viewer
+
+    def _refuse_live(self, what: str) -> bool:
+        """True (and says why) in a session window: live data must never reach a recording."""
+        if not self.session_viewer:
+            return False
+        self.banner.show_message(
+            "warning",
+            f"This window shows a recorded session: {what} in the main window instead.",
+        )
+        return True
+
+    def _forget_window(self, viewer: MainWindow) -> None:
+        if viewer in self.session_windows:
+            self.session_windows.remove(viewer)
 
     def open_session(self, path: Path) -> ModuleConnection | None:
         """Browse a recorded session through the same panels (read-only)."""
@@ -792,6 +863,9 @@ class MainWindow(QMainWindow):
     async def _demo(self, plugin_id: str) -> Any:
         from workbench.app.demo import DemoSession
 
+        if self._refuse_live("run the demo"):
+            return None
+
         try:
             plugin = self.context.plugins.get(plugin_id)
         except LookupError as exc:
@@ -861,6 +935,9 @@ class MainWindow(QMainWindow):
 
     async def start_server(self, server: Any) -> Any:
         """Start ``server`` and publish it to the panels; problems go to the banner."""
+        if self._refuse_live("start the server"):
+            self.context.set_server(None)  # the server panel re-reads its state
+            return None
         if self.demo is not None:
             self.banner.show_message("info", "The demo runs its own server; it stops with it.")
             self.context.set_server(self.context.server)  # panels re-read their state
@@ -884,6 +961,10 @@ class MainWindow(QMainWindow):
                 add_secret(key)
         self.context.set_server(server)
         self._update_status_bar()
+        if self.banner.level in ("error", "warning"):  # the old failure is over: say so
+            self.banner.show_message(
+                "info", f"The built-in server runs on {self.context.server_url}."
+            )
         return server
 
     def _record_server(self, method: str, item: Any) -> None:
@@ -921,13 +1002,13 @@ class MainWindow(QMainWindow):
         for row, (keys, what) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        fit_table(table)
         layout = QVBoxLayout(dialog)
         layout.addWidget(table)
-        dialog.resize(480, 520)
+        dialog.resize(640, 640)
         dialog.setModal(False)
         dialog.show()
+        table.resizeRowsToContents()
         return dialog
 
     def show_about(self) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from workbench.at.syntax import CommandForm, quote_at_string
+from workbench.module.uris import uri_problem
 
 
 class TemplateError(ValueError):
@@ -186,9 +186,9 @@ class Param:
                 raise self._fail(f"{value!r} is not an IPv4/IPv6 address") from None
             return value.strip()
         if t is ParamType.URL:
-            parts = urlsplit(value.strip())
-            if not parts.scheme or not (parts.netloc or parts.path):
-                raise self._fail(f"{value!r} is not a URL (scheme://host:port)")
+            problem = uri_problem(value)  # urlsplit alone let "coap:/host", port 99999 pass
+            if problem:
+                raise self._fail(problem)
             self._check_length(len(value.strip()))
             return value.strip()
         if t is ParamType.JSON:

@@ -194,6 +194,9 @@ class Plugin:
     #: variant's sequence (``connect_sequence`` stays the default variant's). SARA-R5 00B-00,
     #: for one, refuses the ``+ULWM2MSTAT`` verbosity mask the other R5 variants take.
     variant_connect_sequence: Callable[[str], ConnectSequence] | None = None
+    #: Registration settings the sequence takes as keywords besides the PSK ones, out of
+    #: ``endpoint``, ``lifetime`` and ``binding`` (guided connect lets the user edit these).
+    connect_options: tuple[str, ...] = ()
     #: The AT commands through which the module shows its own objects (the object tree's
     #: module view), or None: the module has none.
     module_view: ModuleDialect | None = None
@@ -244,6 +247,7 @@ class Plugin:
         variant: str | None = None,
         psk_identity: str = "",
         psk_key: str = "",
+        options: Mapping[str, str | int] | None = None,
     ) -> list[str]:
         """The documented connect sequence for ``server_url`` on ``variant`` (None: default).
 
@@ -257,9 +261,14 @@ class Plugin:
         sequence = self.connect_sequence
         if self.variant_connect_sequence is not None:
             sequence = self.variant_connect_sequence(resolved)
-        if not psk_identity:  # a sequence written before the PSK keywords still works here
-            return list(sequence(server_url))
-        return list(sequence(server_url, psk_identity=psk_identity, psk_key=psk_key))
+        # Only what was asked for is passed, so a sequence written before the PSK keywords
+        # (or without connect_options) still works wherever it is not asked for them.
+        keywords: dict[str, Any] = {
+            k: v for k, v in (options or {}).items() if k in self.connect_options
+        }
+        if psk_identity:
+            keywords.update(psk_identity=psk_identity, psk_key=psk_key)
+        return list(sequence(server_url, **keywords))
 
     def dialect(self) -> AtDialect:
         """The AT engine configuration for this module family."""

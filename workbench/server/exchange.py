@@ -112,6 +112,9 @@ class Exchanger:
                 try:
                     async with asyncio.timeout_at(deadline):
                         await channel.acquire()
+                except asyncio.CancelledError:  # the user cancelled it while it waited
+                    self.finish(pending, RequestState.FAILED, error="cancelled before sending")
+                    raise
                 except TimeoutError:
                     self.finish(
                         pending, RequestState.TIMEOUT, error="client did not wake up in time"

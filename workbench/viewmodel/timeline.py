@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workbench.module.events import Event, Kind
+from workbench.module.words import plain
 
 
 class Lane(enum.IntEnum):
@@ -134,13 +135,16 @@ def classify_event(event: Event) -> tuple[Lane, Tone, str] | None:
     kind = event.kind
     state = str(event.get("state") or "")
     if kind == Kind.CLIENT:
-        return lane, _tone_of_state(state), f"client {state or '?'}"
+        return lane, _tone_of_state(state), f"client {plain(state) or '?'}"
     if kind == Kind.CONNECTION:
-        return lane, _tone_of_state(state), f"connection {state or '?'}{_server_suffix(event)}"
+        words = plain(state) or "?"
+        return lane, _tone_of_state(state), f"connection {words}{_server_suffix(event)}"
     if kind == Kind.REGISTRATION:
-        return lane, _tone_of_state(state), f"{state or 'registration'}{_server_suffix(event)}"
+        words = plain(state) or "registration"
+        return lane, _tone_of_state(state), f"{words}{_server_suffix(event)}"
     if kind == Kind.BOOTSTRAP:
-        return lane, _tone_of_state(state), f"bootstrap {state or '?'}{_server_suffix(event)}"
+        words = plain(state) or "?"
+        return lane, _tone_of_state(state), f"bootstrap {words}{_server_suffix(event)}"
     if kind == Kind.UPDATE_TIMER:
         return lane, Tone.INFO, f"update in {event.get('seconds', '?')} s{_server_suffix(event)}"
     if kind == Kind.NOTIFY:

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -62,7 +61,6 @@ from workbench.gui.panels.sequences import SequencePanel, mono_font, tone
 from workbench.module.templates import CommandTemplate, Param, ParamType, TemplateError
 from workbench.plugin.api import Plugin
 
-_INT32 = 2**31 - 1
 _TEMPLATE_ROLE = Qt.ItemDataRole.UserRole
 _GENERAL = "General"
 
@@ -158,6 +156,7 @@ class ParamField:
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.hint)
         self.default_hint = "  ·  ".join(x for x in (_range_hint(param), param.help) if x)
+        self.focused = False
         self.label = QLabel(param.name)
         if param.optional:
             self.include = QCheckBox(param.name)
@@ -200,20 +199,9 @@ class ParamField:
             box.setChecked(p.default is not None and p.validate(p.default) == on)
             box.toggled.connect(on_change)
             return box
-        if p.type is ParamType.INT and self._spin_range() is not None:
-            low, high = self._spin_range() or (0, 0)
-            spin = QSpinBox()
-            spin.setRange(low, high)
-            spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
-            spin.setKeyboardTracking(True)
-            spin.setAccelerated(True)
-            spin.setMinimumWidth(90)
-            if p.default is not None:
-                spin.setValue(int(p.default))
-            else:
-                spin.clear()
-            spin.lineEdit().textChanged.connect(on_change)
-            return spin
+        # Integers too get a line edit: a spin box put its previous value back when focus
+        # left an out-of-range entry (10 silently became 86400); here the entry stays and the
+        # hint under it says why it is refused.
         edit = QLineEdit()
         edit.setPlaceholderText(_PLACEHOLDERS.get(p.type, ""))
         if p.type is ParamType.INT:
@@ -233,15 +221,6 @@ class ParamField:
             edit.setText(str(p.default))
         edit.textChanged.connect(on_change)
         return edit
-
-    def _spin_range(self) -> tuple[int, int] | None:
-        p = self.param
-        if p.min is None or p.max is None:
-            return None
-        low, high = int(p.min), int(p.max)
-        if low < -_INT32 - 1 or high > _INT32:
-            return None
-        return low, high
 
     def _include_toggled(self, on: bool) -> None:
         self.editor.setEnabled(
@@ -265,13 +244,10 @@ class ParamField:
             return editor.currentData()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
-        if isinstance(editor, QSpinBox):
-            text = editor.cleanText().strip()
-        else:
-            assert isinstance(editor, QLineEdit)
-            text = editor.text()
-            if self.param.type is not ParamType.STR:
-                text = text.strip()
+        assert isinstance(editor, QLineEdit)
+        text = editor.text()
+        if self.param.type is not ParamType.STR:
+            text = text.strip()
         if text == "" and self.param.type is not ParamType.STR:
             raise TemplateError(
                 f"parameter '{self.param.name}': enter a value"
@@ -292,7 +268,7 @@ class ParamField:
             editor.setCurrentIndex(0)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(False)
-        elif isinstance(editor, QSpinBox | QLineEdit):
+        elif isinstance(editor, QLineEdit):
             editor.clear()
 
     def set_value(self, value: Any) -> None:
@@ -308,8 +284,6 @@ class ParamField:
                     editor.setCurrentIndex(i)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
-        elif isinstance(editor, QSpinBox):
-            editor.lineEdit().setText(str(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(str(value))
 
@@ -322,7 +296,14 @@ class ParamField:
         else:
             self.hint.setText(self.default_hint)
             self.hint.setStyleSheet(f"color: {tone(self.container, 'muted').name()};")
-            self.hint.setVisible(bool(self.default_hint))
+            # The range/help line shows for the field being edited only (and in the tooltips):
+            # under every field it halved the rows a dock could show.
+            self.hint.setVisible(bool(self.default_hint) and self.focused)
+
+    def set_focused(self, focused: bool) -> None:
+        if focused != self.focused:
+            self.focused = focused
+            self.set_error(self.error)
 
 
 class TemplateForm(QWidget):
@@ -458,6 +439,13 @@ class TemplateForm(QWidget):
         self.line = ""
         self.valid = False
         self.update_preview()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        for field in self.fields:
+            field.set_focused(now is not None and field.container.isAncestorOf(now))
 
     # -- values ----------------------------------------------------------------------------
     def field(self, name: str) -> ParamField:
@@ -919,8 +907,6 @@ def _connect_change(field: ParamField, slot: Any) -> None:
         editor.currentIndexChanged.connect(slot)
     elif isinstance(editor, QCheckBox):
         editor.toggled.connect(slot)
-    elif isinstance(editor, QSpinBox):
-        editor.lineEdit().textChanged.connect(slot)
     elif isinstance(editor, QLineEdit):
         editor.textChanged.connect(slot)
     if field.include is not None:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from workbench.app.connection import Detection, ModuleConnection
 from workbench.gui.context import WorkbenchContext
 from workbench.transport.serial_port import PortSettings
+from workbench.viewmodel.formchecks import in_use_label
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
     from workbench.plugin.api import Plugin
@@ -230,6 +231,30 @@ class ConnectionBar(QWidget):
         if index >= 0:
             self.port.setCurrentIndex(index)
         self.port.blockSignals(False)
+        self._show_in_use()
+
+    def _show_in_use(self) -> None:
+        """The combo names the open port even when it is not a port found here (the demo's
+        pseudo-terminal, a socket URL): a greyed ``/dev/ttyS0`` beside an open pty was untrue."""
+        conn = self.context.connection
+        if conn is None or conn.status not in ("open", "opening", "lost"):
+            # Closed: the entry stays (it is what was open) but no longer says "in use".
+            for index in range(self.port.count()):
+                text = self.port.itemText(index)
+                if text.endswith(" (in use)"):
+                    self.port.setItemText(index, text.removesuffix(" (in use)"))
+            return
+        url = conn.url.split("?")[0]
+        index = self.port.findData(url)
+        if index < 0:
+            self.port.blockSignals(True)
+            self.port.insertItem(0, in_use_label(url), url)
+            self.port.blockSignals(False)
+            index = 0
+        if self.port.currentIndex() != index:
+            self.port.blockSignals(True)
+            self.port.setCurrentIndex(index)
+            self.port.blockSignals(False)
 
     def ports(self) -> list[str]:
         """Devices/URLs currently offered (tests)."""
@@ -358,6 +383,7 @@ class ConnectionBar(QWidget):
         """Show what is open (the demo or a session may have opened it, not the bar)."""
         if conn is not None and self.url.text() != conn.url:
             self.url.setText(conn.url)
+        self._show_in_use()
 
     @property
     def auto_detect(self) -> bool:
@@ -384,6 +410,7 @@ class ConnectionBar(QWidget):
         )
         for w in (self.port, self.url, self.baud, self.line_settings):
             w.setEnabled(not is_open)
+        self._show_in_use()
         self.detect_button.setEnabled(status == "open")
         self.status.setText({"open": "● open", "lost": "● lost", "opening": "…"}.get(status, ""))
         if status == "open" and self.auto_detect and self.context.plugin is None:

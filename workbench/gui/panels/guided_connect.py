@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QRegularExpression, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -28,9 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.app.guided import Diagnosis, GuidedConnect, GuidedPlan, plan_for
+from workbench.app.guided import (
+    Diagnosis,
+    GuidedConnect,
+    GuidedPlan,
+    editable_options,
+    plan_for,
+    registered_client,
+)
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.tables import fit_table
 from workbench.gui.theme import colours, monospace_font
+from workbench.module.words import plain
 
 REFRESH_MS = 33
 _STATUS_TEXT = {
@@ -69,18 +78,31 @@ class GuidedConnectDialog(QDialog):
         id_layout.addWidget(self.identity, 1)
         self.notes = QLabel(self)
         self.notes.setWordWrap(True)
+        # What the sequence registers with, where the plugin's sequence takes it.
+        self.endpoint = QLineEdit(self)
+        self.lifetime = QLineEdit(self)
+        self.lifetime.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,9}")))
+        self.binding = QLineEdit(self)
+        self.binding.setValidator(QRegularExpressionValidator(QRegularExpression(r"[UQSNT]*")))
+        self.options_row = QWidget(self)
+        options = QHBoxLayout(self.options_row)
+        options.setContentsMargins(0, 0, 0, 0)
+        for caption, edit in (
+            ("Endpoint", self.endpoint),
+            ("Lifetime (s)", self.lifetime),
+            ("Binding", self.binding),
+        ):
+            options.addWidget(QLabel(caption, self))
+            options.addWidget(edit, 2 if edit is self.endpoint else 1)
+            edit.setPlaceholderText("the sequence's default")
+            edit.editingFinished.connect(self._idle_prepare)
         self.steps = QTableWidget(0, 3, self)
         self.steps.setHorizontalHeaderLabels(["Step", "Command", "Module's answer"])
         self.steps.verticalHeader().hide()
         self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.steps.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.steps.setFont(monospace_font())
-        self.steps.setWordWrap(False)
-        self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
-        header = self.steps.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        fit_table(self.steps, stretch=(1, 2))  # long commands and answers wrap, never cut
         self.module_side = QLabel(self)
         self.server_side = QLabel(self)
         for label in (self.module_side, self.server_side):
@@ -112,6 +134,7 @@ class GuidedConnectDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.identity_row)
+        layout.addWidget(self.options_row)
         layout.addWidget(self.notes)
         layout.addWidget(self.steps, 1)
         layout.addLayout(sides)
@@ -163,10 +186,19 @@ class GuidedConnectDialog(QDialog):
         self._set_verdict(None)
         psk = self._psk_choice()
         problem = ""
+        # Every missing piece, the port first (with no port open it said "choose the module").
+        missing = []
+        if not self.context.connected:
+            missing.append(
+                "No port is open: open the module's port in the connection bar first "
+                "(the module is detected when it opens), or start a demo."
+            )
         if server is None:
-            problem = "The built-in server is not running: start it in the Server panel."
-        elif plugin is None:
-            problem = "Choose the module in the connection bar first (or let it auto-detect)."
+            missing.append("The built-in server is not running: start it in the Server panel.")
+        if plugin is None and self.context.connected:
+            missing.append("Choose the module in the connection bar first (or let it auto-detect).")
+        if plugin is None or server is None:
+            problem = " ".join(missing)
         if not problem and plugin is not None:
             dtls = getattr(server, "dtls_address", None)
             dtls_url = f"coaps://{dtls[0]}:{dtls[1]}" if dtls else ""
@@ -177,6 +209,7 @@ class GuidedConnectDialog(QDialog):
                     psk=psk,
                     dtls_url=dtls_url,
                     variant=self.context.variant,
+                    options=self._options(plugin),
                 )
             except ValueError as exc:
                 problem = str(exc)
@@ -195,8 +228,35 @@ class GuidedConnectDialog(QDialog):
         self._fill_steps([(s.shown, s.role, s.purpose, "pending", "") for s in plan.steps()])
         if not self.context.connected:
             self._set_verdict(None, "Open the module's port first (connection bar), then Run.")
+        else:
+            endpoint, address = registered_client(server)
+            if endpoint:
+                self._set_verdict(
+                    None,
+                    f"The server has this module already registered as “{endpoint}” (from "
+                    f"{address}). Run sends the sequence again; some modules then refuse to "
+                    "register twice.",
+                )
         self._update_buttons()
         return plan
+
+    def _options(self, plugin: Any) -> dict[str, str | int]:
+        """Endpoint, lifetime and binding as typed, for the options the plugin takes."""
+        editable = editable_options(plugin)
+        fields = {"endpoint": self.endpoint, "lifetime": self.lifetime, "binding": self.binding}
+        out: dict[str, str | int] = {}
+        for name, edit in fields.items():
+            edit.setEnabled(name in editable)
+            edit.setToolTip(
+                "Sent in the module's documented sequence (empty: the sequence's default)"
+                if name in editable
+                else f"{plugin.name}'s documented sequence does not set the {name}: set it "
+                "from the Commands panel"
+            )
+            text = edit.text().strip()
+            if text and name in editable:
+                out[name] = int(text) if name == "lifetime" else text
+        return out
 
     def _fill_steps(self, rows: list[tuple[str, str, str, str, str]]) -> None:
         pal = colours(self)
@@ -219,9 +279,6 @@ class GuidedConnectDialog(QDialog):
                     item.setForeground(pal.note)
                 else:
                     item.setForeground(pal.response)
-        self.steps.resizeColumnToContents(1)
-        if self.steps.columnWidth(1) > 460:
-            self.steps.setColumnWidth(1, 460)
 
     # -- running -----------------------------------------------------------------------------
     def start(self) -> asyncio.Task[Diagnosis] | None:
@@ -287,7 +344,7 @@ class GuidedConnectDialog(QDialog):
             module = "nothing yet"
         network = ""
         if seen.network_state is not None:
-            network = f"<br>Network: {seen.network_state.replace('_', ' ')}"
+            network = f"<br>Network: {plain(seen.network_state)}"
         if seen.addresses is not None:
             network += f"<br>IP address: {', '.join(seen.addresses) or 'none'}"
         self.module_side.setText(f"<b>Module says:</b> {module}{network}")
@@ -296,6 +353,11 @@ class GuidedConnectDialog(QDialog):
             server = f"registered “{seen.server_endpoint}” from {address}"
         elif seen.server_refusal:
             server = f"refused: {seen.server_refusal}"
+        elif seen.existing_endpoint:
+            server = (
+                f"“{seen.existing_endpoint}” registered from {seen.existing_address} before "
+                f"this run; {seen.server_requests} request(s) since, no new registration"
+            )
         elif seen.server_requests:
             server = f"{seen.server_requests} request(s), no registration yet"
         else:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.theme import colours
 from workbench.module.state import ModuleState, ServerState, Tracked, as_sentence, clock_text
+from workbench.module.words import plain
 
 LineData = Qt.ItemDataRole.UserRole + 1
 #: Longest delay between a state change and the tree showing it (ms).
@@ -136,9 +137,9 @@ class ModuleStatePanel(QWidget):
         ):
             self._value(client, "State", state.client)
         else:
-            item = self._plain(client, "State", headline or "—")
+            item = self._plain(client, "State", plain(headline) if headline else "—")
             if headline is not None:
-                item.setText(1, f"{headline} (from the registration URCs)")
+                item.setText(1, f"{plain(headline)} (from the registration URCs)")
                 c = colours(self)
                 if headline in _GOOD or headline in _BAD:
                     item.setForeground(1, c.ok if headline in _GOOD else c.error)
@@ -306,7 +307,7 @@ class ModuleStatePanel(QWidget):
         if tracked is None:
             self._plain(parent, name, "—")
             return None
-        text = f"{tracked.value}{suffix}"
+        text = f"{plain(tracked.value)}{suffix}"
         if tracked.inferred:
             text += " (inferred)"
         item = self._row(parent, name, text, tracked.line, tracked.raw)

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QPushButton,
     QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -118,6 +119,24 @@ def code_text(code: str) -> str:
     return f"{code} {_CODE_TEXT.get(code, '')}".strip()
 
 
+#: Objects whose instances start closed: Security, Server and Access Control are the
+#: configuration; opened, their resources pushed /3/0 (what a user reads first) off screen.
+_CLOSED_AT_START = frozenset({0, 1, 2})
+
+
+def queue_text(endpoint: str) -> str:
+    """What a row and the status line say while a request waits for a sleeping client."""
+    return f"queued: waiting for {endpoint} to wake (queue mode)"
+
+
+def _open_at_start(key: str) -> bool:
+    """Objects open; instances open except those of :data:`_CLOSED_AT_START`; rest closed."""
+    parts = key.strip("/").split("/")
+    if len(parts) == 1:
+        return True
+    return len(parts) == 2 and parts[0].isdigit() and int(parts[0]) not in _CLOSED_AT_START
+
+
 class ObjectTreePanel(QWidget):
     """See the module docstring."""
 
@@ -137,6 +156,9 @@ class ObjectTreePanel(QWidget):
         self._busy: dict[str, str] = {}
         #: Busy texts of the requests queued until their module comes back (by path).
         self._queued: dict[str, str] = {}
+        #: Paths whose request waits for a sleeping queue-mode client, and the running tasks.
+        self._sleeping: set[str] = set()
+        self._tasks: dict[str, Any] = {}
         self._incoming: list[tuple[str, dict[Path, Value]]] = []
         self._server_unsub: Callable[[], None] | None = None
         self._shown: tuple[Any, ...] = ()
@@ -278,7 +300,15 @@ class ObjectTreePanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(second)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.banner)
+        self.cancel_queued_button = QPushButton("Cancel queued", self)
+        self.cancel_queued_button.setToolTip("Cancel the requests waiting for the client to wake")
+        self.cancel_queued_button.clicked.connect(self.cancel_queued)
+        self.cancel_queued_button.hide()
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self.banner, 1)
+        status_row.addWidget(self.cancel_queued_button)
+        layout.addLayout(status_row)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.details)
         layout.addWidget(self.requests_box)
@@ -408,7 +438,14 @@ class ObjectTreePanel(QWidget):
         if key not in self._busy:
             return
         waiting = data.get("waiting")
-        if data.get("state") == "queued" and waiting:
+        if data.get("state") == "queued" and not waiting and self._asleep(self.endpoint):
+            if key not in self._queued:
+                self._queued[key] = self._busy[key]
+            self._busy[key] = queue_text(self.endpoint)
+            self._sleeping.add(key)
+            self._update_banner()
+            self.schedule_refresh()
+        elif data.get("state") == "queued" and waiting:
             if key not in self._queued:
                 self._queued[key] = self._busy[key]
                 self.context.notify(
@@ -418,7 +455,21 @@ class ObjectTreePanel(QWidget):
             self.schedule_refresh()
         elif key in self._queued and data.get("state") != "queued":
             self._busy[key] = self._queued.pop(key)
+            if key in self._sleeping:
+                self._sleeping.discard(key)
+                self._update_banner()
             self.schedule_refresh()
+
+    def _asleep(self, endpoint: str) -> bool:
+        info = self.endpoint_combo.clients().get(endpoint)
+        return info is not None and bool(info.queue_mode) and not info.awake
+
+    def cancel_queued(self) -> None:
+        """Cancel the requests waiting for a sleeping client (the status line's button)."""
+        for key in list(self._sleeping):
+            task = self._tasks.get(key)
+            if task is not None:
+                task.cancel()
 
     def _endpoint_changed(self) -> None:
         self._shown = ()
@@ -480,6 +531,13 @@ class ObjectTreePanel(QWidget):
                 text = f"{name} has no AT commands that list its objects: use the server view."
             else:
                 text = f"Module's own view through {dialect.note}."
+        if self._sleeping and self.view == SERVER_VIEW:
+            count = len(self._sleeping)
+            text = (
+                f"{queue_text(self.endpoint)}, {count} request{'s' if count != 1 else ''} "
+                "queued. They go out when it next talks (an update or a notification)."
+            )
+        self.cancel_queued_button.setVisible(bool(self._sleeping))
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
         self.endpoint_combo.setEnabled(self.view == SERVER_VIEW)
@@ -546,14 +604,12 @@ class ObjectTreePanel(QWidget):
                         self._item(ritem, str(child.path))
         self._update(objects)
         for key, item in self._items.items():
-            depth = key.count("/")
-            default = depth <= 2  # objects and instances open, multi-instance resources closed
             if key in self._expanded:
                 item.setExpanded(True)
             elif key in self._collapsed:
                 item.setExpanded(False)
             else:
-                item.setExpanded(default)
+                item.setExpanded(_open_at_start(key))
         if selected and selected in self._items:
             self.tree.setCurrentItem(self._items[selected])
         self.tree.verticalScrollBar().setValue(scroll)
@@ -791,9 +847,15 @@ class ObjectTreePanel(QWidget):
             finally:
                 self._busy.pop(key, None)
                 self._queued.pop(key, None)
+                self._tasks.pop(key, None)
+                if key in self._sleeping:
+                    self._sleeping.discard(key)
+                    self._update_banner()
                 self.schedule_refresh()
 
-        return self.context.run_soon(body())
+        task = self.context.run_soon(body())
+        self._tasks[key] = task
+        return task
 
     def _fail(self, ep: str, path: Path, what: str, text: str) -> None:
         data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))

@@ -23,12 +23,13 @@ from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
+    QRegularExpression,
     QSettings,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,7 +42,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -60,6 +60,7 @@ from workbench.server import LwM2MServer
 from workbench.server.bootstrap import BootstrapConfig, BootstrapConfigError
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.server.security import psk_entry
+from workbench.viewmodel.formchecks import port_error
 
 #: How often queued log entries and client changes reach the views (ms): ~30 Hz.
 BATCH_MS = 33
@@ -71,6 +72,18 @@ ALL_INTERFACES_WARNING = (
     "⚠ Listening on every network interface: anyone who can reach this computer can register "
     "with the server and read what modules send. Use it only on a network you trust."
 )
+#: What the Bootstrap tab shows while nothing is loaded: a file the server accepts as it is.
+BOOTSTRAP_EXAMPLE = """{
+  "endpoints": {
+    "*": {
+      "delete": ["/0", "/1"],
+      "servers": [{"short_id": 101, "lifetime": 300, "binding": "U"}],
+      "security": [{"instance": 0, "uri": "coap://127.0.0.1:5683",
+                    "bootstrap": false, "mode": 3, "short_id": 101}],
+      "format": 11542
+    }
+  }
+}"""
 _CLIENT_COLUMNS = [
     "Endpoint",
     "Address",
@@ -165,10 +178,17 @@ class ServerPanel(QWidget):
     def _build(self) -> None:
         self.host = QLineEdit("127.0.0.1", self)
         self.host.setToolTip("Address to listen on; 127.0.0.1 keeps the server on this computer")
-        self.port = QSpinBox(self)
-        self.port.setRange(0, 65535)
-        self.port.setValue(DEFAULT_PORT)
-        self.port.setToolTip("UDP port (0 picks a free one); DTLS uses the next port")
+        # A line edit, not a spin box: a spin box silently dropped the fifth digit of 70000;
+        # here the number stays as typed and Start says why it is refused.
+        self.port = QLineEdit(str(DEFAULT_PORT), self)
+        self.port.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,6}"), self))
+        self.port.setMaximumWidth(self.port.fontMetrics().horizontalAdvance("0000000") + 16)
+        self.port.setToolTip(
+            "UDP port (0 picks a free one); DTLS uses the next port (a free one with 0)"
+        )
+        #: The port the user chose (the field shows the one in use while a server runs).
+        self._chosen_port = str(DEFAULT_PORT)
+        self._showing_in_use = False
         self.all_interfaces = QCheckBox("All interfaces", self)
         self.all_interfaces.toggled.connect(self._interfaces_toggled)
         self.start_button = QPushButton("Start", self)
@@ -302,6 +322,7 @@ class ServerPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
+        self.log_page = page
         return page
 
     def _build_psk(self) -> QWidget:
@@ -390,15 +411,13 @@ class ServerPanel(QWidget):
         port = settings.value("server/port", DEFAULT_PORT)
         if isinstance(host, str) and host:
             self.host.setText(host)
-        try:
-            self.port.setValue(int(port))  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            pass
+        if str(port).isdigit():
+            self.port.setText(str(port))
 
     def _save_settings(self) -> None:
         settings = QSettings()
         settings.setValue("server/host", self.host.text().strip())
-        settings.setValue("server/port", self.port.value())
+        settings.setValue("server/port", self.port.text().strip())
 
     # -- start / stop ----------------------------------------------------------------------
     def _interfaces_toggled(self, checked: bool) -> None:
@@ -413,9 +432,15 @@ class ServerPanel(QWidget):
     def build_server(self) -> LwM2MServer:
         """An unstarted server with the panel's settings; ValueError with a message if wrong."""
         host = self.host.text().strip() or "127.0.0.1"
+        problem = port_error(self.port.text())
+        if problem:
+            raise ValueError(problem)
+        port = int(self.port.text().strip())
         return LwM2MServer(
             host,
-            self.port.value(),
+            port,
+            # Port 0 picks a free port; its neighbour (the default DTLS port) may be taken.
+            dtls_port=0 if port == 0 else None,
             all_interfaces=self.all_interfaces.isChecked(),
             psk=dict(self.psk) or None,
             bootstrap=self.bootstrap,
@@ -462,6 +487,7 @@ class ServerPanel(QWidget):
         own = server is not None and server is self.own_server
         for widget in (self.port, self.all_interfaces, self.host):
             widget.setEnabled(server is None)
+        self._show_port_in_use(server)
         if server is None:
             self.host.setEnabled(not self.all_interfaces.isChecked())
         self.start_button.setText("Stop" if own else "Start")
@@ -481,6 +507,19 @@ class ServerPanel(QWidget):
         if not own:
             text += " — owned by the demo"
         self.status.setText(text)
+
+    def _show_port_in_use(self, server: Any) -> None:
+        """While a server runs the field shows its real port (0 and the demo pick a random one;
+        a greyed 5683 beside it was untrue); once stopped, the user's choice comes back."""
+        address = getattr(server, "address", None) if server is not None else None
+        if address is not None:
+            if not self._showing_in_use:
+                self._chosen_port = self.port.text()
+                self._showing_in_use = True
+            self.port.setText(str(address[1]))
+        elif self._showing_in_use:
+            self._showing_in_use = False
+            self.port.setText(self._chosen_port)
 
     def _on_event(self, event: ServerEvent) -> None:
         if event.kind == "limit" or (event.kind == "security" and event.data.get("problem")):
@@ -600,6 +639,35 @@ class ServerPanel(QWidget):
             str(self.direction_filter.currentData() or ""),
         )
 
+    def show_coap_entry(self, entry: Any) -> bool:
+        """Select ``entry`` (a CoapLogEntry, e.g. clicked on the timeline) in the CoAP log
+        and show its detail; False when the log no longer holds it."""
+        self.pump()  # entries still queued for the model
+        wanted = entry.to_dict() if hasattr(entry, "to_dict") else dict(entry)
+        key = (wanted.get("time"), wanted.get("direction"), wanted.get("peer"), wanted.get("mid"))
+        rows = self.log_model.rows
+        found = next(
+            (
+                i
+                for i in range(len(rows) - 1, -1, -1)
+                if (rows[i].get("time"), rows[i].get("direction"), rows[i].get("peer")) == key[:3]
+                and rows[i].get("mid") == key[3]
+            ),
+            None,
+        )
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.log_page))
+        if found is None:
+            return False
+        self.follow.setChecked(False)  # the selected row must not scroll away
+        index = self.log_filter.mapFromSource(self.log_model.index(found, 0))
+        if not index.isValid():  # hidden by the filters: show everything
+            self.endpoint_filter.setCurrentIndex(0)
+            self.direction_filter.setCurrentIndex(0)
+            index = self.log_filter.mapFromSource(self.log_model.index(found, 0))
+        self.log.setCurrentIndex(index)
+        self.log.scrollTo(index)
+        return True
+
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.detail.clear()
@@ -708,9 +776,11 @@ class ServerPanel(QWidget):
         if config is None:
             self.bootstrap_label.setText(
                 "No bootstrap configuration: Bootstrap-Requests are answered 4.04. Load a "
-                "JSON file (format: workbench/server/bootstrap.py)."
+                'JSON file like the example below ("*" is any endpoint; an endpoint name '
+                'gets its own entry; "psk_identity"/"psk_key" in a security entry set '
+                "DTLS keys and are never shown)."
             )
-            self.bootstrap_view.clear()
+            self.bootstrap_view.setPlainText(BOOTSTRAP_EXAMPLE)
             return
         self.bootstrap_label.setText(f"Loaded {Path(path).name}: {len(config.plans)} endpoint(s).")
         lines: list[str] = []

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSettings,
@@ -308,6 +309,40 @@ class HistoryLineEdit(QLineEdit):
             self._walk(-1 if event.key() == Qt.Key.Key_Up else 1)
             return
         super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        """Tab completes (the placeholder promises it); Qt would move the focus on instead."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and self.text()
+            and self.complete_now()
+        ):
+            return True
+        return super().event(event)
+
+    def complete_now(self) -> bool:
+        """Extend the text to what every completion shares, or list them; False: none."""
+        completer = self.completer()
+        completer.setCompletionPrefix(self.text())
+        count = completer.completionCount()
+        if count == 0:
+            return False
+        matches = []
+        for row in range(count):
+            completer.setCurrentRow(row)
+            matches.append(completer.currentCompletion())
+        shared = matches[0].upper()
+        for match in matches[1:]:
+            while not match.upper().startswith(shared):
+                shared = shared[:-1]
+        if len(shared) > len(self.text()):
+            self.setText(matches[0][: len(shared)])
+        if count > 1:
+            completer.complete()
+        return True
 
     def _walk(self, step: int) -> None:
         if not self.history:

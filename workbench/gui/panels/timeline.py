@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -58,6 +58,7 @@ from workbench.viewmodel.timeline import (
     row_from_fota,
     rows_from_lines,
 )
+from workbench.viewmodel.timelinelabels import place_labels
 
 #: Redraw / CoAP drain period (ms): ~30 Hz.
 TICK_MS = 33
@@ -136,6 +137,12 @@ def _lane_y(lane: int) -> float:
     return float(len(_LANES) - 1 - lane)
 
 
+def _rows(to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> int:
+    """How many label rows fit in one lane at the current zoom (at least one)."""
+    lane_px = abs(to_px(QPointF(0, _lane_y(0))).y() - to_px(QPointF(0, _lane_y(1))).y())
+    return max(1, int(lane_px // max(1, metrics.height())))
+
+
 class _ClockAxis(pg.DateAxisItem):  # type: ignore[misc]
     """A wall-clock axis for values relative to :attr:`origin` (keeps float precision)."""
 
@@ -211,6 +218,8 @@ class TimelinePanel(QWidget):
         self._drawn_range: tuple[float, float, int] | None = None
         self._labels: list[tuple[float, int, str, QColor]] = []
         self._last_follow = 0.0
+        #: The pointer is over the plot: following pauses so what it points at can be clicked.
+        self.pointer_over = False
         self.selected: TimelineItem | None = None
         self.frames = 0
 
@@ -242,6 +251,7 @@ class TimelinePanel(QWidget):
             self, axisItems={"bottom": self.axis, "left": self.lane_axis}
         )
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot_widget.installEventFilter(self)  # follow-live holds still under the pointer
         # The dock starts with room for a line of text per lane (sizeHint) but may be squeezed.
         self.plot_widget.setMinimumHeight(80)
         self.plot_widget.setAntialiasing(False)
@@ -487,9 +497,23 @@ class TimelinePanel(QWidget):
         conn = self.context.connection
         return conn is not None and getattr(conn, "status", "") == "open"
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.plot_widget and event.type() in (
+            QEvent.Type.Enter,
+            QEvent.Type.Leave,
+        ):
+            self.pointer_over = event.type() == QEvent.Type.Enter
+            self.follow_button.setText(
+                "Follow live (paused)" if self.pointer_over else "Follow live"
+            )
+            if not self.pointer_over:
+                self._follow_now(force=True)
+        return super().eventFilter(watched, event)
+
     def _follow_now(self, force: bool = False) -> None:
-        """Keep the newest event (or now, on a live port) at the right edge."""
-        if not self.follow:
+        """Keep the newest event (or now, on a live port) at the right edge — except while the
+        pointer is over the plot: a plot moving under it could not be clicked."""
+        if not self.follow or (self.pointer_over and not force):
             return
         now = time.time()
         if (
@@ -608,8 +632,29 @@ class TimelinePanel(QWidget):
                 p.drawRect(QRectF(rect.left(), y - 0.5, rect.width(), 1.0))
         p.restore()
 
+    def _place(self, to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> list[Any]:
+        """Where the labels go, in device pixels (newest on top, older merged or stacked)."""
+        rows = _rows(to_px, metrics)
+        points = [to_px(QPointF(x, _lane_y(lane))) for x, lane, _label, _c in self._labels]
+        wanted = [
+            (point.x() + 4, lane, label)
+            for point, (_x, lane, label, _c) in zip(points, self._labels, strict=True)
+        ]
+        return place_labels(wanted, metrics.horizontalAdvance, rows)
+
+    def placed_labels(self) -> list[Any]:
+        """The labels as the next paint places them (tests, keyboard users' summaries)."""
+        view = self.view
+
+        def to_px(point: QPointF) -> QPointF:
+            mapped = view.mapViewToDevice(point)
+            return QPointF(mapped.x(), mapped.y()) if mapped is not None else QPointF()
+
+        return self._place(to_px, QFontMetrics(self.font()))
+
     def _paint_labels(self, p: QPainter, rect: QRectF) -> None:
-        """Event labels right of their marks, in device pixels, without overlaps per lane."""
+        """Event labels right of their marks, in device pixels: at one instant the newest is
+        on top and older ones stack below it or are counted on it (never the oldest alone)."""
         if not self._labels:
             return
         transform = p.transform()
@@ -617,21 +662,20 @@ class TimelinePanel(QWidget):
         p.resetTransform()
         metrics = QFontMetrics(p.font())
         ascent = metrics.ascent() - metrics.height() / 2
-        free: dict[int, float] = {}
         text_colour = self.colours.text
         halo = QColor(self.colours.background)
         halo.setAlpha(200)
         height = metrics.height()
-        for x, lane, label, _colour in self._labels:
-            point = transform.map(QPointF(x, _lane_y(lane)))
-            px = point.x() + 4
-            if px < free.get(lane, -1e9):
-                continue
-            width = metrics.horizontalAdvance(label)
-            free[lane] = px + width + 10
-            p.fillRect(QRectF(px - 1, point.y() - height / 2, width + 2, height), halo)
+        rows = _rows(transform.map, metrics)
+        right = transform.map(rect.topRight()).x()
+        for placed in self._place(transform.map, metrics):
+            centre = transform.map(QPointF(0, _lane_y(placed.lane))).y()
+            y = centre + (placed.row - (rows - 1) / 2) * height
+            width = metrics.horizontalAdvance(placed.text)
+            x = placed.x if placed.x + width <= right else placed.x - 8 - width  # at the edge
+            p.fillRect(QRectF(x - 1, y - height / 2, width + 2, height), halo)
             p.setPen(text_colour)
-            p.drawText(QPointF(px, point.y() + ascent), label)
+            p.drawText(QPointF(x, y + ascent), placed.text)
         p.restore()
 
     # -- pointer ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path as FsPath
 
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -296,6 +297,16 @@ class WriteDialog(_Dialog):
             self.form.addRow("Current", QLabel(display_value(current, rtype), self))
         self.form.addRow("New value", self.editor)
         self.result_value: Value = None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Focus on the editor with its text selected: F2, type, Enter writes what was typed
+        (with the focus on OK, the keys went nowhere and Enter wrote the old value)."""
+        super().showEvent(event)
+        edit = self.editor.findChild(QLineEdit)
+        target: QWidget = edit if edit is not None else self.editor
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if edit is not None:
+            edit.selectAll()
 
     def validate(self) -> None:
         self.result_value = self.editor.value()
