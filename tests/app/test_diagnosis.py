@@ -147,6 +147,7 @@ def test_nothing_concluded_is_stopped() -> None:
             True,
             "server_refused",
         ),
+        ({"existing_endpoint": "ep-1"}, steps("failed"), True, "already_registered"),
         ({"network_state": "searching"}, steps("failed"), True, "command_rejected"),
         ({"network_state": "searching", "module_failed": failed_event()}, None, True, "no_network"),
         ({"module_failed": failed_event()}, steps("failed"), True, "psk_mismatch"),
@@ -169,6 +170,7 @@ def test_the_order_of_the_rules() -> None:
     assert [rule.__name__ for rule in RULES] == [
         "registered",
         "server_refused",
+        "already_registered",
         "step_unanswered",
         "step_rejected",
         "no_network",
