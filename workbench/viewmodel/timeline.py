@@ -458,16 +458,65 @@ class _Column:
     def nbytes(self) -> int:
         return int(self.t.nbytes + self.tone.nbytes + self.label.nbytes + self.ref.nbytes)
 
+    def drop_oldest(self, count: int) -> None:
+        """Forget the ``count`` earliest events (the column must be sorted)."""
+        count = min(count, self.n)
+        keep = self.n - count
+        for name in ("t", "tone", "label", "ref"):
+            array = getattr(self, name)
+            array[:keep] = array[count : self.n]
+        self.n = keep
+
 
 class TimelineStore:
     """Columnar, time-sorted timeline events per lane (see the module docstring)."""
 
-    def __init__(self, lanes: int = len(Lane)) -> None:
+    def __init__(self, lanes: int = len(Lane), *, max_events: int | None = None) -> None:
         self._columns = [_Column() for _ in range(lanes)]
         self._labels: list[str] = []
         self._label_ids: dict[str, int] = {}
         #: Incremented on every change, so views can tell whether to redraw.
         self.version = 0
+        #: At most this many events over all lanes (None: no limit); the earliest go first.
+        self.max_events = max_events
+        #: Events forgotten because of :attr:`max_events` since the last full clear.
+        self.dropped = 0
+
+    def set_max_events(self, max_events: int | None) -> None:
+        """Change the limit; applies at once (events beyond it are dropped, oldest first)."""
+        if max_events is not None and max_events < 1:
+            raise ValueError("the timeline must be allowed at least one event")
+        self.max_events = max_events
+        self._enforce_limit()
+
+    def _enforce_limit(self) -> None:
+        """Drop the earliest events over all lanes when more than :attr:`max_events` are held.
+
+        Drops a further 5 % of the limit at once, so that a full store moves its arrays once
+        per that many new events rather than on every batch.
+        """
+        limit = self.max_events
+        total = len(self)
+        if limit is None or total <= limit:
+            return
+        excess = min(total, total - limit + limit // 20)
+        columns = [self._column(lane) for lane in range(len(self._columns))]
+        times = np.concatenate([c.t[: c.n] for c in columns])
+        cut = float(np.partition(times, excess - 1)[excess - 1])
+        # Everything before the cut time goes, then as many at the cut time as still needed
+        # (lane by lane): exactly ``excess`` events, the earliest.
+        below = [int(np.searchsorted(c.t[: c.n], cut, "left")) for c in columns]
+        at_cut = [
+            int(np.searchsorted(c.t[: c.n], cut, "right")) - b
+            for c, b in zip(columns, below, strict=True)
+        ]
+        still = excess - sum(below)
+        for column, before, ties in zip(columns, below, at_cut, strict=True):
+            extra = min(ties, still)
+            still -= extra
+            column.drop_oldest(before + extra)
+        self.dropped += excess
+        self.version += 1
 
     # -- filling ---------------------------------------------------------------------------
     def intern(self, label: str) -> int:
@@ -500,6 +549,7 @@ class TimelineStore:
             )
         if count:
             self.version += 1
+            self._enforce_limit()
         return count
 
     def extend_arrays(
@@ -518,6 +568,7 @@ class TimelineStore:
             np.asarray(ref, np.int64),
         )
         self.version += 1
+        self._enforce_limit()
 
     def clear(self, lanes: Iterable[int] | None = None) -> None:
         """Forget the events of ``lanes`` (all lanes by default)."""
@@ -527,6 +578,7 @@ class TimelineStore:
         if lanes is None:
             self._labels.clear()
             self._label_ids.clear()
+            self.dropped = 0
         self.version += 1
 
     # -- questions ---------------------------------------------------------------------------
