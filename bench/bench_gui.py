@@ -20,7 +20,11 @@ that reached the terminal model versus the bytes sent (line endings excluded: th
 each line's bytes without its terminator), and how long the window needed to catch up.
 
     .venv/bin/python bench/bench_gui.py [--runs 5] [--startup-only] [--seconds 30]
-        [--rate 1000000] [--plugin ID]
+        [--rate 1000000] [--plugin ID] [--terminal-lines 1000000] [--no-compare]
+
+The throughput part runs twice in the same process: first with the window's GC policy
+stopped (CPython's default collections, the behaviour before issue 17), then with it, and the
+terminal's memory limit raised to ``--terminal-lines`` so that a 30 s run holds ~1M lines.
 """
 
 from __future__ import annotations
@@ -139,6 +143,12 @@ class Writer(threading.Thread):
 
 
 async def bench(args: argparse.Namespace) -> None:
+    """The throughput run, without then with the window's GC policy (same-run comparison)."""
+    for policy in (False, True) if args.compare else (True,):
+        await bench_one(args, policy)
+
+
+async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     import termios
     import tty
 
@@ -151,6 +161,10 @@ async def bench(args: argparse.Namespace) -> None:
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
     window.show()
     await asyncio.sleep(0)
+    window.terminal.model.set_max_lines(args.terminal_lines)
+    if not gc_policy:
+        window.gc_policy.stop()  # the previous behaviour: CPython's default collections
+    print(f"\n## gc policy {'ON (issue 17)' if gc_policy else 'OFF (previous behaviour)'}")
 
     master, slave = os.openpty()
     tty.setraw(slave, termios.TCSANOW)
@@ -403,6 +417,15 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1_000_000, help="bytes per second")
     parser.add_argument("--plugin", default="quectel-bg95")
     parser.add_argument("--short", action="store_true", help="only short lines (worst case)")
+    parser.add_argument(
+        "--terminal-lines", type=int, default=1_000_000, help="terminal memory limit for the run"
+    )
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="skip the run without the GC policy (the previous behaviour)",
+    )
     args = parser.parse_args()
 
     bench_startup(args.runs)

@@ -90,11 +90,11 @@ def test_dialog_saves_and_the_window_applies(wb_loop: asyncio.AbstractEventLoop)
         dialog = MemoryLimitsDialog(load_limits(), window)
         assert dialog.limits() == MemoryLimits()  # defaults in fresh settings
         dialog.terminal_lines.setValue(2000)
-        dialog.server_events.setValue(5000)
+        dialog.coap_log.setValue(5000)
         shot(dialog, "memory_limits_dialog")
         window.apply_memory_limits(dialog.limits())
         assert window.terminal.model.rowCount() == 2000
-        assert load_limits() == MemoryLimits(terminal_lines=2000, server_events=5000)
+        assert load_limits() == MemoryLimits(terminal_lines=2000, coap_log=5000)
         # Nonsense in the settings file falls back to the default / the minimum.
         settings = QSettings()
         settings.setValue(TERMINAL_KEY, "lots")

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 TERMINAL_KEY = "limits/terminal_lines"
 TIMELINE_KEY = "limits/timeline_events"
 COAP_LOG_KEY = "limits/server_coap_log"
-SERVER_EVENTS_KEY = "limits/server_events"
 
 #: Smallest values accepted: below these the panels would be useless.
 MINIMUM = 1_000
@@ -41,8 +40,6 @@ class MemoryLimits:
     timeline_events: int = 10_000_000
     #: Entries of the built-in server's CoAP log.
     coap_log: int = 50_000
-    #: Entries of the built-in server's event history.
-    server_events: int = 50_000
 
 
 def _read(settings: QSettings, key: str, default: int) -> int:
@@ -61,7 +58,6 @@ def load_limits(settings: QSettings | None = None) -> MemoryLimits:
         terminal_lines=_read(s, TERMINAL_KEY, d.terminal_lines),
         timeline_events=_read(s, TIMELINE_KEY, d.timeline_events),
         coap_log=_read(s, COAP_LOG_KEY, d.coap_log),
-        server_events=_read(s, SERVER_EVENTS_KEY, d.server_events),
     )
 
 
@@ -70,11 +66,10 @@ def save_limits(limits: MemoryLimits, settings: QSettings | None = None) -> None
     s.setValue(TERMINAL_KEY, limits.terminal_lines)
     s.setValue(TIMELINE_KEY, limits.timeline_events)
     s.setValue(COAP_LOG_KEY, limits.coap_log)
-    s.setValue(SERVER_EVENTS_KEY, limits.server_events)
 
 
 class MemoryLimitsDialog(QDialog):
-    """Four spin boxes; :meth:`limits` is what the user chose."""
+    """Three spin boxes; :meth:`limits` is what the user chose."""
 
     def __init__(self, current: MemoryLimits, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,11 +87,9 @@ class MemoryLimitsDialog(QDialog):
         self.terminal_lines = self._spin(current.terminal_lines)
         self.timeline_events = self._spin(current.timeline_events)
         self.coap_log = self._spin(current.coap_log)
-        self.server_events = self._spin(current.server_events)
         form.addRow("Terminal lines", self.terminal_lines)
         form.addRow("Timeline events", self.timeline_events)
         form.addRow("Server CoAP log entries", self.coap_log)
-        form.addRow("Server event history", self.server_events)
         layout.addLayout(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -118,5 +111,4 @@ class MemoryLimitsDialog(QDialog):
             terminal_lines=self.terminal_lines.value(),
             timeline_events=self.timeline_events.value(),
             coap_log=self.coap_log.value(),
-            server_events=self.server_events.value(),
         )

@@ -940,6 +940,9 @@ class MainWindow(QMainWindow):
         if timeline is not None and hasattr(timeline, "store"):
             timeline.store.set_max_events(limits.timeline_events)
             timeline.redraw()
+        server_panel: Any = self.panels.get("server")
+        if server_panel is not None and hasattr(server_panel, "log_model"):
+            server_panel.log_model.max_rows = limits.coap_log
 
     # -- shutdown ----------------------------------------------------------------------------
     async def shutdown(self) -> None:
