@@ -28,7 +28,7 @@ WARM_LINES = 512
 
 #: Bytes per piece: large enough that start-up and warm-up are noise, small enough that a
 #: few pieces in flight per worker keep memory bounded.
-PIECE_BYTES = 4 << 20
+PIECE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
