@@ -40,6 +40,8 @@ from workbench.at.syntax import (
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 
 _ERROR_CODE = re.compile(r"^\+(?:CME|CMS) ERROR:\s*(.*)$")
+#: What a line must start with for :data:`_ERROR_CODE` to be worth trying.
+_ERROR_HEADS = ("+CME ERROR:", "+CMS ERROR:")
 _PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:")
 
 #: Default per-command timeout (seconds); LwM2M commands that talk to a server pass more.
@@ -324,7 +326,7 @@ class AtEngine:
             return ResultStatus.OK, None, None
         if text in STANDARD_FINALS_ERROR:
             return ResultStatus.ERROR, None, text
-        m = _ERROR_CODE.match(text)
+        m = _ERROR_CODE.match(text) if text.startswith(_ERROR_HEADS) else None
         if m:
             detail = m.group(1).strip()
             if detail.isdigit():
