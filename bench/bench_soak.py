@@ -33,6 +33,7 @@ import random
 import shutil
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -181,8 +182,39 @@ async def make_clients(count: int, lifetime: int) -> list[SoakClient]:
     return out
 
 
+class Updater:
+    """Sends each registered client's Update every ``every`` seconds from its registration on.
+
+    The clients wait in registration order and go to the back after each Update, so the
+    queue stays in time order and a tick costs only the Updates that are due.
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.queue: deque[tuple[float, SoakClient]] = deque()
+        #: Where the Updates of the set-up phases (registration, observe) are counted.
+        self.setup = Stats()
+
+    def add(self, client: SoakClient, registered_at: float) -> None:
+        self.queue.append((registered_at + self.every, client))
+
+    def run_due(self, now: float) -> None:
+        stats = STATS if STATS is not None else self.setup
+        while self.queue and self.queue[0][0] <= now:
+            due, client = self.queue.popleft()
+            if now - due > 1.0:
+                stats.late += 1
+            client.send_update(stats)
+            self.queue.append((due + self.every, client))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.run_due(time.perf_counter())
+            await asyncio.sleep(0.1)
+
+
 async def register_all(
-    clients: Sequence[SoakClient], server: tuple[str, int], window: int
+    clients: Sequence[SoakClient], server: tuple[str, int], window: int, updater: Updater
 ) -> float:
     start = time.perf_counter()
     semaphore = asyncio.Semaphore(window)
@@ -192,7 +224,8 @@ async def register_all(
             for _ in range(5):
                 client.register(server)
                 try:
-                    await asyncio.wait_for(asyncio.shield(client.registered), 3)
+                    at = await asyncio.wait_for(asyncio.shield(client.registered), 3)
+                    updater.add(client, at)
                     return
                 except TimeoutError:
                     continue
@@ -212,11 +245,17 @@ async def soak_one(
     )
     await server.start()
     clients: list[SoakClient] = []
+    update_task: asyncio.Task[None] | None = None
     try:
         await asyncio.sleep(0.3)
         base_rss = server.rss
         clients = await make_clients(args.count, args.lifetime)
-        took = await register_all(clients, ("127.0.0.1", port), args.window)
+        # Updates run from each registration on, through the observe phase too: a client
+        # that registered first must not expire while the others register.
+        updater = Updater(args.lifetime * 0.9)
+        stop_updates = asyncio.Event()
+        update_task = asyncio.create_task(updater.run(stop_updates))
+        took = await register_all(clients, ("127.0.0.1", port), args.window, updater)
         registered = sum(1 for c in clients if c.registered.done())
         print(
             f"registered     {registered}/{args.count} in {took:.1f} s ("
@@ -239,10 +278,10 @@ async def soak_one(
         totals = Stats()
         start = time.perf_counter()
         end = start + args.minutes * 60
-        update_every = args.lifetime * 0.9
-        # Each client has its own phase so the load is spread evenly over the period.
-        next_notify = [start + args.notify_every * (i / len(clients)) for i in range(len(clients))]
-        next_update = [start + update_every * (i / len(clients)) for i in range(len(clients))]
+        # Client k notifies at start + period × (k / count) + m × period: one rotating index,
+        # so a tick costs only the notifications that are due.
+        period = args.notify_every
+        sent = 0
         series: list[tuple[float, float]] = []
         report_at = start + args.report
         STATS = Stats()
@@ -250,15 +289,12 @@ async def soak_one(
             now = time.perf_counter()
             if now >= end:
                 break
-            for i, client in enumerate(clients):
-                if next_notify[i] <= now:
-                    if now - next_notify[i] > 1.0:
-                        STATS.late += 1
-                    client.send_notification(STATS)
-                    next_notify[i] += args.notify_every
-                if next_update[i] <= now:
-                    client.send_update(STATS)
-                    next_update[i] += update_every
+            due = int((now - start) / period * len(clients)) + 1
+            if due - sent > len(clients) / period + 1:
+                STATS.late += due - sent  # more than a second behind: counted, then sent
+            while sent < due:
+                clients[sent % len(clients)].send_notification(STATS)
+                sent += 1
             if now >= report_at:
                 interval = now - (report_at - args.report)
                 s = STATS
@@ -285,6 +321,8 @@ async def soak_one(
                 report_at += args.report
             await asyncio.sleep(0.05)
         await asyncio.sleep(2)  # the last answers
+        stop_updates.set()
+        await update_task
         s = STATS
         for key in (
             "notifications_sent",
@@ -300,12 +338,14 @@ async def soak_one(
         rss = server.rss
     finally:
         STATS = None
+        if update_task is not None:
+            update_task.cancel()
         for client in clients:
             if client.transport is not None:
                 client.transport.close()
         await server.stop()
     refused = sum(c.refused_updates for c in clients)
-    per_1000 = (rss - base_rss) / max(held, 1) * 1000 / 1e6
+    per_1000 = (rss - base_rss) / max(args.count, 1) * 1000 / 1e6
     result = {
         "held": held, "lost": args.count - held, "server_heard": heard, "refused_updates": refused,
         "notif_sent": totals.notifications_sent, "notif_acked": totals.notifications_acked,
