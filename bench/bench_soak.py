@@ -435,9 +435,10 @@ async def serve_ours(port: int) -> None:
 async def run(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, Any]] = {}
     port = free_port()
-    ours = ServerProcess(
-        "ours", [sys.executable, str(ROOT / "bench" / "bench_soak.py"), "--serve-ours", str(port)]
-    )
+    argv = [sys.executable, str(ROOT / "bench" / "bench_soak.py"), "--serve-ours", str(port)]
+    if args.profile:
+        argv += ["--profile", args.profile]
+    ours = ServerProcess("ours", argv)
     results["ours (aiocoap)"] = await soak_one("ours (aiocoap)", ours, port, args)
     node = shutil.which("node")
     if args.peer and node and (NODE_DIR / "node_modules" / "lwm2m-node-lib").is_dir():
@@ -486,9 +487,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=200, help="registrations/observes in flight")
     parser.add_argument("--no-peer", dest="peer", action="store_false")
     parser.add_argument("--serve-ours", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile our server into FILE (pstats format)"
+    )
     args = parser.parse_args(argv)
     if args.serve_ours is not None:
-        asyncio.run(serve_ours(args.serve_ours))
+        if args.profile:
+            import cProfile
+
+            # Written when stdin closes (the bench stops the server): where its time went.
+            cProfile.runctx("asyncio.run(serve_ours(port))", globals(), {"port": args.serve_ours},
+                            args.profile)  # fmt: skip
+        else:
+            asyncio.run(serve_ours(args.serve_ours))
         return 0
     return asyncio.run(run(args))
 

@@ -770,7 +770,7 @@ class LwM2MServer:
         address = _remote_address(request.remote)
         if address != record.address:
             changed["address"] = {"old": record.address, "new": address}
-            record.address = address
+            self._table.readdress(record, address)
         record.remote = request.remote
         if params.lifetime is not None and params.lifetime != record.lifetime:
             changed["lifetime"] = params.lifetime
