@@ -441,6 +441,11 @@ class _Column:
         #: Bumped when indices move (oldest dropped, re-sorted): the cache is then stale.
         self.epoch = 0
 
+    def has_level(self, k: int) -> bool:
+        """Whether level ``k`` is built for the current indices (maybe short of appends)."""
+        cached = self.lod.get(k)
+        return cached is not None and cached[0] == self.epoch
+
     def level(self, k: int) -> IntArray:
         """Indices of the last event per (bin of 2**k seconds, tone), in time order.
 
@@ -716,12 +721,17 @@ class TimelineStore:
             return np.arange(start, stop, dtype=np.int64)
         column = self._column(lane)
         width = (t1 - t0) / max(1, columns)
-        if count > LOD_FACTOR * (columns + 1) * TONES:
+        level = math.floor(math.log2(width / 2)) if width > 0 else 0
+        if count > LOD_FACTOR * (columns + 1) * TONES and (
+            column.has_level(level) or 2 * count >= column.n
+        ):
             # Level of detail: the last event per (bin, tone) of a level whose bins are at
             # most half a column wide stands for its bin, so a frame looks at about
             # 2 × columns × tones events per lane instead of all of them (10M at full zoom
             # out). A bin that straddles t1 is drawn by its last event, beyond the range.
-            reps = column.level(math.floor(math.log2(width / 2)))
+            # A level is built (a pass over the lane) only for a view of half the lane or
+            # more; a zoom step into a narrower range scans just that range meanwhile.
+            reps = column.level(level)
             chosen = reps[int(np.searchsorted(reps, start)) : int(np.searchsorted(reps, stop))]
         else:
             chosen = np.arange(start, stop, dtype=np.int64)
