@@ -1,11 +1,21 @@
 """AT benchmarks (not a test): decode throughput per plugin and AT round trips over a pty.
 
-    .venv/bin/python bench/bench_at.py [--lines 100000] [--seconds 5]
+    .venv/bin/python bench/bench_at.py [--lines 100000] [--seconds 5] [--repeat 2]
+        [--baseline REV] [--big-mb 20,200] [--jobs 2]
 
 Decode: each plugin's golden transcripts (tests/plugins/<pkg>/transcripts/*.txt) are repeated
 into a mixed log of ``--lines`` lines and run through the same pipeline as ``lwm2m-workbench
-decode`` (framer → AT engine → plugin decoder), on one core. The baseline on the same log is
-splitting it into lines only, so the ratio says what classification and decoding cost.
+decode`` (framer → AT engine → plugin decoder), on one core. MB/s is per CPU second of the
+decoding process (``time.process_time``: on a shared machine wall time measures the
+neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (the last
+commit before issue 17's fast paths, unpacked with ``git archive`` into a temporary folder) so
+the ratio is same-run; the events of both must be identical. "vs split" is the cost relative
+to splitting the log into lines only.
+
+Big logs (``--big-mb``): the mixed logs of all plugins concatenated to N MB in a temporary
+folder (deleted afterwards) and decoded by the ``lwm2m-workbench decode`` command itself, with
+one process and with ``--jobs``; prints MB/s (wall and per CPU second) and the peak RSS of the
+largest process.
 
 Round trips: ``AT`` → ``OK`` to the plugin's simulator on a real pseudo-terminal through
 pyserial, as fast as one host thread can go, for ``--seconds``.
@@ -14,27 +24,45 @@ pyserial, as fast as one host thread can go, for ``--seconds``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
-import serial
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from workbench.app.pipeline import decode_log, events_of  # noqa: E402
-from workbench.plugin.loader import discover_plugins  # noqa: E402
-from workbench.plugin_api import Plugin  # noqa: E402
-from workbench.transport.hosting import PtyHost  # noqa: E402
-from workbench.transport.loopthread import LoopThread  # noqa: E402
+#: The last commit before issue 17 changed the decoding path.
+BASELINE = "587f5bb"
+
+#: Runs in a child process with ``sys.path[0]`` the code under test: decode the log file with
+#: one plugin, print CPU seconds, events and a digest of the events' JSON.
+_MEASURE = """
+import hashlib, json, sys, time
+from workbench.app.pipeline import decode_log, events_of
+from workbench.plugin.loader import discover_plugins
+plugin = discover_plugins(user=False, entry_points=False).get(sys.argv[1])
+log = open(sys.argv[2], "rb").read()
+digest = hashlib.sha256()
+start = time.process_time()
+count = 0
+for event in events_of(decode_log(log, plugin)):
+    count += 1
+    digest.update(event.to_json().encode())
+cpu = time.process_time() - start
+split_start = time.process_time()
+_ = [ln for ln in log.splitlines() if ln]
+split = time.process_time() - split_start
+print(json.dumps({"cpu": cpu, "events": count, "digest": digest.hexdigest(), "split": split}))
+"""
 
 
-def mixed_log(plugin: Plugin, lines: int) -> bytes | None:
+def mixed_log(plugin_id: str, package: str, lines: int) -> bytes | None:
     """The plugin's transcripts repeated to ``lines`` lines (None when it ships none)."""
-    module = sys.modules[type(plugin.make_decoder()).__module__].__name__
-    package = module.split(".")[1] if module.startswith("plugins.") else ""
     folder = ROOT / "tests" / "plugins" / package / "transcripts"
     texts = [p.read_bytes() for p in sorted(folder.glob("*.txt"))] if package else []
     source = [ln for t in texts for ln in t.splitlines() if ln.strip()]
@@ -44,17 +72,50 @@ def mixed_log(plugin: Plugin, lines: int) -> bytes | None:
     return b"\r\n".join(repeated) + b"\r\n"
 
 
-def bench_decode(plugin: Plugin, log: bytes) -> tuple[float, float, int]:
-    start = time.perf_counter()
-    events = sum(1 for _ in events_of(decode_log(log, plugin)))
-    decode_s = time.perf_counter() - start
-    start = time.perf_counter()
-    _ = [ln for ln in log.splitlines() if ln]
-    split_s = time.perf_counter() - start
-    return decode_s, split_s, events
+def _measure(code_root: Path, plugin_id: str, log: Path) -> dict[str, float | int | str]:
+    env = dict(os.environ, PYTHONPATH=str(code_root))
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, plugin_id, str(log)],
+        cwd=code_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, float | int | str] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
-def bench_round_trips(plugin: Plugin, seconds: float) -> float:
+def _unpack(rev: str, into: Path) -> Path:
+    archive = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ROOT),
+            "archive",
+            "--format=tar",
+            rev,
+            "workbench",
+            "plugins",
+            "resources",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def bench_round_trips(plugin_id: str, seconds: float) -> float:
+    sys.path.insert(0, str(ROOT))
+    import serial
+
+    from workbench.plugin.loader import discover_plugins
+    from workbench.transport.hosting import PtyHost
+    from workbench.transport.loopthread import LoopThread
+
+    plugin = discover_plugins(user=False, entry_points=False).get(plugin_id)
     thread = LoopThread()
     host = PtyHost(plugin.make_simulator(None, "coap://127.0.0.1:9"))
     thread.run(host.start())
@@ -81,26 +142,132 @@ def bench_round_trips(plugin: Plugin, seconds: float) -> float:
         thread.stop()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    args = parser.parse_args()
-    registry = discover_plugins(user=False, entry_points=False)
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.lines} lines/log")
-    header = f"{'plugin':<18}{'lines/s':>12}{'MB/s':>8}{'events':>9}{'vs split':>10}{'AT rt/s':>10}"
-    print(header)
-    for plugin in registry.plugins:
-        log = mixed_log(plugin, args.lines)
+def _plugins() -> list[tuple[str, str]]:
+    """(plugin id, test package) of every bundled plugin."""
+    sys.path.insert(0, str(ROOT))
+    from workbench.plugin.loader import discover_plugins
+
+    out = []
+    for plugin in discover_plugins(user=False, entry_points=False).plugins:
+        module = type(plugin.make_decoder()).__module__
+        out.append((plugin.id, module.split(".")[1] if module.startswith("plugins.") else ""))
+    return out
+
+
+def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
+    baseline = _unpack(args.baseline, tmp / "baseline") if args.baseline else None
+    print(f"# decode, {args.lines} lines/log, best of {args.repeat} CPU-time runs per side")
+    print(
+        f"{'plugin':<16}{'lines/s':>10}{'MB/s':>7}{'base MB/s':>10}{'speed-up':>9}"
+        f"{'events':>8}{'same':>6}{'vs split':>9}{'AT rt/s':>9}"
+    )
+    for plugin_id, package in _plugins():
+        log = mixed_log(plugin_id, package, args.lines)
         if log is None:
-            print(f"{plugin.id:<18}  (no transcripts shipped; skipped)")
+            print(f"{plugin_id:<16}  (no transcripts shipped; skipped)")
             continue
-        decode_s, split_s, events = bench_decode(plugin, log)
-        rate = args.lines / decode_s
-        mbps = len(log) / decode_s / 1e6
-        rts = bench_round_trips(plugin, args.seconds)
-        ratio = f"{decode_s / split_s:.0f}x"
-        print(f"{plugin.id:<18}{rate:>12,.0f}{mbps:>8.2f}{events:>9}{ratio:>10}{rts:>10,.0f}")
+        path = tmp / f"{plugin_id}.log"
+        path.write_bytes(log)
+        new: list[dict[str, float | int | str]] = []
+        old: list[dict[str, float | int | str]] = []
+        for _ in range(args.repeat):
+            new.append(_measure(ROOT, plugin_id, path))
+            if baseline is not None:
+                old.append(_measure(baseline, plugin_id, path))
+        best = min(new, key=lambda r: float(r["cpu"]))
+        cpu = float(best["cpu"])
+        mbps = len(log) / cpu / 1e6
+        if old:
+            base = min(old, key=lambda r: float(r["cpu"]))
+            base_mbps = f"{len(log) / float(base['cpu']) / 1e6:.2f}"
+            speedup = f"{float(base['cpu']) / cpu:.1f}x"
+            same = "yes" if base["digest"] == best["digest"] else "NO"
+        else:
+            base_mbps, speedup, same = "-", "-", "-"
+        rts = f"{bench_round_trips(plugin_id, args.seconds):,.0f}" if args.seconds > 0 else "-"
+        print(
+            f"{plugin_id:<16}{args.lines / cpu:>10,.0f}{mbps:>7.2f}{base_mbps:>10}{speedup:>9}"
+            f"{best['events']:>8}{same:>6}{cpu / float(best['split']):>8.0f}x{rts:>9}",
+            flush=True,
+        )
+
+
+def _decode_cli(log: Path, jobs: int) -> tuple[float, float, int, str]:
+    """Wall s, CPU s (all processes), peak RSS in kB of the largest process, output digest."""
+    digest = hashlib.sha256()
+    cmd = [sys.executable, "-m", "workbench", "decode", "-q", "-m", "ublox-sara-r5"]
+    start = time.perf_counter()
+    proc = subprocess.Popen([*cmd, "--jobs", str(jobs), str(log)], cwd=ROOT, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    for block in iter(lambda: proc.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
+        digest.update(block)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"decode --jobs {jobs} failed with {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, digest.hexdigest()
+
+
+def bench_big(args: argparse.Namespace, tmp: Path) -> None:
+    """``lwm2m-workbench decode`` on N MB logs: throughput and peak memory."""
+    sara = mixed_log("ublox-sara-r5", "ublox_sara", 10_000)
+    assert sara is not None
+    print("# lwm2m-workbench decode -m ublox-sara-r5 on big logs (SARA transcripts repeated)")
+    print(
+        f"{'size':>7}{'jobs':>5}{'wall s':>8}{'MB/s':>7}{'MB/s/CPU':>9}"
+        f"{'peak RSS MB':>12}{'same':>6}"
+    )
+    for mb in args.big_mb:
+        path = tmp / f"big-{mb}.log"
+        with path.open("wb") as handle:
+            written = 0
+            while written < mb * 1_000_000:
+                handle.write(sara)
+                written += len(sara)
+        size = path.stat().st_size
+        digest_one = ""
+        for jobs in (1, args.jobs) if args.jobs > 1 else (1,):
+            if jobs == 1 and mb > args.serial_max_mb:
+                print(f"{mb:>5}MB{jobs:>5}  (skipped: --serial-max-mb {args.serial_max_mb})")
+                continue
+            wall, cpu, rss_kb, digest = _decode_cli(path, jobs)
+            if jobs == 1:
+                digest_one = digest
+            same = "-" if not digest_one else ("yes" if digest == digest_one else "NO")
+            print(
+                f"{mb:>5}MB{jobs:>5}{wall:>8.1f}{size / wall / 1e6:>7.2f}{size / cpu / 1e6:>9.2f}"
+                f"{rss_kb / 1024:>12.1f}{same:>6}",
+                flush=True,
+            )
+        path.unlink()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=5.0, help="AT round trips; 0 skips")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--baseline", default=BASELINE, help="git revision to compare; '' skips")
+    parser.add_argument(
+        "--big-mb",
+        type=lambda text: [int(x) for x in text.split(",") if x],
+        default=[20, 200],
+        help="sizes of the big-log runs in MB ('' skips)",
+    )
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--serial-max-mb", type=int, default=10_000, help="largest log decoded with one process"
+    )
+    parser.add_argument("--skip-plugins", action="store_true", help="only the big logs")
+    args = parser.parse_args()
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    with tempfile.TemporaryDirectory(prefix="bench-at-") as name:
+        tmp = Path(name)
+        if not args.skip_plugins:
+            bench_decode(args, tmp)
+        if args.big_mb:
+            bench_big(args, tmp)
     return 0
 
 

@@ -20,7 +20,15 @@ that reached the terminal model versus the bytes sent (line endings excluded: th
 each line's bytes without its terminator), and how long the window needed to catch up.
 
     .venv/bin/python bench/bench_gui.py [--runs 5] [--startup-only] [--seconds 30]
-        [--rate 1000000] [--plugin ID]
+        [--rate 1000000] [--plugin ID] [--terminal-lines 1000000] [--no-compare]
+        [--gc-lines 1000000] [--gc-only]
+
+First (``--gc-lines``, 0 skips) it measures the pause directly: a full collection with that
+many terminal lines held, as before and with them frozen as the window's GC policy does.
+
+The throughput part runs twice in the same process: first with the window's GC policy
+stopped (CPython's default collections, the behaviour before issue 17), then with it, and the
+terminal's memory limit raised to ``--terminal-lines`` so that a 30 s run holds ~1M lines.
 """
 
 from __future__ import annotations
@@ -139,6 +147,12 @@ class Writer(threading.Thread):
 
 
 async def bench(args: argparse.Namespace) -> None:
+    """The throughput run, without then with the window's GC policy (same-run comparison)."""
+    for policy in (False, True) if args.compare else (True,):
+        await bench_one(args, policy)
+
+
+async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     import termios
     import tty
 
@@ -151,6 +165,10 @@ async def bench(args: argparse.Namespace) -> None:
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
     window.show()
     await asyncio.sleep(0)
+    window.terminal.model.set_max_lines(args.terminal_lines)
+    if not gc_policy:
+        window.gc_policy.stop()  # the previous behaviour: CPython's default collections
+    print(f"\n## gc policy {'ON (issue 17)' if gc_policy else 'OFF (previous behaviour)'}")
 
     master, slave = os.openpty()
     tty.setraw(slave, termios.TCSANOW)
@@ -242,6 +260,34 @@ async def bench(args: argparse.Namespace) -> None:
     os.close(slave)
     window._closed_for_real = True
     window.close()
+
+
+def bench_gc_pause(count: int) -> None:
+    """The full collection a user would feel with ``count`` terminal lines held, with and
+    without the window's GC policy (gc.freeze of what survived), measured directly."""
+    from workbench.app.connection import TerminalLine
+    from workbench.module.events import Event
+
+    gc.collect()
+    lines = []
+    for seq in range(count):
+        text = f'+QLWURC: "report",{seq % 1000},"/3303/0/5700",1,4,"21.5"'
+        event = Event("notify", seq, text, {"server": 100, "path": "/3303/0/5700"})
+        lines.append(TerminalLine(seq, "rx", text, text.encode(), 0.0, "urc", (event,)))
+    tracked = len(gc.get_objects())
+    start = time.perf_counter()
+    gc.collect()
+    unfrozen = (time.perf_counter() - start) * 1000
+    gc.freeze()
+    start = time.perf_counter()
+    gc.collect()
+    frozen = (time.perf_counter() - start) * 1000
+    gc.unfreeze()
+    print(
+        f"gc pause       {count:,} terminal lines ({tracked:,} tracked objects): full collection"
+        f" {unfrozen:.0f} ms as before, {frozen:.2f} ms with them frozen (the GC policy)"
+    )
+    del lines
 
 
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
@@ -403,8 +449,28 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1_000_000, help="bytes per second")
     parser.add_argument("--plugin", default="quectel-bg95")
     parser.add_argument("--short", action="store_true", help="only short lines (worst case)")
+    parser.add_argument(
+        "--terminal-lines", type=int, default=1_000_000, help="terminal memory limit for the run"
+    )
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="skip the run without the GC policy (the previous behaviour)",
+    )
+    parser.add_argument(
+        "--gc-lines",
+        type=int,
+        default=1_000_000,
+        help="terminal lines for the direct GC-pause measurement (0 skips)",
+    )
+    parser.add_argument("--gc-only", action="store_true", help="only the GC-pause measurement")
     args = parser.parse_args()
 
+    if args.gc_lines:
+        bench_gc_pause(args.gc_lines)
+    if args.gc_only:
+        return
     bench_startup(args.runs)
     if args.startup_only:
         return

@@ -10,6 +10,10 @@ panel. It prints p50/p99/max per scenario (target: < 50 ms), the RSS growth and 
 bytes per event.
 
     .venv/bin/python bench/bench_timeline.py [--events 1000000] [--steps 50] [--hours 8]
+        [--no-compare]
+
+The scenarios run twice in one process: first with the store's level of detail switched off
+(every visible event decimated per frame, the behaviour before issue 17), then with it.
 """
 
 from __future__ import annotations
@@ -104,6 +108,12 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=360)
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="skip the frames without level of detail (the previous behaviour)",
+    )
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -184,13 +194,34 @@ def main() -> None:
         f"{args.height} (offscreen), {steps} frames per scenario"
     )
     print(f"  load + first frame                  {load_ms:7.1f} ms")
+    from workbench.viewmodel import timeline as store_module
+
+    lod_factor = store_module.LOD_FACTOR
+    if args.compare:
+        # The previous implementation, same run: decimation over every visible event.
+        print("  -- without level of detail (previous behaviour) --")
+        store_module.LOD_FACTOR = 1 << 62
+        before: list[float] = []
+        for name, ranges in scenarios:
+            measure(panel, ranges[:3], grab)  # warm up
+            values = measure(panel, ranges, grab)
+            before.extend(values)
+            report(name, values)
+        report("all frames", before)
+        store_module.LOD_FACTOR = lod_factor
+        print("  -- with level of detail (issue 17) --")
     results: dict[str, list[float]] = {}
     for name, ranges in scenarios:
-        measure(panel, ranges[:3], grab)  # warm up
+        measure(panel, ranges[:3], grab)  # warm up (builds the levels the zoom needs)
         results[name] = measure(panel, ranges, grab)
         report(name, results[name])
     everything = [v for values in results.values() for v in values]
     report("all frames", everything)
+    if args.compare:
+        print(
+            f"  same-run ratio p99 without/with level of detail: "
+            f"{percentile(before, 99) / max(percentile(everything, 99), 1e-9):.1f}x"
+        )
     marks = sum(len(c.xData) // 2 for c in panel.curves.values() if c.xData is not None)
     print(f"  marks drawn in the last frame       {marks:,}")
     delta = rss1 - rss0

@@ -221,27 +221,22 @@ def test_window_runs_the_server_and_shows_clients_and_coap_log(
 
 
 def test_log_model_is_capped_and_batched(qtbot: Any, wb_app: Any) -> None:
-    from workbench.gui.panels import coap_log as server_module
     from workbench.server.coaplog import CoapLogEntry
     from workbench.server.coapwire import parse_datagram
 
     panel = ServerPanel(WorkbenchContext(discover_plugins()))
     qtbot.addWidget(panel)
-    old = server_module.MAX_LOG_ROWS
-    server_module.MAX_LOG_ROWS = 100
-    try:
-        for i in range(250):
-            data = bytes([0x40, 1, 0, i % 256])
-            panel._pending.append(
-                CoapLogEntry("in", "127.0.0.1:1", data, message=parse_datagram(data))
-            )
-        panel.pump()
-        assert len(panel.log_model.rows) == 100
-        assert panel.log_model.data(panel.log_model.index(0, 1)) == "→ in"
-        fg = panel.log_model.data(panel.log_model.index(0, 4), Qt.ItemDataRole.DisplayRole)
-        assert fg == "0.01 GET"
-    finally:
-        server_module.MAX_LOG_ROWS = old
+    panel.log_model.max_rows = 100  # the cap comes from the memory-limit settings (issue 17)
+    for i in range(250):
+        data = bytes([0x40, 1, 0, i % 256])
+        panel._pending.append(CoapLogEntry("in", "127.0.0.1:1", data, message=parse_datagram(data)))
+    panel.pump()
+    assert len(panel.log_model.rows) == 100
+    assert panel.log_model.dropped == 150
+    assert panel.log_count.text() == "100 messages · 150 older dropped (limit 100)"
+    assert panel.log_model.data(panel.log_model.index(0, 1)) == "→ in"
+    fg = panel.log_model.data(panel.log_model.index(0, 4), Qt.ItemDataRole.DisplayRole)
+    assert fg == "0.01 GET"
 
 
 def test_conformance_finding_in_the_client_row_and_on_the_timeline(

@@ -7,11 +7,11 @@ GUI runs the same objects live. Pure and synchronous.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from workbench.at.engine import AtEngine
-from workbench.at.framer import LineFramer
+from workbench.at.framer import MAX_LINE, LineFramer
 from workbench.at.types import ClassifiedLine, Line
 from workbench.module.decoding import Decoder
 from workbench.module.events import Event
@@ -22,10 +22,15 @@ _TIMESTAMP = re.compile(
     rb"^\s*(\[)?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?(1)\])(?:\s+|(?=\S)|$)"
 )
 _LOG_LINE = re.compile(rb"\r*\n|\r+")
+#: Bytes a line with a timestamp prefix can start with (``\s``, a digit or ``[``): any other
+#: line skips the regex.
+_TIMESTAMP_START = frozenset(b"0123456789[ \t\n\r\x0b\x0c")
 
 
 def strip_timestamp(line: bytes) -> tuple[bytes, float | None]:
     """Remove a leading ``hh:mm:ss.mmm`` (optionally in brackets); also return it in seconds."""
+    if not line or line[0] not in _TIMESTAMP_START:
+        return line, None
     m = _TIMESTAMP.match(line)
     if m is None:
         return line, None
@@ -69,6 +74,7 @@ class Pipeline:
         self.framer = LineFramer(clock=lambda: 0.0, keep_empty=keep_empty, prompts=dialect.prompts)
         self.engine = AtEngine(dialect)
         self.decoder = decoder if decoder is not None else plugin.make_decoder(self.variant)
+        self._prompts = tuple(p for p in dialect.prompts if p)
 
     def feed_bytes(self, data: bytes, now: float = 0.0) -> list[DecodedLine]:
         """A chunk of the serial stream (line numbers from the framer)."""
@@ -84,7 +90,18 @@ class Pipeline:
         return out
 
     def feed_log_line(self, number: int, text: bytes, now: float = 0.0) -> list[DecodedLine]:
-        """One physical line of a log file; every line made from it gets ``number``."""
+        """One physical line of a log file; every line made from it gets ``number``.
+
+        A line that cannot hold a prompt and needs no cut becomes one :class:`Line` directly,
+        exactly what the framer would make of it; only the others go through the framer.
+        """
+        if (
+            text
+            and len(text) <= MAX_LINE
+            and not text.startswith(self._prompts)
+            and not (b"\r" in text or b"\n" in text)
+        ):
+            return self._line(Line(number, text.decode("utf-8", "replace"), text, now))
         out: list[DecodedLine] = []
         lines = self.framer.feed(text + b"\r\n", now)
         if not lines:
@@ -100,10 +117,63 @@ class Pipeline:
 
 def decode_log(data: bytes, plugin: Plugin, variant: str | None = None) -> Iterator[DecodedLine]:
     """Decode an AT log as a terminal shows it; line numbers are the file's (1-based)."""
-    pipeline = Pipeline(plugin, variant, keep_empty=True)
-    for index, raw in enumerate(split_log_lines(data), start=1):
+    return decode_log_lines(Pipeline(plugin, variant, keep_empty=True), data)
+
+
+def decode_log_lines(pipeline: Pipeline, data: bytes, first_line: int = 1) -> Iterator[DecodedLine]:
+    """Decode whole log lines with ``pipeline`` (which keeps its state between calls).
+
+    ``data`` is a run of complete lines (a file, or a piece of one cut after a ``\n`` by
+    :func:`log_chunks`); the first gets number ``first_line``.
+    """
+    for index, raw in enumerate(split_log_lines(data), start=first_line):
         text, stamp = strip_timestamp(raw)
         yield from pipeline.feed_log_line(index, text, stamp if stamp is not None else 0.0)
+
+
+def count_log_lines(data: bytes) -> int:
+    """How many lines :func:`split_log_lines` makes of ``data`` (without building them)."""
+    count = len(_LOG_LINE.findall(data))
+    return count + 1 if data and not _LOG_LINE.search(data[-1:]) else count
+
+
+def log_chunks(read: Callable[[int], bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """Pieces of a log stream that end on a line boundary, so each splits like the whole.
+
+    A piece ends just after a ``\n``: the line separators (``\r*\n`` or ``\r+``) never
+    reach past one, so splitting the pieces gives the lines the whole would give. A stream
+    with no ``\n`` at all (CR-only) is cut after a ``\r`` that a line follows. Memory stays
+    at about two pieces whatever the length of the stream.
+    """
+    carry = b""
+    while True:
+        block = read(size)
+        if not block:
+            if carry:
+                yield carry
+            return
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            cut = _cr_cut(data)
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+
+
+def _cr_cut(data: bytes) -> int:
+    """Just after the last ``\r`` that is followed by neither ``\r`` nor ``\n`` (0: none)."""
+    end = len(data) - 1
+    while end > 0:
+        cr = data.rfind(b"\r", 0, end)
+        if cr < 0:
+            return 0
+        if data[cr + 1] not in b"\r\n":
+            return cr + 1
+        end = cr
+    return 0
 
 
 def events_of(decoded: Iterable[DecodedLine]) -> Iterator[Event]:

@@ -41,6 +41,8 @@ from workbench.at.syntax import (
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 
 _ERROR_CODE = re.compile(r"^\+(?:CME|CMS) ERROR:\s*(.*)$")
+#: What a line must start with for :data:`_ERROR_CODE` to be worth trying.
+_ERROR_HEADS = ("+CME ERROR:", "+CMS ERROR:")
 _PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:")
 
 #: Default per-command timeout (seconds); LwM2M commands that talk to a server pass more.
@@ -93,10 +95,16 @@ class AtEngine:
         self.dialect = dialect or AtDialect()
         self.line_ending = line_ending
         self._urc_prefixes = self.dialect.all_urc_prefixes()
+        self._boot_urcs = tuple(self.dialect.boot_urcs)
         #: Multi-line URC rules, longest prefix first, with the prefix in canonical form.
         self._multiline = tuple(
             (canonical_head(rule.prefix), rule)
             for rule in sorted(self.dialect.multiline_urcs, key=lambda r: -len(r.prefix))
+        )
+        #: The multi-line heads up to their first space or colon, case-folded: a line that
+        #: starts with none of them needs no canonical form (most lines).
+        self._multiline_starts = tuple(
+            {re.split(r"[\s:]", prefix, maxsplit=1)[0] for prefix, _ in self._multiline}
         )
         self._queue: deque[_Command] = deque()
         self._current: _Command | None = None
@@ -210,7 +218,9 @@ class AtEngine:
         step = Step()
         now = line.timestamp
         # Deadlines first, so a late final is not credited to a command that already timed out.
-        step.extend(self.tick(now))
+        cur = self._current
+        if cur is not None and cur.deadline is not None:
+            step.extend(self.tick(now))
         cont = self._continuation
         if cont is not None and not line.is_prompt and line.text != "":
             cont.seen += 1
@@ -317,7 +327,7 @@ class AtEngine:
             return ResultStatus.OK, None, None
         if text in STANDARD_FINALS_ERROR:
             return ResultStatus.ERROR, None, text
-        m = _ERROR_CODE.match(text)
+        m = _ERROR_CODE.match(text) if text.startswith(_ERROR_HEADS) else None
         if m:
             detail = m.group(1).strip()
             if detail.isdigit():
@@ -331,16 +341,18 @@ class AtEngine:
         return None
 
     def _is_boot(self, text: str) -> bool:
-        return any(text.startswith(b) for b in self.dialect.boot_urcs)
+        return text.startswith(self._boot_urcs)
 
     def _urc_prefix(self, text: str) -> str | None:
+        if not text.startswith(self._urc_prefixes):  # one C call for the common "no"
+            return None
         for prefix in self._urc_prefixes:
             if text.startswith(prefix):
                 return prefix
-        return None
+        return None  # pragma: no cover - the tuple test above said one matches
 
     def _multiline_rule(self, text: str) -> MultiLineUrc | None:
-        if not self._multiline:
+        if not self._multiline or not text.lstrip().casefold().startswith(self._multiline_starts):
             return None
         head = canonical_head(text)  # whatever the device's spacing and case (issue 12)
         for prefix, rule in self._multiline:

@@ -6,6 +6,7 @@ Every decoder and every simulator needs the same two things — "what command is
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -43,6 +44,8 @@ class ParsedCommand:
 
 _EXTENDED = re.compile(r"([+#$%^*!@][A-Za-z0-9_.]+)(.*)", re.DOTALL)
 _BASIC = re.compile(r"(&?[A-Za-z])(.*)", re.DOTALL)
+#: The ways a command line can begin: checked before any regex, most lines are not commands.
+_AT_CASES = frozenset({"AT", "At", "aT", "at"})
 _COMMAND_START = re.compile(r"^\s*AT(?:[+#$%^*!@&A-Za-z\\]|\s*$)", re.IGNORECASE)
 
 
@@ -53,7 +56,7 @@ def looks_like_command(text: str) -> bool:
     ``AT`` so that responses such as ``ATTACHED`` are not mistaken for commands.
     """
     stripped = text.strip()
-    if not _COMMAND_START.match(stripped):
+    if stripped[:2] not in _AT_CASES or not _COMMAND_START.match(stripped):
         return False
     rest = stripped[2:]
     if not rest:
@@ -71,12 +74,24 @@ def parse_command(text: str) -> ParsedCommand | None:
     ``ATE0`` → (E, ACTION, '0'); ``AT`` → ('', EXECUTE). Multiple commands joined with ``;`` are
     returned by :func:`parse_command_line`.
     """
-    commands = parse_command_line(text)
+    commands = _parse_cached(text)
     return commands[0] if commands else None
 
 
 def parse_command_line(text: str) -> list[ParsedCommand]:
     """Parse every ``;``-joined command of an AT command line (empty list if not a command)."""
+    return list(_parse_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple[ParsedCommand, ...]:
+    """Memo of :func:`_parse_line`: a log repeats the same few commands, and every decoder asks
+    what the command in flight was for each line of its answer. A pure function of the text
+    with immutable results, so sharing the memo between connections is safe."""
+    return tuple(_parse_line(text))
+
+
+def _parse_line(text: str) -> list[ParsedCommand]:
     stripped = text.strip()
     if len(stripped) < 2 or stripped[:2].upper() != "AT":
         return []
@@ -160,7 +175,48 @@ def split_at_args_detailed(text: str) -> list[AtArg]:
     for JSON inside a string), bare JSON objects/arrays and parenthesised ranges (``(0-5)``) whose
     commas do not split, and empty arguments (``1,,3``). Never raises: unbalanced quotes or
     brackets simply run to the end of the text.
+
+    Most argument lists a module prints are plain numbers and simple quoted strings; those take
+    :func:`_split_simple` (``str.split`` or one regex match per argument), everything else the
+    character walk of :func:`split_at_args_general`. The property tests check both agree.
     """
+    if '"' not in text:
+        if "{" in text or "[" in text or "(" in text:
+            return split_at_args_general(text)
+        return [AtArg(part.strip(), False) for part in text.split(",")] if text else []
+    simple = _split_simple(text)
+    return simple if simple is not None else split_at_args_general(text)
+
+
+#: One argument of a "simple" list: a quoted string without escapes (whitespace around it and
+#: anything inside allowed), or a bare value without quotes or opening brackets; then a comma
+#: or the end of the text.
+_SIMPLE_ARG = re.compile(r'\s*"([^"\\]*)"\s*(,|\Z)|([^",{\[(]*)(,|\Z)')
+
+
+def _split_simple(text: str) -> list[AtArg] | None:
+    """The fast path of :func:`split_at_args_detailed`; None when the list is not simple."""
+    args: list[AtArg] = []
+    pos = 0
+    match = _SIMPLE_ARG.match
+    while True:
+        m = match(text, pos)
+        if m is None:
+            return None
+        quoted = m.group(1)
+        if quoted is not None:
+            args.append(AtArg(quoted, True))
+            end = m.group(2)
+        else:
+            args.append(AtArg(m.group(3).strip(), False))
+            end = m.group(4)
+        if not end:
+            return args
+        pos = m.end()
+
+
+def split_at_args_general(text: str) -> list[AtArg]:
+    """:func:`split_at_args_detailed` one character at a time: every shape, the reference."""
     args: list[AtArg] = []
     buf: list[str] = []
     quoted = False
@@ -244,6 +300,8 @@ def split_at_args(text: str) -> list[str]:
 
     ``split_at_args('1,"a,b",,{"k":[1,2]}')`` → ``['1', 'a,b', '', '{"k":[1,2]}']``.
     """
+    if '"' not in text and "{" not in text and "[" not in text and "(" not in text:
+        return [part.strip() for part in text.split(",")] if text else []
     return [arg.value for arg in split_at_args_detailed(text)]
 
 

@@ -4,16 +4,25 @@ Reads a log as a terminal shows it (optionally with ``[hh:mm:ss.mmm]`` prefixes)
 through the same framer → AT engine → plugin decoder chain as the live app, and prints one JSON
 object per event per line (the contract in DESIGN.md). Lines no decoder understood come out as
 kind ``unknown`` — nothing is dropped, so the output doubles as a coverage report for a plugin.
+
+The log is read a megabyte at a time, so a log of any length decodes in constant memory;
+``--jobs N`` spreads it over N processes (:mod:`workbench.app.paralleldecode`). When stderr is
+a terminal a progress bar is drawn there (stdout stays pure JSON lines).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, BinaryIO, TextIO
 
-from workbench.app.pipeline import decode_log
+from workbench.app.paralleldecode import decode_parallel
+from workbench.app.pipeline import Pipeline, count_log_lines, decode_log_lines, log_chunks
 from workbench.cli.modules import registry_from_args
+from workbench.cli.progress import ProgressBar
+from workbench.plugin.api import Plugin
 from workbench.plugin.loader import PluginUnavailable
 
 
@@ -27,6 +36,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--module", "-m", required=True, metavar="ID", help="plugin id")
     parser.add_argument("--variant", metavar="V", help="module variant (default: the plugin's)")
     parser.add_argument("file", metavar="FILE", help="log file, or - for standard input")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="decode on N processes (the log is cut at line boundaries; output order kept)",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar on a terminal's stderr"
+    )
     parser.set_defaults(func=run)
 
 
@@ -42,19 +62,60 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
     try:
-        if args.file == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(args.file, "rb") as handle:
-                data = handle.read()
+        handle: BinaryIO = (
+            sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+        )
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    try:
+        total = os.fstat(handle.fileno()).st_size if args.file != "-" else 0
+    except (OSError, ValueError):
+        total = 0
+    bar = ProgressBar(sys.stderr, total) if sys.stderr.isatty() and not args.quiet else None
     out = sys.stdout
-    for decoded in decode_log(data, plugin, variant):
-        for event in decoded.events:
-            out.write(event.to_json())
-            out.write("\n")
+    try:
+        chunks = log_chunks(handle.read)
+        if args.jobs == 1:
+            _decode_serial(chunks, plugin, variant, out, bar)
+        else:
+            progress = bar.update if bar is not None else None
+            for text in decode_parallel(chunks, plugin, variant, args.jobs, progress=progress):
+                out.write(text)
+                out.write("\n")
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        if bar is not None:
+            bar.finish()
     out.flush()
     return 0
+
+
+def _decode_serial(
+    chunks: Iterable[bytes],
+    plugin: Plugin,
+    variant: str,
+    out: TextIO,
+    bar: ProgressBar | None,
+) -> None:
+    """One pipeline over the whole stream, a chunk at a time (constant memory)."""
+    pipeline = Pipeline(plugin, variant, keep_empty=True)
+    first_line = 1
+    done = 0
+    for chunk in chunks:
+        for decoded in decode_log_lines(pipeline, chunk, first_line):
+            for event in decoded.events:
+                out.write(event.to_json())
+                out.write("\n")
+        first_line += count_log_lines(chunk)
+        done += len(chunk)
+        if bar is not None:
+            bar.update(done)

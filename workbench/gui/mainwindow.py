@@ -47,6 +47,8 @@ from workbench.app.connection import ModuleConnection, PortError, Status
 from workbench.gui import sessions
 from workbench.gui.banner import Banner
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.gcpolicy import GcPolicy
+from workbench.gui.limits import MemoryLimits, MemoryLimitsDialog, load_limits, save_limits
 from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
@@ -301,6 +303,8 @@ class MainWindow(QMainWindow):
         self.session_viewer = False
         self.setWindowTitle("LwM2M Module Workbench")
         self.context = WorkbenchContext(plugins, self)
+        self.gc_policy = GcPolicy(self)  # issue 17: no full GC pause while traffic flows
+        self.context.lines_appended.connect(self.gc_policy.activity)
         self.record_sessions = record_sessions
         self.demo: Any = None
         #: The built-in server the window started for the server panel (not the demo's).
@@ -494,6 +498,7 @@ class MainWindow(QMainWindow):
                 self.addAction(show)
         view.addAction(self.connection_toolbar.toggleViewAction())
         view.addSeparator()
+        self._action(view, "Memory limits…", self.edit_memory_limits)
         self._action(view, "Reset layout", self.reset_layout)
 
         help_menu = bar.addMenu("&Help")
@@ -1020,12 +1025,30 @@ class MainWindow(QMainWindow):
             "decoded module state, command templates and a built-in LwM2M server.",
         )
 
+    def edit_memory_limits(self) -> None:
+        """*View → Memory limits…*: ask, save, apply to the open panels at once."""
+        dialog = MemoryLimitsDialog(load_limits(), self)
+        if dialog.exec() == MemoryLimitsDialog.DialogCode.Accepted:
+            self.apply_memory_limits(dialog.limits())
+
+    def apply_memory_limits(self, limits: MemoryLimits) -> None:
+        save_limits(limits)
+        self.terminal.model.set_max_lines(limits.terminal_lines)
+        timeline: Any = self.panels.get("timeline")
+        if timeline is not None and hasattr(timeline, "store"):
+            timeline.store.set_max_events(limits.timeline_events)
+            timeline.redraw()
+        server_panel: Any = self.panels.get("server")
+        if server_panel is not None and hasattr(server_panel, "log_model"):
+            server_panel.log_model.max_rows = limits.coap_log
+
     # -- shutdown ----------------------------------------------------------------------------
     async def shutdown(self) -> None:
         """Stop everything the window started (idempotent); awaited before the loop ends."""
         if self._shutting_down:
             return
         self._shutting_down = True
+        self.gc_policy.stop()
         self._batch.stop()
         self.connection_bar.shutdown()
         await self.context.cancel_tasks()

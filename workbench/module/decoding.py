@@ -147,7 +147,7 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
 
 def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
     result = line.result
-    m = _CME.match(text)
+    m = _CME.match(text) if text.startswith(("+CME ERROR:", "+CMS ERROR:")) else None
     if m:
         detail = m.group(2).strip()
         fields: dict[str, Any] = {"text": text, "source": m.group(1)}

@@ -98,8 +98,8 @@ class Event:
     timestamp: float = 0.0
 
     def __post_init__(self) -> None:
-        clash = _RESERVED.intersection(self.fields)
-        if clash:
+        if not _RESERVED.isdisjoint(self.fields):
+            clash = _RESERVED.intersection(self.fields)
             raise ValueError(f"event field names {sorted(clash)} are reserved")
 
     @classmethod
@@ -120,7 +120,7 @@ class Event:
             kind=kind,
             line=line.number,
             raw=line.text if raw is None else raw,
-            fields=dict(fields),
+            fields=fields,  # a fresh dict already: ** made it for this call
             inferred=inferred,
             timestamp=line.timestamp,
         )

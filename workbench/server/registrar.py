@@ -321,7 +321,7 @@ class Registrar:
         address = remote_address(request.remote)
         if address != record.address:
             changed["address"] = {"old": record.address, "new": address}
-            record.address = address
+            self.table.readdress(record, address)
         record.remote = request.remote
         if params.lifetime is not None and params.lifetime != record.lifetime:
             changed["lifetime"] = params.lifetime

@@ -230,6 +230,9 @@ class ClientTable:
     def __init__(self) -> None:
         self._by_endpoint: dict[str, ClientRecord] = {}
         self._by_location: dict[str, ClientRecord] = {}
+        #: Last-seen address → record: every incoming message asks (issue 17: the scan over
+        #: all records was 0.25 ms a message at 2,000 clients, 2.5 ms at 10,000).
+        self._by_address: dict[str, ClientRecord] = {}
 
     def add(self, record: ClientRecord) -> ClientRecord | None:
         """Add ``record``; returns the record it replaced (same endpoint), if any."""
@@ -240,6 +243,7 @@ class ClientTable:
             record.location = new_location()
         self._by_endpoint[record.endpoint] = record
         self._by_location[record.location] = record
+        self._by_address[record.address] = record
         return old
 
     def remove(self, record: ClientRecord) -> None:
@@ -247,6 +251,16 @@ class ClientTable:
             del self._by_endpoint[record.endpoint]
         if self._by_location.get(record.location) is record:
             del self._by_location[record.location]
+        if self._by_address.get(record.address) is record:
+            del self._by_address[record.address]
+
+    def readdress(self, record: ClientRecord, address: str) -> None:
+        """``record`` was seen at ``address`` now (an Update from a new NAT binding)."""
+        if self._by_address.get(record.address) is record:
+            del self._by_address[record.address]
+        record.address = address
+        if self._by_endpoint.get(record.endpoint) is record:
+            self._by_address[address] = record
 
     def by_endpoint(self, endpoint: str) -> ClientRecord | None:
         return self._by_endpoint.get(endpoint)
@@ -256,8 +270,13 @@ class ClientTable:
 
     def by_address(self, address: str) -> ClientRecord | None:
         """The client last seen at ``address`` (Send requests carry no endpoint name)."""
+        record = self._by_address.get(address)
+        if record is not None and record.address == address:
+            return record
+        # Not indexed (an address set without :meth:`readdress`, or an unknown peer): scan.
         for record in self._by_endpoint.values():
             if record.address == address:
+                self._by_address[address] = record
                 return record
         return None
 
@@ -270,3 +289,4 @@ class ClientTable:
     def clear(self) -> None:
         self._by_endpoint.clear()
         self._by_location.clear()
+        self._by_address.clear()

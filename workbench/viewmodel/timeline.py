@@ -22,6 +22,7 @@ keeps a million events at a few tens of bytes each. Pure: no Qt, no I/O.
 from __future__ import annotations
 
 import enum
+import math
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -401,10 +402,36 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+#: Ranges with more than this many events per (pixel column, tone) are drawn from a level of
+#: detail (:meth:`_Column.level`) instead of every event.
+LOD_FACTOR = 8
+
+
+def _last_per_bin(
+    t: FloatArray, tone: npt.NDArray[np.uint8], lo: int, hi: int, width: float
+) -> IntArray:
+    """Indices (``lo``…``hi``, time-sorted) of the last event per (bin of ``width``, tone)."""
+    return _last_of_bins(t[lo:hi], tone[lo:hi], width) + lo
+
+
+def _last_of_bins(times: FloatArray, tones: npt.NDArray[np.uint8], width: float) -> IntArray:
+    """Positions in ``times`` (sorted) of the last event per (bin of ``width``, tone), sorted."""
+    parts: list[IntArray] = []
+    for value in np.flatnonzero(np.bincount(tones, minlength=TONES)):
+        sel = np.flatnonzero(tones == value)
+        bins = np.floor(times[sel] / width)
+        last = np.ones(len(sel), bool)
+        last[:-1] = bins[1:] != bins[:-1]
+        parts.append(sel[last])
+    if not parts:
+        return np.empty(0, np.int64)
+    return np.sort(np.concatenate(parts)).astype(np.int64)
+
+
 class _Column:
     """Growable, time-sorted arrays of one lane."""
 
-    __slots__ = ("label", "n", "ref", "sorted", "t", "tone")
+    __slots__ = ("epoch", "label", "lod", "n", "ref", "sorted", "t", "tone")
 
     def __init__(self, capacity: int = 1024) -> None:
         self.t: FloatArray = np.empty(capacity, np.float64)
@@ -413,6 +440,48 @@ class _Column:
         self.ref: IntArray = np.empty(capacity, np.int64)
         self.n = 0
         self.sorted = True
+        #: Level-of-detail cache: level → (epoch, events when built, representatives).
+        self.lod: dict[int, tuple[int, int, IntArray]] = {}
+        #: Bumped when indices move (oldest dropped, re-sorted): the cache is then stale.
+        self.epoch = 0
+
+    def has_level(self, k: int) -> bool:
+        """Whether level ``k`` is built for the current indices (maybe short of appends)."""
+        cached = self.lod.get(k)
+        return cached is not None and cached[0] == self.epoch
+
+    def level(self, k: int) -> IntArray:
+        """Indices of the last event per (bin of 2**k seconds, tone), in time order.
+
+        Bins are anchored at time 0, so a coarser level's bins nest in a finer one's. Built
+        on first use; after appends only the last bin of the build and the new events are
+        looked at again, so a live feed keeps a level current at the cost of what it adds.
+        """
+        width = 2.0**k
+        n = self.n
+        cached = self.lod.get(k)
+        if cached is not None and cached[0] == self.epoch and 0 < cached[1] <= n:
+            _, built, reps = cached
+            if built == n:
+                return reps
+            cut = float(np.floor(self.t[built - 1] / width) * width)
+            lo = int(np.searchsorted(self.t[:n], cut, "left"))
+            keep = reps[: int(np.searchsorted(reps, lo, "left"))]
+            reps = np.concatenate([keep, _last_per_bin(self.t, self.tone, lo, n, width)])
+        else:
+            finer = [
+                j
+                for j, (epoch, built, _) in self.lod.items()
+                if j < k and epoch == self.epoch and built == n
+            ]
+            if finer:
+                # Bins nest: the last per coarse bin is the last of the finer level's ones.
+                source = self.lod[max(finer)][2]
+                reps = source[_last_of_bins(self.t[source], self.tone[source], width)]
+            else:
+                reps = _last_per_bin(self.t, self.tone, 0, n, width)
+        self.lod[k] = (self.epoch, n, reps)
+        return reps
 
     def _reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -458,20 +527,71 @@ class _Column:
         self.label[:n] = self.label[:n][order]
         self.ref[:n] = self.ref[:n][order]
         self.sorted = True
+        self.epoch += 1
 
     def nbytes(self) -> int:
         return int(self.t.nbytes + self.tone.nbytes + self.label.nbytes + self.ref.nbytes)
+
+    def drop_oldest(self, count: int) -> None:
+        """Forget the ``count`` earliest events (the column must be sorted)."""
+        count = min(count, self.n)
+        keep = self.n - count
+        for name in ("t", "tone", "label", "ref"):
+            array = getattr(self, name)
+            array[:keep] = array[count : self.n]
+        self.n = keep
+        self.epoch += 1
 
 
 class TimelineStore:
     """Columnar, time-sorted timeline events per lane (see the module docstring)."""
 
-    def __init__(self, lanes: int = len(Lane)) -> None:
+    def __init__(self, lanes: int = len(Lane), *, max_events: int | None = None) -> None:
         self._columns = [_Column() for _ in range(lanes)]
         self._labels: list[str] = []
         self._label_ids: dict[str, int] = {}
         #: Incremented on every change, so views can tell whether to redraw.
         self.version = 0
+        #: At most this many events over all lanes (None: no limit); the earliest go first.
+        self.max_events = max_events
+        #: Events forgotten because of :attr:`max_events` since the last full clear.
+        self.dropped = 0
+
+    def set_max_events(self, max_events: int | None) -> None:
+        """Change the limit; applies at once (events beyond it are dropped, oldest first)."""
+        if max_events is not None and max_events < 1:
+            raise ValueError("the timeline must be allowed at least one event")
+        self.max_events = max_events
+        self._enforce_limit()
+
+    def _enforce_limit(self) -> None:
+        """Drop the earliest events over all lanes when more than :attr:`max_events` are held.
+
+        Drops a further 5 % of the limit at once, so that a full store moves its arrays once
+        per that many new events rather than on every batch.
+        """
+        limit = self.max_events
+        total = len(self)
+        if limit is None or total <= limit:
+            return
+        excess = min(total, total - limit + limit // 20)
+        columns = [self._column(lane) for lane in range(len(self._columns))]
+        times = np.concatenate([c.t[: c.n] for c in columns])
+        cut = float(np.partition(times, excess - 1)[excess - 1])
+        # Everything before the cut time goes, then as many at the cut time as still needed
+        # (lane by lane): exactly ``excess`` events, the earliest.
+        below = [int(np.searchsorted(c.t[: c.n], cut, "left")) for c in columns]
+        at_cut = [
+            int(np.searchsorted(c.t[: c.n], cut, "right")) - b
+            for c, b in zip(columns, below, strict=True)
+        ]
+        still = excess - sum(below)
+        for column, before, ties in zip(columns, below, at_cut, strict=True):
+            extra = min(ties, still)
+            still -= extra
+            column.drop_oldest(before + extra)
+        self.dropped += excess
+        self.version += 1
 
     # -- filling ---------------------------------------------------------------------------
     def intern(self, label: str) -> int:
@@ -504,6 +624,7 @@ class TimelineStore:
             )
         if count:
             self.version += 1
+            self._enforce_limit()
         return count
 
     def extend_arrays(
@@ -522,6 +643,7 @@ class TimelineStore:
             np.asarray(ref, np.int64),
         )
         self.version += 1
+        self._enforce_limit()
 
     def clear(self, lanes: Iterable[int] | None = None) -> None:
         """Forget the events of ``lanes`` (all lanes by default)."""
@@ -531,6 +653,7 @@ class TimelineStore:
         if lanes is None:
             self._labels.clear()
             self._label_ids.clear()
+            self.dropped = 0
         self.version += 1
 
     # -- questions ---------------------------------------------------------------------------
@@ -602,13 +725,27 @@ class TimelineStore:
             return np.arange(start, stop, dtype=np.int64)
         column = self._column(lane)
         width = (t1 - t0) / max(1, columns)
+        level = math.floor(math.log2(width / 2)) if width > 0 else 0
+        if count > LOD_FACTOR * (columns + 1) * TONES and (
+            column.has_level(level) or 2 * count >= column.n
+        ):
+            # Level of detail: the last event per (bin, tone) of a level whose bins are at
+            # most half a column wide stands for its bin, so a frame looks at about
+            # 2 × columns × tones events per lane instead of all of them (10M at full zoom
+            # out). A bin that straddles t1 is drawn by its last event, beyond the range.
+            # A level is built (a pass over the lane) only for a view of half the lane or
+            # more; a zoom step into a narrower range scans just that range meanwhile.
+            reps = column.level(level)
+            chosen = reps[int(np.searchsorted(reps, start)) : int(np.searchsorted(reps, stop))]
+        else:
+            chosen = np.arange(start, stop, dtype=np.int64)
         first = int(np.floor(t0 / width))
-        bucket = np.floor(column.t[start:stop] / width).astype(np.int64)
+        bucket = np.floor(column.t[chosen] / width).astype(np.int64)
         bucket -= first
         np.clip(bucket, 0, columns, out=bucket)
-        keys = bucket * TONES + column.tone[start:stop]
+        keys = bucket * TONES + column.tone[chosen]
         slots = np.full((columns + 1) * TONES, -1, np.int64)
-        slots[keys] = np.arange(start, stop, dtype=np.int64)
+        slots[keys] = chosen
         return slots[slots >= 0]
 
     def nearest(self, lane: int, t: float, tolerance: float) -> int | None:

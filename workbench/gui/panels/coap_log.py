@@ -93,9 +93,15 @@ def describe_entry(row: dict[str, Any], endpoint: str = "") -> str:
 class CoapLogModel(QAbstractTableModel):
     """Rows of :meth:`CoapLogEntry.to_dict`, appended in batches, capped at MAX_LOG_ROWS."""
 
-    def __init__(self, endpoint_of: Callable[[str], str], parent: Any = None) -> None:
+    def __init__(
+        self, endpoint_of: Callable[[str], str], parent: Any = None, *, max_rows: int = MAX_LOG_ROWS
+    ) -> None:
         super().__init__(parent)
         self.rows: list[dict[str, Any]] = []
+        #: The cap (settings: *View → Memory limits…*); the oldest rows beyond it are dropped.
+        self.max_rows = max_rows
+        #: Rows dropped because of the cap since the last clear (said in the panel).
+        self.dropped = 0
         self._endpoint_of = endpoint_of
         #: (peer, token) of recent requests → their path, to name the answers' path too.
         self._asked: dict[tuple[str, str], str] = {}
@@ -124,13 +130,15 @@ class CoapLogModel(QAbstractTableModel):
                     self._asked.pop(next(iter(self._asked)))
             elif "code" in row and not row.get("path") and key in self._asked:
                 row["path"] = self._asked[key]
-        overflow = len(self.rows) + len(rows) - MAX_LOG_ROWS
+        overflow = len(self.rows) + len(rows) - self.max_rows
         if overflow > 0:
+            self.dropped += overflow
             drop = min(overflow, len(self.rows))
-            self.beginRemoveRows(QModelIndex(), 0, drop - 1)
-            del self.rows[:drop]
-            self.endRemoveRows()
-            rows = rows[-MAX_LOG_ROWS:]
+            if drop:
+                self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+                del self.rows[:drop]
+                self.endRemoveRows()
+            rows = rows[-self.max_rows :]
         first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
         self.rows.extend(rows)
@@ -139,7 +147,15 @@ class CoapLogModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self.rows.clear()
+        self.dropped = 0
         self.endResetModel()
+
+    def describe(self) -> str:
+        """``"1,234 messages"``, plus how many older ones the cap dropped."""
+        text = f"{len(self.rows):,} messages"
+        if self.dropped:
+            text += f" · {self.dropped:,} older dropped (limit {self.max_rows:,})"
+        return text
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.limits import load_limits
 from workbench.gui.panels.bootstrap_editor import BootstrapEditor
 from workbench.gui.panels.coap_log import CoapLogModel, LogFilter, describe_entry
 from workbench.gui.panels.server_tabs import ObservationsTab, SendTab
@@ -263,7 +264,7 @@ class ServerPanel(QWidget):
         return page
 
     def _build_log(self) -> QWidget:
-        self.log_model = CoapLogModel(self.endpoint_of, self)
+        self.log_model = CoapLogModel(self.endpoint_of, self, max_rows=load_limits().coap_log)
         self.log_filter = LogFilter(self.endpoint_of, self)
         self.log_filter.setSourceModel(self.log_model)
         self.log = QTableView(self)
@@ -586,7 +587,7 @@ class ServerPanel(QWidget):
             count = min(len(self._pending), LOG_BATCH)
             rows = [self._pending.popleft().to_dict() for _ in range(count)]
             self.log_model.append(rows)
-            self.log_count.setText(f"{len(self.log_model.rows):,} messages")
+            self.log_count.setText(self.log_model.describe())
             if self.follow.isChecked():
                 self.log.scrollToBottom()
         if self._clients_dirty:

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from workbench.app.connection import LINE_ENDINGS, ModuleConnection, TerminalLine
 from workbench.at.syntax import CommandForm
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.limits import load_limits
 from workbench.gui.theme import colours, monospace_font
 
 if TYPE_CHECKING:  # at run time only the loader imports plugins (start-up time)
@@ -204,6 +205,15 @@ class TerminalModel(QAbstractListModel):
         self.endRemoveRows()
         self.trimmed += count
         self.trimmed_changed.emit(self.trimmed)
+
+    def set_max_lines(self, max_lines: int) -> None:
+        """Change the cap; rows beyond it are trimmed at once (oldest first, counted)."""
+        if max_lines < 1:
+            raise ValueError("the terminal must keep at least one line")
+        self.max_lines = max_lines
+        excess = self.rowCount() - max_lines
+        if excess > 0:
+            self.trim(excess)
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -470,7 +480,7 @@ class TerminalPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("terminal")
         self.context = context
-        self.model = TerminalModel(parent=self)
+        self.model = TerminalModel(load_limits().terminal_lines, parent=self)
         self.view = TerminalView(self.model, self)
         self._follow = True
         self._settings = QSettings()
@@ -595,7 +605,8 @@ class TerminalPanel(QWidget):
     def _trimmed(self, count: int) -> None:
         self.trim_note.setVisible(count > 0)
         self.trim_note.setText(
-            f"{count:,} older lines trimmed from view (the session file keeps them)"
+            f"{count:,} older lines trimmed from view (limit {self.model.max_lines:,}; "
+            "the session file keeps them)"
         )
 
     def _update_count(self) -> None:

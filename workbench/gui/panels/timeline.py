@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.limits import load_limits
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
 from workbench.viewmodel.senddata import row_from_send
@@ -203,7 +204,7 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("timeline")
         self.context = context
-        self.store = TimelineStore()
+        self.store = TimelineStore(max_events=load_limits().timeline_events)
         #: The CoAP log entries on the timeline; a CoAP event's ``ref`` indexes this list.
         self.coap_entries: list[Any] = []
         self._coap_rows = CoapRows()
@@ -620,7 +621,13 @@ class TimelinePanel(QWidget):
     def _update_count(self) -> None:
         total = len(self.store)
         coap = sum(self.store.count(lane) for lane in COAP_LANES)
-        self.count_label.setText(f"{total - coap:,} events · {coap:,} CoAP")
+        text = f"{total - coap:,} events · {coap:,} CoAP"
+        if self.store.dropped:
+            text += (
+                f" · {self.store.dropped:,} older dropped (limit {self.store.max_events:,};"
+                " the session file keeps them)"
+            )
+        self.count_label.setText(text)
 
     def _paint_bands(self, p: QPainter, rect: QRectF) -> None:
         p.save()

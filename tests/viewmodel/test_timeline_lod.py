@@ -1,0 +1,94 @@
+"""Level-of-detail drawing of the timeline: the same marks as the full scan where bins nest,
+kept current by appends, rebuilt after drops — checked against brute force on random data."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.viewmodel.timeline import LOD_FACTOR, TONES, TimelineStore, _last_per_bin
+
+
+def _brute(store: TimelineStore, lane: int, t0: float, t1: float, columns: int) -> set[int]:
+    """One index per (column, tone): the last event — the definition, one event at a time."""
+    start, stop = store.range(lane, t0, t1)
+    width = (t1 - t0) / columns
+    first = int(np.floor(t0 / width))
+    chosen: dict[tuple[int, int], int] = {}
+    times, tones = store.times(lane), store.tones(lane)
+    for i in range(start, stop):
+        column = min(max(int(np.floor(times[i] / width)) - first, 0), columns)
+        chosen[(column, int(tones[i]))] = i
+    return set(chosen.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    chunks=st.lists(st.integers(1, 3000), min_size=1, max_size=6),
+    k=st.integers(-3, 4),
+)
+def test_levels_kept_current_by_appends_equal_a_rebuild(
+    seed: int, chunks: list[int], k: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    store = TimelineStore()
+    now = 0.0
+    for size in chunks:
+        t = now + np.cumsum(rng.exponential(0.05, size))
+        now = float(t[-1])
+        store.extend_arrays(1, t, rng.integers(0, TONES, size), np.zeros(size), np.arange(size))
+        column = store._column(1)
+        level = column.level(k)  # incremental after the first chunk
+        assert level.tolist() == _last_per_bin(column.t, column.tone, 0, column.n, 2.0**k).tolist()
+    # A coarser level is built from the finer one just kept current (bins nest).
+    coarse = column.level(k + 2)
+    assert (
+        coarse.tolist()
+        == _last_per_bin(column.t, column.tone, 0, column.n, 2.0 ** (k + 2)).tolist()
+    )
+    store.set_max_events(max(1, len(store) // 2))  # drops move indices: the cache must go
+    column = store._column(1)
+    assert (
+        column.level(k).tolist()
+        == _last_per_bin(column.t, column.tone, 0, column.n, 2.0**k).tolist()
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), columns=st.sampled_from([64, 100, 128, 333]))
+def test_lod_decimation_matches_the_full_scan_where_bins_nest(seed: int, columns: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = LOD_FACTOR * (columns + 1) * TONES * 12  # dense enough for the level of detail
+    store = TimelineStore()
+    t = np.sort(rng.uniform(0.0, 512.0, n))
+    store.extend_arrays(2, t, rng.integers(0, TONES, n), np.zeros(n), np.arange(n))
+    # A range of 2**j seconds per column starting on a multiple of it: level bins nest in
+    # columns, so the level of detail must pick exactly what the full scan picks.
+    width = 2.0 ** int(rng.integers(-1, 3))
+    t0 = width * int(rng.integers(0, 8))
+    t1 = t0 + width * columns
+    got = store.decimate(2, t0, t1, columns)
+    start, stop = store.range(2, t0, t1)
+    if stop - start > LOD_FACTOR * (columns + 1) * TONES:
+        assert set(got.tolist()) == _brute(store, 2, t0, t1, columns)
+    # Any range: never more than one mark per (column, tone), all inside the lane.
+    a, b = sorted(rng.uniform(0.0, 512.0, 2))
+    if b > a:
+        idx = store.decimate(2, float(a), float(b), columns)
+        assert len(idx) <= (columns + 1) * TONES
+        assert len(set(idx.tolist())) == len(idx)
+        assert np.all((idx >= 0) & (idx < store.count(2)))
+
+
+def test_whole_range_at_full_zoom_out_uses_the_level_and_matches() -> None:
+    rng = np.random.default_rng(3)
+    n = 400_000
+    store = TimelineStore()
+    t = np.sort(rng.uniform(0.0, 512.0, n))
+    store.extend_arrays(0, t, rng.integers(0, TONES, n), np.zeros(n), np.arange(n))
+    assert n > LOD_FACTOR * (128 + 1) * TONES
+    got = store.decimate(0, 0.0, 512.0, 128)
+    assert set(got.tolist()) == _brute(store, 0, 0.0, 512.0, 128)
+    assert store._column(0).lod  # the level was built and kept for the next frame
