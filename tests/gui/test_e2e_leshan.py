@@ -223,6 +223,18 @@ def test_bootstrap_editor_saves_what_a_module_bootstraps_from(
             server.bootstrap_config = BootstrapConfig.load(target)
             await _at(window, 'AT+QLWSVC="dereg"')
             await until(lambda: ep not in server.clients, 10, "deregistered")
+            # The server drops the client when the De-register arrives; the module's client
+            # runs until it has the answer (+QLWDEREG), and refuses configuration till then.
+            connection = window.context.connection
+            assert connection is not None
+
+            def module_deregistered() -> bool:
+                return any(
+                    srv.registration is not None and srv.registration.value == "deregistered"
+                    for srv in connection.state.servers.values()
+                )
+
+            await until(module_deregistered, 10, "the module's own deregistration")
             await _at(window, f'AT+QLWCFG="security",0,111,"{url}",1,3')
             await _at(window, 'AT+QLWSVC="reg"')
 
