@@ -109,6 +109,11 @@ def test_dismissed_hint_stays_away(wb_loop: asyncio.AbstractEventLoop) -> None:
     window = main_window()
     window.show()
     assert window.start.hint.isVisible()
+    window.start.hint.port_button.click()  # points at the port list, opens nothing by itself
+    combo = window.connection_bar.port
+    assert combo.view().isVisible() and window.context.connection is None
+    combo.hidePopup()
+    assert window.start.hint.isVisible()
     window.start.hint.close_button.click()
     assert not window.start.hint.isVisible()
     assert QSettings().value(DISMISSED_KEY) is not None

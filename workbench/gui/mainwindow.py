@@ -872,6 +872,7 @@ class MainWindow(QMainWindow):
     # -- demo --------------------------------------------------------------------------------
     def start_demo(self, plugin_id: str) -> asyncio.Task[Any]:
         """Built-in server + simulated module; the connect sequence runs visibly."""
+        self.start.hint.hide()  # --demo and New demo…: the hint would only flash
         return self.context.run_soon(self._demo(plugin_id))
 
     async def _demo(self, plugin_id: str) -> Any:
