@@ -26,18 +26,31 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals nee
 
 
 @contextlib.asynccontextmanager
-async def simulated_port(window: MainWindow) -> AsyncIterator[tuple[PtyHost, ModuleConnection]]:
-    """A simulated BG95 on a pty, opened in ``window`` as a user opens a device."""
+async def simulated_port(
+    window: MainWindow, link: Path | None = None
+) -> AsyncIterator[tuple[str, ModuleConnection]]:
+    """A simulated BG95 on a pty, opened in ``window`` as a user opens a device.
+
+    With ``link`` the device is opened through that symlink (like a udev name), which the
+    caller can remove to make the device vanish: a stopped pty's own /dev/pts number may be
+    handed to another process at once, so it cannot stand for an unplugged adapter.
+    """
     plugin = discover_plugins().get("quectel-bg95")
     host = PtyHost(plugin.make_simulator(None, ""))
     await host.start()
+    device = host.path
+    if link is not None:
+        link.symlink_to(host.path)
+        device = str(link)
     try:
         window.context.set_plugin(plugin)
-        conn = window.open_port(host.path, PortSettings())
+        conn = window.open_port(device, PortSettings())
         assert conn is not None and conn.status == "open"
-        yield host, conn
+        yield device, conn
     finally:
         await host.stop()
+        if link is not None:
+            link.unlink()
 
 
 def _file_menu(window: MainWindow) -> QMenu:
@@ -126,25 +139,25 @@ def test_dismissed_hint_stays_away(wb_loop: asyncio.AbstractEventLoop) -> None:
 
 @posix_only
 def test_recent_port_reopens_and_a_vanished_one_says_so(
-    wb_loop: asyncio.AbstractEventLoop,
+    wb_loop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
     window = main_window()
     window.show()
 
     async def body() -> str:
-        async with simulated_port(window) as (host, conn):
+        async with simulated_port(window, tmp_path / "ttyBG95") as (device, conn):
             assert not window.start.hint.isVisible()  # a port is open: the hint is done
             entries = _entries(window.start.recent_ports_menu)
-            assert [a.text() for a in entries] == [host.path]
+            assert [a.text() for a in entries] == [device]
             await conn.close()
             assert conn.status != "open"
             entries[0].trigger()  # File → Recent ports → the pty: reopened
             assert window.context.connection is not None
             assert window.context.connection.status == "open"
-            assert window.connection_bar.url.text() == host.path
+            assert window.connection_bar.url.text() == device
             assert (await window.context.send("AT")).ok
             await window.context.connection.close()
-        return host.path
+        return device
 
     path = run(wb_loop, body())
     assert QSettings().value(PORTS_KEY) is not None
@@ -154,7 +167,11 @@ def test_recent_port_reopens_and_a_vanished_one_says_so(
     again.show()
     entries = _entries(again.start.recent_ports_menu)
     assert [a.text() for a in entries] == [path]
-    entries[0].trigger()
+
+    async def choose() -> None:  # menu actions run on the loop, as in the application
+        entries[0].trigger()
+
+    run(wb_loop, choose())
     assert again.banner.level == "warning"
     assert "no longer exists" in again.banner.text.text()
     assert again.context.connection is None
@@ -208,4 +225,7 @@ def test_recent_session_reopens_and_a_deleted_one_says_so(
     assert again.banner.level == "warning"
     assert f"{path.name} no longer exists" in again.banner.text.text()
     assert len(again.session_windows) <= 1
+    menu = again.start.recent_sessions_menu
+    next(a for a in menu.actions() if a.text() == "Clear list").trigger()
+    assert [a.text() for a in menu.actions()] == ["(none yet)"]
     close_window(wb_loop, again)
