@@ -6,7 +6,7 @@ import asyncio
 import gc
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 import shiboken6
@@ -17,6 +17,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from tests.async_helpers import until as until  # the GUI tests wait with the same helper
 from workbench.gui.app import make_application
 from workbench.gui.qtloop import QtLoop
+
+if TYPE_CHECKING:
+    from workbench.gui.mainwindow import MainWindow
 
 T = TypeVar("T")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -117,3 +120,21 @@ def dark_palette() -> QPalette:
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     return palette
+
+
+def main_window(record: bool = False, size: tuple[int, int] = (1200, 760)) -> MainWindow:
+    """A main window with every plugin, no port listing (the machine's ports vary) and
+    ``record`` deciding whether opened ports write session files."""
+    from workbench.gui.mainwindow import MainWindow
+    from workbench.plugin.loader import discover_plugins
+
+    window = MainWindow(discover_plugins(), record_sessions=record, port_lister=lambda: [])
+    window.resize(*size)
+    return window
+
+
+def close_window(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
+    """Shut ``window`` down (ports, demo, server) and close it without the quit prompt."""
+    run(loop, window.shutdown())
+    window._closed_for_real = True
+    window.close()

@@ -47,6 +47,7 @@ from workbench.app.connection import ModuleConnection, PortError, Status
 from workbench.gui import sessions
 from workbench.gui.banner import Banner
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.firstrun import StartHelp
 from workbench.gui.gcpolicy import GcPolicy
 from workbench.gui.limits import MemoryLimits, MemoryLimitsDialog, load_limits, save_limits
 from workbench.gui.panels import PanelSpec
@@ -331,6 +332,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.banner)
+        self.start = StartHelp(self)  # first-run hint, New demo…, recent ports and sessions
+        layout.addWidget(self.start.hint, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.terminal, 1)
         self.setCentralWidget(central)
 
@@ -480,6 +483,9 @@ class MainWindow(QMainWindow):
         )
         self.action_export_coap = self._action(
             file, "Export CoAP traffic as pcap&ng…", self.export_coap_dialog
+        )
+        self.action_new_demo = self.start.add_menus(
+            file, self.action_reconnect, self.action_open_session
         )
         file.addSeparator()
         self._action(file, "&Quit", self.close, "Ctrl+Q")
@@ -639,6 +645,7 @@ class MainWindow(QMainWindow):
             if conn.recorder is not None:
                 conn.recorder.note(f"opened {url}")
             self.adopt_connection(conn)
+        self.start.port_opened(url)
         self.banner.dismiss()
         return conn
 
@@ -656,6 +663,7 @@ class MainWindow(QMainWindow):
         conn.drain()  # the terminal loads the history itself
         conn.drain_changes()
         self.context.set_connection(conn)
+        self.start.hint.hide()
         self.context.status_changed.emit(conn.status, conn.reason)
         if conn.plugin is not self.context.plugin:
             self.context.set_plugin(conn.plugin, conn.variant or None)
@@ -752,6 +760,7 @@ class MainWindow(QMainWindow):
         viewer.closed.connect(lambda: self._forget_window(viewer))
         viewer.resize(self.size())
         viewer.show()
+        self.start.session_opened(path)
         self.banner.show_message("info", f"{path.name} opened in its own window.")
         return viewer
 
@@ -863,6 +872,7 @@ class MainWindow(QMainWindow):
     # -- demo --------------------------------------------------------------------------------
     def start_demo(self, plugin_id: str) -> asyncio.Task[Any]:
         """Built-in server + simulated module; the connect sequence runs visibly."""
+        self.start.hint.hide()  # --demo and New demo…: the hint would only flash
         return self.context.run_soon(self._demo(plugin_id))
 
     async def _demo(self, plugin_id: str) -> Any:
