@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.wb_helpers import run, shot, until
+from tests.gui.wb_helpers import close_window, run, shot, until
 from workbench.gui import sessions
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.session_browser import COLUMNS, SessionBrowser
@@ -49,12 +49,6 @@ def _window() -> MainWindow:
     window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
     window.resize(1200, 760)
     return window
-
-
-def _close(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
-    run(loop, window.shutdown())
-    window._closed_for_real = True
-    window.close()
 
 
 def _registered(window: MainWindow) -> bool:
@@ -113,8 +107,8 @@ def test_open_session_lists_the_sessions_folder(wb_loop: asyncio.AbstractEventLo
     viewer = window.session_windows[0]
     assert viewer.windowTitle().startswith(long_name)
     assert viewer.replay_bar is not None
-    _close(wb_loop, viewer)
-    _close(wb_loop, window)
+    close_window(wb_loop, viewer)
+    close_window(wb_loop, window)
 
 
 def test_replay_controls_play_pause_and_seek(wb_loop: asyncio.AbstractEventLoop) -> None:
@@ -173,5 +167,5 @@ def test_replay_controls_play_pause_and_seek(wb_loop: asyncio.AbstractEventLoop)
     bar.seek(T0 + 25)
     viewer.pump()
     shot(viewer, "session_window_replay")
-    _close(wb_loop, viewer)
-    _close(wb_loop, window)
+    close_window(wb_loop, viewer)
+    close_window(wb_loop, window)

@@ -6,7 +6,7 @@ import asyncio
 import gc
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import shiboken6
@@ -117,3 +117,10 @@ def dark_palette() -> QPalette:
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     return palette
+
+
+def close_window(loop: asyncio.AbstractEventLoop, window: Any) -> None:
+    """Shut a MainWindow down for real (its close would otherwise only hide it)."""
+    run(loop, window.shutdown())
+    window._closed_for_real = True
+    window.close()

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from workbench.app.replayer import SPEEDS, SessionPlayer
 from workbench.session.browse import SessionEntry, list_sessions
+from workbench.viewmodel.fotaview import human_bytes
 
 if TYPE_CHECKING:
     from workbench.gui.mainwindow import MainWindow
@@ -64,14 +65,6 @@ class _SortItem(QTableWidgetItem):
         if isinstance(other, _SortItem):
             return self.key < other.key
         return super().__lt__(other)
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def _duration(seconds: float | None) -> str:
@@ -164,7 +157,7 @@ class SessionBrowser(QDialog):
                 _SortItem(started, entry.started or 0.0),
                 _SortItem(_duration(entry.duration), entry.duration or 0.0),
                 QTableWidgetItem(_registered(entry)),
-                _SortItem(_size(entry.size), float(entry.size)),
+                _SortItem(human_bytes(entry.size), float(entry.size)),
                 QTableWidgetItem(entry.name + (f" — {entry.problem}" if entry.problem else "")),
             ]
             tip = str(entry.path) + (f"\n{entry.problem}" if entry.problem else "")
