@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -166,6 +167,8 @@ def test_replay_controls_play_pause_and_seek(wb_loop: asyncio.AbstractEventLoop)
     assert not _registered(viewer)
     bar.seek(T0 + 25)
     viewer.pump()
+    marks = [i for i in timeline.view.childGroup.childItems() if isinstance(i, pg.InfiniteLine)]
+    assert len(marks) == 1 and abs(marks[0].value() + timeline.origin - (T0 + 25)) < 1e-3
     shot(viewer, "session_window_replay")
     close_window(wb_loop, viewer)
     close_window(wb_loop, window)

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -246,6 +247,8 @@ class ReplayBar(QToolBar):
         self.addWidget(self.speed)
         self.addWidget(self.slider)
         self.addWidget(self.position)
+        #: Called with the cursor's host time whenever it moves (the timeline's marker).
+        self.moved: list[Callable[[float], None]] = []
         self.timer = QTimer(self)
         self.timer.setInterval(_TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -280,6 +283,11 @@ class ReplayBar(QToolBar):
         elapsed, self._last = now - self._last, now
         if self.player.advance(elapsed):
             self._show(self.player)
+            # Each step rebuilds the view from the start of the session (the decoder must see
+            # every line in order); on a long session that takes a while, so the next step
+            # waits at least twice as long and the window stays usable while playing.
+            spent = self._clock() - now
+            self.timer.setInterval(max(_TICK_MS, round(2000 * spent)))
         if not self.player.playing:
             self.timer.stop()
         self._sync()
@@ -294,6 +302,8 @@ class ReplayBar(QToolBar):
         self.slider.blockSignals(True)
         self.slider.setValue(round(fraction * _STEPS))
         self.slider.blockSignals(False)
+        for moved in self.moved:
+            moved(player.position)
         self.position.setText(
             f" {_duration(player.position - player.start)} / {_duration(player.duration)}"
             f" · {player.shown}/{len(player.items)} records "
@@ -301,7 +311,20 @@ class ReplayBar(QToolBar):
 
 
 def seek_on_click(timeline: Any, bar: ReplayBar) -> None:
-    """Clicking the timeline's empty plot seeks there (a click on an event still selects it)."""
+    """Clicking the timeline's empty plot seeks there (a click on an event still selects it).
+
+    A vertical line marks the cursor: what is right of it (the recorded CoAP lanes are loaded
+    whole) has not happened yet at the moment shown.
+    """
+    cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d08000", width=2))
+    cursor.setZValue(50)
+    timeline.view.addItem(cursor, ignoreBounds=True)
+
+    def moved(t: float) -> None:
+        cursor.setPos(t - float(timeline.origin))
+
+    bar.moved.append(moved)
+    moved(bar.player.position)
 
     def clicked(event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():
