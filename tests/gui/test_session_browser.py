@@ -17,6 +17,7 @@ from workbench.module.events import Event
 from workbench.module.state import REGISTERED_STATES
 from workbench.plugin.loader import discover_plugins
 from workbench.session import SessionMeta, SessionWriter
+from workbench.session.browse import newest_first, summarize
 
 T0 = 1_790_000_000.0
 REG = b'\r\n+QLWURC: "event",123,2,"REG_READY"\r\n'
@@ -171,4 +172,25 @@ def test_replay_controls_play_pause_and_seek(wb_loop: asyncio.AbstractEventLoop)
     assert len(marks) == 1 and abs(marks[0].value() + timeline.origin - (T0 + 25)) < 1e-3
     shot(viewer, "session_window_replay")
     close_window(wb_loop, viewer)
+    close_window(wb_loop, window)
+
+
+def test_no_sessions_yet_says_so_and_rows_keep_the_selection(
+    wb_loop: asyncio.AbstractEventLoop,
+) -> None:
+    window = _window()
+    window.show()
+    browser = window.open_session_dialog()
+    run(wb_loop, until(browser.loaded, what="the session list"))
+    assert browser.table.rowCount() == 0 and not browser.open_button.isEnabled()
+    assert "No recorded sessions" in browser.status.text()
+    # Rows that arrive later (a big folder is read file by file) keep what the user selected.
+    folder = _folder()
+    first = summarize(_record(folder / "a.wbs", start=T0, register=False))
+    browser.set_entries([first])
+    second = summarize(_record(folder / "b.wbs", start=T0 + 60, register=True))
+    browser.set_entries(newest_first([first, second]))
+    assert browser.selected_path() == folder / "a.wbs"
+    assert browser.table.item(0, 5).text() == "b.wbs"
+    browser.reject()
     close_window(wb_loop, window)

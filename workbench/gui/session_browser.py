@@ -15,6 +15,7 @@ it was then. Clicking the timeline seeks there.
 from __future__ import annotations
 
 import math
+import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.app.replayer import SPEEDS, SessionPlayer
-from workbench.session.browse import SessionEntry, list_sessions
+from workbench.session.browse import SessionEntry, iter_sessions, newest_first
 from workbench.viewmodel.fotaview import human_bytes
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class SessionBrowser(QDialog):
         for column in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.status = QLabel(f"Reading {folder} …", self)
@@ -123,8 +125,10 @@ class SessionBrowser(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.resize(QSize(900, 360))
+        # Rows arrive one file at a time from a worker thread (a big folder takes seconds).
+        self._arrived: queue.SimpleQueue[SessionEntry] = queue.SimpleQueue()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-list")
-        self._future: Future[list[SessionEntry]] = self._pool.submit(list_sessions, folder)
+        self._future: Future[None] = self._pool.submit(self._scan, folder)
         self._poll = QTimer(self)
         self._poll.setInterval(30)
         self._poll.timeout.connect(self._check)
@@ -133,17 +137,30 @@ class SessionBrowser(QDialog):
     def loaded(self) -> bool:
         return self._future.done() and not self._poll.isActive()
 
+    def _scan(self, folder: Path) -> None:
+        for entry in iter_sessions(folder):
+            self._arrived.put(entry)
+
     def _check(self) -> None:
-        if not self._future.done():
+        done = self._future.done()  # before draining: nothing can arrive after it is done
+        new: list[SessionEntry] = []
+        while not self._arrived.empty():
+            new.append(self._arrived.get())
+        if new or done:
+            self.set_entries(newest_first(self.entries + new))
+        if not done:
+            if new:
+                self.status.setText(f"Reading {self.folder} … {len(self.entries)} so far")
             return
         self._poll.stop()
         self._pool.shutdown(wait=False)
-        try:
-            self.set_entries(self._future.result())
-        except Exception as exc:  # the folder vanished mid-scan, permissions...
+        exc = self._future.exception()
+        if exc is not None:  # the folder vanished mid-scan, permissions...
             self.status.setText(f"Cannot list {self.folder}: {exc}")
 
     def set_entries(self, entries: list[SessionEntry]) -> None:
+        """Show ``entries``, keeping the selected file and the column the user sorted by."""
+        keep = self.selected_path()
         self.entries = entries
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(entries))
@@ -169,7 +186,8 @@ class SessionBrowser(QDialog):
                     cell.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, column, cell)
         self.table.setSortingEnabled(True)
-        self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
+        header = self.table.horizontalHeader()
+        self.table.sortItems(header.sortIndicatorSection(), header.sortIndicatorOrder())
         broken = sum(1 for e in entries if e.problem)
         self.status.setText(
             f"{len(entries)} session(s) in {self.folder}"
@@ -181,8 +199,13 @@ class SessionBrowser(QDialog):
             if entries
             else f"No recorded sessions in {self.folder} yet. Browse… opens a file elsewhere."
         )
+        rows = [self._row_path(r) for r in range(self.table.rowCount())]
         if entries:
-            self.table.selectRow(0)
+            self.table.selectRow(rows.index(keep) if keep in rows else 0)
+
+    def _row_path(self, row: int) -> Path | None:
+        item = self.table.item(row, 0)
+        return None if item is None else Path(str(item.data(Qt.ItemDataRole.UserRole)))
 
     def _selection_changed(self) -> None:
         self.open_button.setEnabled(bool(self.table.selectedItems()))

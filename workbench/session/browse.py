@@ -10,7 +10,7 @@ newest first; it is plain blocking code so the GUI can run it on a worker thread
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +86,9 @@ def summarize(path: Path) -> SessionEntry:
     try:
         with SessionReader(path) as reader:
             summary = reader.summary()
-            registered = _registered(reader)
+            # A second scan only when there is something to find (it reads the whole file).
+            wanted = {RecordKind.EVENT.label, RecordKind.SERVER_EVENT.label}
+            registered = bool(wanted & summary.counts.keys()) and _registered(reader)
             torn_header = reader.torn_header
     except SessionFormatError as exc:
         return SessionEntry(path, size, problem=f"not a session file: {exc}")
@@ -144,8 +146,11 @@ def iter_sessions(folder: Path) -> Iterator[SessionEntry]:
         yield summarize(path)
 
 
+def newest_first(entries: Iterable[SessionEntry]) -> list[SessionEntry]:
+    """``entries`` by start time, newest first (files with no start time last)."""
+    return sorted(entries, key=lambda e: (e.started is not None, e.started or 0.0), reverse=True)
+
+
 def list_sessions(folder: Path) -> list[SessionEntry]:
-    """All entries of ``folder``, newest start first (files with no start time last)."""
-    entries = list(iter_sessions(folder))
-    entries.sort(key=lambda e: (e.started is not None, e.started or 0.0), reverse=True)
-    return entries
+    """All entries of ``folder``, newest start first."""
+    return newest_first(iter_sessions(folder))
