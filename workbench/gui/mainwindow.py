@@ -54,6 +54,7 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
+from workbench.gui.session_browser import ReplayBar, SessionBrowser, attach_replay
 from workbench.gui.tables import fit_table
 from workbench.lwm2m.tasks import TaskSet
 from workbench.module.state import as_sentence, clock_text
@@ -302,6 +303,8 @@ class MainWindow(QMainWindow):
         self.session_windows: list[MainWindow] = []
         #: A window opened for a recorded session: it never opens a port or runs a server.
         self.session_viewer = False
+        #: Play / pause / speed / seek of a session window (None elsewhere).
+        self.replay_bar: ReplayBar | None = None
         self.setWindowTitle("LwM2M Module Workbench")
         self.context = WorkbenchContext(plugins, self)
         self.gc_policy = GcPolicy(self)  # issue 17: no full GC pause while traffic flows
@@ -721,13 +724,15 @@ class MainWindow(QMainWindow):
             recorder.add_secret(key)  # PSKs of the running server never reach the file
         return recorder
 
-    def open_session_dialog(self) -> None:
-        folder = str(sessions.session_dir())
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open session", folder, "Workbench sessions (*.wbs);;All files (*)"
+    def open_session_dialog(self) -> SessionBrowser:
+        """The list of recorded sessions (module, start, duration...); "Browse…" for others."""
+        browser = SessionBrowser(sessions.session_dir(), self)
+        browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        browser.accepted.connect(
+            lambda: browser.chosen is not None and self.open_session_window(browser.chosen)
         )
-        if path:
-            self.open_session_window(Path(path))
+        browser.open()
+        return browser
 
     def live(self) -> bool:
         """A port, the demo or the built-in server is running: live data arrives here."""
@@ -756,6 +761,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", viewer.banner.text.text())
             viewer.deleteLater()
             return None
+        viewer.replay_bar = attach_replay(viewer, path)
         self.session_windows.append(viewer)
         viewer.closed.connect(lambda: self._forget_window(viewer))
         viewer.resize(self.size())
