@@ -68,3 +68,27 @@ def test_a_1_0_client_refuses_composites() -> None:
             await server.stop()
 
     run(scenario())
+
+
+def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
+    async def scenario() -> None:
+        server, client = await _registered("1.1")
+        try:
+            notes: list[dict[Path, object]] = []
+            obs = await server.observe_composite(
+                "comp", ["/3/0/14", "/1/0/1"], callback=lambda n: notes.append(n.result.values)
+            )
+            assert obs.initial.code == "2.05"
+            assert obs.initial.values[Path.of(3, 0, 14)] == client.get_value("/3/0/14")
+            client.set_value("/1/0/1", 77)
+            for _ in range(150):
+                if notes:
+                    break
+                await asyncio.sleep(0.02)
+            assert notes and notes[-1][Path.of(1, 0, 1)] == 77
+            assert Path.of(3, 0, 14) in notes[-1]
+        finally:
+            await client.stop()
+            await server.stop()
+
+    run(scenario())

@@ -156,11 +156,29 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
             path = parse_uri_path(request.opt.uri_path)
         except OperationError:
             return
+        if path is None and request.code == Code.FETCH and self.owner.lwm2m_version != "1.0":
+            self._add_composite_observation(request, serverobservation)
+            return
         if path is None or path.object_id == SECURITY or not self.store.exists(path):
             return
         if request.opt.accept == ContentFormat.LINK_FORMAT:
             return
         observation = Observation(path, request.opt.accept, serverobservation, request.token.hex())
+        self.observations.add(observation)
+        self._first[id(request)] = observation
+        serverobservation.accept(lambda: self.observations.remove(observation))
+
+    def _add_composite_observation(self, request: Message, serverobservation: Any) -> None:
+        """Observe-Composite: a FETCH on the root with Observe=0 and a SenML list of paths."""
+        try:
+            paths = composite.requested_paths(request.payload, request.opt.content_format)
+        except OperationError:
+            return  # the FETCH itself answers the error; nothing is observed
+        accept = request.opt.accept
+        fmt = accept if accept is not None else request.opt.content_format
+        observation = Observation(
+            paths[0], fmt, serverobservation, request.token.hex(), composite=tuple(paths)
+        )
         self.observations.add(observation)
         self._first[id(request)] = observation
         serverobservation.accept(lambda: self.observations.remove(observation))
@@ -185,7 +203,7 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
         observation = self._first.pop(id(request), None)
         if observation is not None:
             if answer.code.is_successful():
-                op = "observe"
+                op = "observe_composite" if observation.composite else "observe"
                 values = getattr(answer, "values", {})
                 self.observations.started(observation, values, int(answer.content_format or 0))
             else:
