@@ -2,8 +2,10 @@
 
 A LwM2M 1.1 server reads values from several objects with one FETCH on the root (a SenML pack
 of names) and writes them with one iPATCH on the root (a SenML pack of values). The simulated
-modules that register as LwM2M 1.1 answer both here, so the workbench's composite operations
-can be tried against them; a 1.0 client refuses both with 4.05, as 1.0 has neither.
+modules that register as LwM2M 1.1 answer both here (and Observe-Composite, see the observe
+module), so the workbench's composite operations can be tried against them; a 1.0 client
+refuses them with 4.05, as 1.0 has none. No vendor document says whether its module answers
+composites: the simulators inherit this from the specification, inferred (plugin READMEs say so).
 """
 
 from __future__ import annotations
