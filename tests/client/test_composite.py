@@ -9,6 +9,7 @@ import pytest
 from tests.client.helpers import free_udp_port, run
 from workbench.client import ClientConfig, LwM2MClient
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.values import Value
 from workbench.server import LwM2MServer
 
 
@@ -74,7 +75,7 @@ def test_observe_composite_notifies_on_a_change_of_any_path() -> None:
     async def scenario() -> None:
         server, client = await _registered("1.1")
         try:
-            notes: list[dict[Path, object]] = []
+            notes: list[dict[Path, Value]] = []
             obs = await server.observe_composite(
                 "comp", ["/3/0/14", "/1/0/1"], callback=lambda n: notes.append(n.result.values)
             )

@@ -18,6 +18,7 @@ from tests.gui.wb_helpers import run, shot, until
 from workbench.gui.mainwindow import MainWindow
 from workbench.gui.panels.object_tree import ObjectTreePanel
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.values import Value
 from workbench.plugin.loader import discover_plugins
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the demo hosts the module on a pty")
@@ -38,7 +39,9 @@ def _window() -> tuple[MainWindow, ObjectTreePanel]:
 def _multi_select(tree: ObjectTreePanel, paths: tuple[str, ...]) -> None:
     tree.refresh()
     # As Ctrl-click does: the last path is current, every path selected.
-    tree.tree.setCurrentItem(tree.item_for(paths[-1]))
+    current = tree.item_for(paths[-1])
+    assert current is not None, paths[-1]
+    tree.tree.setCurrentItem(current)
     tree.tree.clearSelection()
     for path in paths:
         item = tree.item_for(path)
@@ -87,14 +90,15 @@ def test_composite_read_observe_write_on_a_1_1_client(wb_loop: asyncio.AbstractE
 
             # Read-Composite: one FETCH, each row gets its value and "read (composite)".
             tree.composite.read_selected()
-            for path in PATHS:
-                await until(
-                    lambda p=path: "read (composite)" in tree.status_text(p), 5, f"read {path}"
-                )
+
+            def read_on_every_row() -> bool:
+                return all("read (composite)" in tree.status_text(p) for p in PATHS)
+
+            await until(read_on_every_row, 5, "read (composite) on every row")
             assert tree.value_text("/3/0/14") != ""
 
             # Write-Composite: values from two objects in one iPATCH, read back from the client.
-            values = {Path.parse("/3/0/14"): "+07:00", Path.parse("/1/0/1"): 321}
+            values: dict[Path, Value] = {Path.parse("/3/0/14"): "+07:00", Path.parse("/1/0/1"): 321}
             tree.composite.write(values)
             await until(lambda: "written (composite)" in tree.status_text("/1/0/1"), 5, "write")
             back = await server.read_composite(ep, ["/3/0/14", "/1/0/1"], timeout=5)

@@ -8,13 +8,14 @@ from tests.gui.wb_helpers import shot
 from workbench.gui.panels.tree_composite import CompositeWriteDialog
 from workbench.lwm2m.definitions import builtin_registry
 from workbench.lwm2m.paths import Path
+from workbench.lwm2m.values import Value
 
 REGISTRY = builtin_registry()
 
 
 def test_composite_write_dialog_types_each_value(qapp: Any) -> None:
     paths = [Path.parse("/1/0/1"), Path.parse("/3/0/14")]
-    current = {paths[0]: 60, paths[1]: "+00:00"}
+    current: dict[Path, Value] = {paths[0]: 60, paths[1]: "+00:00"}
     dialog = CompositeWriteDialog(paths, REGISTRY.resource, lambda p: current.get(p))
     assert list(dialog.editors) == paths
     dialog.show()
