@@ -33,6 +33,7 @@ from aiocoap import Message
 from aiocoap import interfaces as coap_interfaces
 from aiocoap.numbers.codes import Code
 
+from workbench.client import composite
 from workbench.client import content as content_formats
 from workbench.client.attributes import AttributeStore, parse_query
 from workbench.client.defaults import DEVICE, SECURITY, SERVER
@@ -155,11 +156,29 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
             path = parse_uri_path(request.opt.uri_path)
         except OperationError:
             return
+        if path is None and request.code == Code.FETCH and self.owner.lwm2m_version != "1.0":
+            self._add_composite_observation(request, serverobservation)
+            return
         if path is None or path.object_id == SECURITY or not self.store.exists(path):
             return
         if request.opt.accept == ContentFormat.LINK_FORMAT:
             return
         observation = Observation(path, request.opt.accept, serverobservation, request.token.hex())
+        self.observations.add(observation)
+        self._first[id(request)] = observation
+        serverobservation.accept(lambda: self.observations.remove(observation))
+
+    def _add_composite_observation(self, request: Message, serverobservation: Any) -> None:
+        """Observe-Composite: a FETCH on the root with Observe=0 and a SenML list of paths."""
+        try:
+            paths = composite.requested_paths(request.payload, request.opt.content_format)
+        except OperationError:
+            return  # the FETCH itself answers the error; nothing is observed
+        accept = request.opt.accept
+        fmt = accept if accept is not None else request.opt.content_format
+        observation = Observation(
+            paths[0], fmt, serverobservation, request.token.hex(), composite=tuple(paths)
+        )
         self.observations.add(observation)
         self._first[id(request)] = observation
         serverobservation.accept(lambda: self.observations.remove(observation))
@@ -184,7 +203,7 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
         observation = self._first.pop(id(request), None)
         if observation is not None:
             if answer.code.is_successful():
-                op = "observe"
+                op = "observe_composite" if observation.composite else "observe"
                 values = getattr(answer, "values", {})
                 self.observations.started(observation, values, int(answer.content_format or 0))
             else:
@@ -242,6 +261,12 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
             raise not_allowed("POST on a resource instance")
         if method == Code.DELETE:
             return ("bootstrap_delete" if bootstrap else "delete"), self._delete
+        if method in (Code.FETCH, Code.iPATCH) and path is None and not bootstrap:
+            if self.owner.lwm2m_version == "1.0":
+                raise not_allowed(f"{method}: composite operations are LwM2M 1.1 (this is 1.0)")
+            if method == Code.FETCH:
+                return "read_composite", self._read_composite
+            return "write_composite", self._write_composite
         raise not_allowed(f"method {method} is not supported")
 
     def _require(self, path: Path | None) -> Path:
@@ -287,6 +312,26 @@ class ClientSite(coap_interfaces.ObservableResource):  # type: ignore[misc]
             path, request.payload, self.store.registry, request.opt.content_format
         )
         await self.store.write(path, content, replace=replace, bootstrap=bootstrap)
+        return Answer(Code.CHANGED)
+
+    async def _read_composite(self, request: Message, path: Path | None) -> Answer:
+        paths = composite.requested_paths(request.payload, request.opt.content_format)
+        values = await composite.read_composite(self.store, paths)
+        accept = request.opt.accept
+        fmt, codec = composite.codec_of(
+            accept if accept is not None else request.opt.content_format
+        )
+        answer = Answer(Code.CONTENT, codec.encode_composite(values, self.store.registry), fmt)
+        answer.values = values  # type: ignore[attr-defined]
+        return answer
+
+    async def _write_composite(self, request: Message, path: Path | None) -> Answer:
+        _fmt, codec = composite.codec_of(request.opt.content_format)
+        try:
+            content = codec.decode_composite(request.payload, self.store.registry)
+        except (ValueError, LookupError) as exc:
+            raise bad_request(f"Write-Composite: {exc}") from None
+        await composite.write_composite(self.store, content)
         return Answer(Code.CHANGED)
 
     async def _write_attributes(self, request: Message, path: Path | None) -> Answer:

@@ -27,6 +27,7 @@ from typing import Any
 from aiocoap import Message
 from aiocoap.numbers.codes import Code
 
+from workbench.client import composite
 from workbench.client import content as content_formats
 from workbench.client.attributes import Attributes, AttributeStore
 from workbench.client.errors import OperationError
@@ -53,6 +54,12 @@ class Observation:
     pending: bool = False
     pmin_handle: asyncio.TimerHandle | None = None
     pmax_handle: asyncio.TimerHandle | None = None
+    #: Observe-Composite (LwM2M 1.1): every observed path (``path`` is the first of them).
+    composite: tuple[Path, ...] = ()
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return self.composite or (self.path,)
 
 
 class ObserveManager:
@@ -114,7 +121,7 @@ class ObserveManager:
 
     def changed(self, paths: list[Path]) -> None:
         for obs in self.observations:
-            if any(obs.path.contains(p) or p.contains(obs.path) for p in paths):
+            if any(o.contains(p) or p.contains(o) for o in obs.paths for p in paths):
                 self._consider(obs)
 
     def refresh(self) -> None:
@@ -143,11 +150,15 @@ class ObserveManager:
 
     def _conditions_met(self, obs: Observation, attrs: Attributes) -> bool:
         try:
-            new_values = self.store.content(obs.path)
+            new_values: dict[Path, Value] = {}
+            for path in obs.paths:
+                new_values.update(self.store.content(path))
         except OperationError:
             return True  # the path went away: the notification carries the error
         if new_values == obs.last_values:
             return False
+        if obs.composite:
+            return True  # thresholds are attributes of one resource, not of a composite
         gt, lt, st = attrs.get("gt"), attrs.get("lt"), attrs.get("st")
         if gt is None and lt is None and st is None:
             return True
@@ -187,10 +198,15 @@ class ObserveManager:
     async def _send(self, obs: Observation) -> None:
         self._disarm(obs)
         try:
-            values = await self.store.read(obs.path)
-            fmt, payload = content_formats.encode(
-                obs.path, values, self.store.registry, obs.accept, self._version()
-            )
+            if obs.composite:
+                values = await composite.read_composite(self.store, list(obs.composite))
+                fmt, codec = composite.codec_of(obs.accept)
+                payload = codec.encode_composite(values, self.store.registry)
+            else:
+                values = await self.store.read(obs.path)
+                fmt, payload = content_formats.encode(
+                    obs.path, values, self.store.registry, obs.accept, self._version()
+                )
             message = Message(code=Code.CONTENT, payload=payload, content_format=fmt)
             code = Code.CONTENT
         except OperationError as exc:

@@ -69,6 +69,7 @@ from workbench.gui.panels.object_tree_definitions import (
 from workbench.gui.panels.object_tree_endpoints import EndpointPicker
 from workbench.gui.panels.object_tree_host import HostRequestsBox
 from workbench.gui.panels.object_tree_module import ModuleView
+from workbench.gui.panels.tree_composite import TreeComposite
 from workbench.gui.panels.value_editors import (
     AttributesDialog,
     CreateDialog,
@@ -266,7 +267,10 @@ class ObjectTreePanel(QWidget):
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Extended: Ctrl/Shift-click select several rows for the composite operations.
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.itemSelectionChanged.connect(self._update_actions)
+        self.composite = TreeComposite(self)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
@@ -795,15 +799,23 @@ class ObjectTreePanel(QWidget):
         )
         for name, allowed in allowed_operations(selection).items():
             self.actions_[name].setEnabled(allowed)
+        self.composite.update_actions()
 
     def _context_menu(self, pos: Any) -> None:
+        self.context_menu().exec(self.tree.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The rows' context menu (with the composite operations when 2+ rows are selected)."""
         menu = QMenu(self)
         for key in ("read", "write", "execute", "observe", "cancel", "attributes", "discover",
                     "create", "delete", "host_value"):  # fmt: skip
             if key == "create":
                 menu.addSeparator()
             menu.addAction(self.actions_[key])
-        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        if self.composite.multi():
+            menu.addSeparator()
+            menu.addActions(list(self.composite.actions.values()))
+        return menu
 
     def _double_clicked(self) -> None:
         if self.actions_["write"].isEnabled():
@@ -940,19 +952,20 @@ class ObjectTreePanel(QWidget):
         fmt = self.content_format
         ep = self.endpoint
 
-        def notified(notification: Any) -> None:
-            # On the loop, maybe many per second: queue, the refresh timer applies them.
-            self._incoming.append((notification.endpoint, dict(notification.result.values)))
-            self.schedule_refresh()
-
         def done(obs: Any) -> None:
             data = self.server_data.setdefault(ep, ObjectTreeData(self.registry))
             data.set_observed(target, True)
             self._apply(ep, dict(obs.initial.values), "observe")
 
         return self._run(
-            target, "observe", lambda s, e: s.observe(e, target, fmt, callback=notified), done
+            target, "observe", lambda s, e: s.observe(e, target, fmt, callback=self.notified), done
         )
+
+    def notified(self, notification: Any) -> None:
+        """A notification of an observation (single or composite) started from this tree."""
+        # On the loop, maybe many per second: queue, the refresh timer applies them.
+        self._incoming.append((notification.endpoint, dict(notification.result.values)))
+        self.schedule_refresh()
 
     def cancel_selected(self) -> Any:
         path = self.selected_path()

@@ -110,8 +110,8 @@ class EndpointPicker(QComboBox):
             return
         by_ep: dict[str, list[str]] = {}
         for obs in server.observations:
-            if obs.active and "," not in obs.path:
-                by_ep.setdefault(obs.endpoint, []).append(obs.path)
+            if obs.active:  # an Observe-Composite's key is its paths joined with commas
+                by_ep.setdefault(obs.endpoint, []).extend(obs.path.split(","))
         changed = False
         for ep, data in self._trees.server_data.items():
             before = data.revision
