@@ -54,13 +54,13 @@ from workbench.gui.panels import PanelSpec
 from workbench.gui.panels.connection import ConnectionBar
 from workbench.gui.panels.module_state import ModuleStatePanel
 from workbench.gui.panels.terminal import TerminalPanel
-from workbench.gui.session_browser import ReplayBar, SessionBrowser, attach_replay
 from workbench.gui.tables import fit_table
 from workbench.lwm2m.tasks import TaskSet
 from workbench.module.state import as_sentence, clock_text
 from workbench.transport.serial_port import PortSettings
 
 if TYPE_CHECKING:  # the loader (and with it every plugin) is imported after the first paint
+    from workbench.gui.session_browser import ReplayBar, SessionBrowser
     from workbench.plugin.loader import PluginRegistry
 
 _log = logging.getLogger(__name__)
@@ -726,6 +726,10 @@ class MainWindow(QMainWindow):
 
     def open_session_dialog(self) -> SessionBrowser:
         """The list of recorded sessions (module, start, duration...); "Browse…" for others."""
+        # Imported here: the browser brings pyqtgraph and the server's log types, which the
+        # first paint does not need (tests/gui/test_app.py checks what the window imports).
+        from workbench.gui.session_browser import SessionBrowser
+
         browser = SessionBrowser(sessions.session_dir(), self)
         browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         browser.accepted.connect(
@@ -761,6 +765,8 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", viewer.banner.text.text())
             viewer.deleteLater()
             return None
+        from workbench.gui.session_browser import attach_replay
+
         viewer.replay_bar = attach_replay(viewer, path)
         self.session_windows.append(viewer)
         viewer.closed.connect(lambda: self._forget_window(viewer))
