@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from tests.gui.tree_helpers import context_with_messages
 from tests.gui.wb_helpers import run, until
-from workbench.client import LwM2MClient
+from workbench.client import ClientConfig, LwM2MClient
 from workbench.gui.panels.object_tree_endpoints import EndpointPicker
 from workbench.lwm2m.definitions import builtin_registry
 from workbench.lwm2m.model import ObjectRegistry
@@ -44,7 +44,7 @@ def test_registered_endpoints_their_objects_and_observations(
         server = LwM2MServer("127.0.0.1", 0)
         await server.start()
         host, port = server.address
-        client = LwM2MClient(EP, f"coap://{host}:{port}", request_timeout=3.0)
+        client = LwM2MClient(EP, f"coap://{host}:{port}", config=ClientConfig(request_timeout=3.0))
         try:
             await client.start(timeout=5)
             context.server = server

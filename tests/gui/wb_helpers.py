@@ -51,7 +51,11 @@ def wb_loop(wb_app: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
+        nested = loop.nested_dispatches
         loop.close()
+        # A coroutine that ran a nested Qt event loop (processEvents, exec, qWait) froze the
+        # loop meanwhile and, under plain qasync, lost task steps: a bug in the test or the app.
+        assert nested == 0, f"{nested} asyncio callback(s) came due inside a nested Qt event loop"
 
 
 @pytest.fixture(autouse=True)
