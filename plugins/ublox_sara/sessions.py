@@ -163,10 +163,23 @@ class SessionGroup:
             for target in targets:
                 if target is source:
                     continue
-                scoped = [p for p in paths if p.object_id not in (0, 1) or target is self.db.store]
+                scoped = [p for p in paths if self._shared_with(p, source, target)]
                 sync_paths(source, target, scoped)
         finally:
             self._copying = False
+
+    def _shared_with(self, path: Path, source: ObjectStore, target: ObjectStore) -> bool:
+        """Whether a change at ``path`` in ``source`` belongs in ``target``.
+
+        Every object is shared, except that each replica holds only its own server's Security
+        and Server instances: those go to the DB, and a host's write of one of their resources
+        (§4.4: the lifetime, /1/<i>/1) goes to the replica that holds that instance, whose
+        client then sends it in its Update. (Creating or deleting them is the DB's business;
+        ``sync_paths`` only copies a resource into an instance the target already has.)
+        """
+        if path.object_id not in (0, 1) or target is self.db.store:
+            return True
+        return source is self.db.store and path.resource_id is not None
 
     def structure_changed(self) -> None:
         """Objects added to or removed from the table: each replica follows (§2.2 step 10)."""

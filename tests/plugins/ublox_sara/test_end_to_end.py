@@ -110,3 +110,35 @@ def test_unreachable_server_reports_failure() -> None:
         bench.at("AT+ULWM2MSTAT=1,7")
         bench.at("AT+CFUN=16")
         bench.wait_line(r"^\+ULWM2MSTAT: 1,721,4$", timeout=15)  # failed (code inferred)
+
+
+def test_a_host_lifetime_write_reaches_the_server_in_the_update() -> None:
+    """§4.4 "The lifetime is modified with following sequence": AT+ULWM2MWRITE on the server
+    instance's resource 1, then "the client will perform a registration update to the listed
+    servers, to notify the change" — so the Update carries the new lifetime (lt=)."""
+    with ModuleBench("ublox-sara-r5", "01B", lifetime=60) as bench:
+        assert bench.at("AT+ULWM2MSTAT=1,7")[-1] == "OK"
+        assert bench.at("AT+ULWM2M=0")[-1] == "OK"
+        assert bench.at("AT+CFUN=16")[-1] == "OK"
+        endpoint = bench.wait_registered()
+
+        async def lifetime(server: Any) -> int:
+            return int(server.clients[endpoint].lifetime)
+
+        assert bench.run(lifetime) == 60
+        read = bench.at('AT+ULWM2MREAD="/1"')
+        # {"bn":"/1/","e":[{"n":"<i>/0","v":721},...]}: the instance that serves 721.
+        instance = re.search(r'"n":"(\d+)/0","v":721\}', read[-2])
+        assert instance, read
+        write = (
+            f'AT+ULWM2MWRITE="{{\\"bn\\":\\"/1/{instance.group(1)}/\\",'
+            '\\"e\\":[{\\"n\\":\\"1\\",\\"v\\":180}]}"'
+        )
+        assert bench.at(write)[-1] == "OK"
+        for _ in range(50):
+            if bench.run(lifetime) == 180:
+                break
+            bench.run(lambda s: _sleep(0.1))
+        assert bench.run(lifetime) == 180, "the Update did not carry the new lifetime"
+        lines = bench.at(f'AT+ULWM2MREAD="/1/{instance.group(1)}/1"')
+        assert '"v":180' in lines[-2], lines
