@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import random
+from pathlib import Path
 
 import pytest
 
+from workbench.app.connection import ModuleConnection
 from workbench.app.replayer import SessionPlayer
 from workbench.plugin.loader import discover_plugins
 
@@ -54,3 +57,62 @@ def test_play_pause_speed() -> None:
     assert player.advance(0.0) is True and player.position == 130.0 and not player.playing
     with pytest.raises(ValueError):
         player.set_speed(0)
+
+
+TRANSCRIPTS = Path(__file__).resolve().parents[1] / "plugins" / "quectel_bg95" / "transcripts"
+
+
+def _chunked_session(seed: int) -> list[tuple[str, float, bytes | str]]:
+    """Every BG95 transcript as one recording, cut into rx chunks at random bytes (lines
+    split across chunks, as a serial port delivers them), one chunk per 0.1 s."""
+    data = b"".join(
+        p.read_bytes().replace(b"\n", b"\r\n") for p in sorted(TRANSCRIPTS.glob("*.txt"))
+    )
+    rng = random.Random(seed)
+    items: list[tuple[str, float, bytes | str]] = []
+    at = 0
+    while at < len(data):
+        size = rng.randint(1, 300)
+        items.append(("rx", 1000.0 + len(items) * 0.1, data[at : at + size]))
+        at += size
+    return items
+
+
+def _snapshot(conn: ModuleConnection) -> tuple[list[tuple[str, str, tuple[str, ...]]], str]:
+    lines = [(ln.text, ln.kind, tuple(e.kind for e in ln.events)) for ln in conn.history]
+    return lines, repr(conn.state.servers)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stepping_forward_shows_what_a_rebuild_shows(seed: int) -> None:
+    """Playing forward goes on with the same connection and feeds it only the items passed;
+    at every step (and at the end, where a line without terminator is flushed) it holds
+    exactly what a rebuild from the start holds."""
+    items = _chunked_session(seed)
+    plugin = discover_plugins().get("quectel-bg95")
+    player = SessionPlayer("/dev/ttyUSB0", plugin, None, items)
+    rng = random.Random(seed)
+    player.seek(player.start)
+    first, same = player.view()
+    assert not same
+    while player.position < player.end:
+        before = first.bytes_in
+        passed = player.shown
+        player.seek(player.position + rng.uniform(0.05, 3.0))
+        view, same = player.view()
+        assert same and view is first
+        fed = sum(len(d) for _, _, d in items[passed : player.shown] if isinstance(d, bytes))
+        assert view.bytes_in - before == fed  # only the new items, no rebuild
+        rebuilt = SessionPlayer("/dev/ttyUSB0", plugin, None, items)
+        rebuilt.seek(player.position)
+        assert _snapshot(view) == _snapshot(rebuilt.connection_at())
+    assert player.shown == len(items)
+
+
+def test_stepping_back_rebuilds() -> None:
+    player = _player()
+    first, _ = player.view()
+    player.seek(110.0)
+    view, same = player.view()
+    assert not same and view is not first
+    assert not any("REG_READY" in line.text for line in view.history)

@@ -156,6 +156,8 @@ class ModuleConnection:
         self._tasks = TaskSet(owner="connection")
         self._seq = 0
         self._numbers: OrderedDict[int, int] = OrderedDict()
+        #: Framer and engine of a replay in progress (:meth:`replay_more` goes on with them).
+        self._replaying: tuple[LineFramer, AtEngine] | None = None
         self._pending: deque[TerminalLine] = deque()
         self._changed: set[str] = set()
         self._subscribers: list[LineCallback] = []
@@ -478,10 +480,25 @@ class ModuleConnection:
         or ``note`` (text). Received bytes go through the same framer, engine and decoder as
         live ones, so a recorded session reads exactly like the live one did.
         """
-        dialect = self._dialect()
-        framer = LineFramer(clock=time.time, prompts=dialect.prompts)
-        engine = AtEngine(dialect, line_ending=self._line_ending)
         self._numbers.clear()
+        self._replaying = None
+        self.replay_more(items, final=True)
+
+    def replay_more(
+        self, items: Iterable[tuple[str, float, bytes | str]], *, final: bool = False
+    ) -> None:
+        """Go on replaying after what :meth:`replay`/:meth:`replay_more` already fed.
+
+        The session window plays forward this way instead of rebuilding from the start (the
+        framer and the decoder keep their state, so the result is the same). ``final`` ends
+        the recording: a last line without its terminator is shown. Before that it waits for
+        the rest of its bytes, as it did live.
+        """
+        if self._replaying is None:
+            dialect = self._dialect()
+            framer = LineFramer(clock=time.time, prompts=dialect.prompts)
+            self._replaying = framer, AtEngine(dialect, line_ending=self._line_ending)
+        framer, engine = self._replaying
         for direction, t, data in items:
             if direction == "rx" and isinstance(data, bytes):
                 self.bytes_in += len(data)
@@ -495,9 +512,10 @@ class ModuleConnection:
             elif direction == "note":
                 text = data if isinstance(data, str) else data.decode("utf-8", "replace")
                 self._add(TerminalLine(self._next_seq(), "note", text, b"", t, "note"))
-        for line in framer.flush(time.time()):
-            for classified in engine.feed_line(line).lines:
-                self._on_line(classified, 0.0)
+        if final:
+            for line in framer.flush(time.time()):
+                for classified in engine.feed_line(line).lines:
+                    self._on_line(classified, 0.0)
 
     # -- auto-detection ---------------------------------------------------------------------
     async def detect(self, plugins: Iterable[Plugin], timeout: float = 3.0) -> Detection:

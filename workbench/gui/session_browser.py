@@ -306,9 +306,9 @@ class ReplayBar(QToolBar):
         elapsed, self._last = now - self._last, now
         if self.player.advance(elapsed):
             self._show(self.player)
-            # Each step rebuilds the view from the start of the session (the decoder must see
-            # every line in order); on a long session that takes a while, so the next step
-            # waits at least twice as long and the window stays usable while playing.
+            # A step forward decodes only what it passed (SessionPlayer.view); should one
+            # take long anyway (max speed over a long session), the next step waits at least
+            # twice as long, so the window stays usable while playing.
             spent = self._clock() - now
             self.timer.setInterval(max(_TICK_MS, round(2000 * spent)))
         if not self.player.playing:
@@ -369,7 +369,10 @@ def attach_replay(window: MainWindow, path: Path) -> ReplayBar | None:
     player = SessionPlayer(conn.url, conn.plugin, conn.variant, items)
 
     def show(player: SessionPlayer) -> None:
-        view = player.connection_at()
+        view, same = player.view()
+        if same:
+            window.pump()  # only the lines passed since the last step
+            return
         window.adopt_connection(view)
         window._session_view = view
 
