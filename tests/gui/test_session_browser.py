@@ -170,6 +170,13 @@ def test_replay_controls_play_pause_and_seek(wb_loop: asyncio.AbstractEventLoop)
     viewer.pump()
     marks = [i for i in timeline.view.childGroup.childItems() if isinstance(i, pg.InfiniteLine)]
     assert len(marks) == 1 and abs(marks[0].value() + timeline.origin - (T0 + 25)) < 1e-3
+    # Forward from +12 s the same view went on (no rebuild): the panels show it all the same.
+    assert _registered(viewer)
+    run(wb_loop, asyncio.sleep(0.3))  # the panels' own coalescing timers (≤ 30 Hz)
+    timeline.tick()
+    assert "0 events" not in timeline.count_label.text(), timeline.count_label.text()
+    summary = viewer.panels["module_state"].summary.text()
+    assert summary.startswith("Registered"), summary
     shot(viewer, "session_window_replay")
     close_window(wb_loop, viewer)
     close_window(wb_loop, window)
