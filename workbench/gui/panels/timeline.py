@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.limits import load_limits
+from workbench.gui.panels.fastaxis import FastGridAxis
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
 from workbench.viewmodel.senddata import row_from_send
@@ -160,7 +161,7 @@ def _rows(to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> int:
     return max(1, int(lane_px // max(1, metrics.height())))
 
 
-class _ClockAxis(pg.DateAxisItem):  # type: ignore[misc]
+class _ClockAxis(FastGridAxis, pg.DateAxisItem):  # type: ignore[misc]
     """A wall-clock axis for values relative to :attr:`origin` (keeps float precision)."""
 
     def __init__(self, origin: float) -> None:
@@ -307,7 +308,7 @@ class TimelinePanel(QWidget):
     def _build(self) -> None:
         self.origin = time.time()
         self.axis = _ClockAxis(self.origin)
-        self.lane_axis = pg.AxisItem("left")
+        self.lane_axis = FastGridAxis("left")
         self.lane_axis.setTicks([[(_lane_y(lane), LANE_TITLES[lane]) for lane in _LANES], []])
         self.plot_widget = pg.PlotWidget(
             self, axisItems={"bottom": self.axis, "left": self.lane_axis}
