@@ -737,13 +737,17 @@ class TimelineStore:
             # more; a zoom step into a narrower range scans just that range meanwhile.
             reps = column.level(level)
             chosen = reps[int(np.searchsorted(reps, start)) : int(np.searchsorted(reps, stop))]
+            times, tones = column.t[chosen], column.tone[chosen]
         else:
+            # Every event in range: slices, not an index array (no gathering copies).
             chosen = np.arange(start, stop, dtype=np.int64)
+            times, tones = column.t[start:stop], column.tone[start:stop]
         first = int(np.floor(t0 / width))
-        bucket = np.floor(column.t[chosen] / width).astype(np.int64)
-        bucket -= first
-        np.clip(bucket, 0, columns, out=bucket)
-        keys = bucket * TONES + column.tone[chosen]
+        keys = np.floor(times / width).astype(np.int64)
+        keys -= first
+        np.clip(keys, 0, columns, out=keys)
+        keys *= TONES
+        keys += tones
         slots = np.full((columns + 1) * TONES, -1, np.int64)
         slots[keys] = chosen
         return slots[slots >= 0]
