@@ -173,6 +173,20 @@ def test_marks_are_painted_where_their_events_are_in_their_tone(qtbot: object) -
         QApplication.processEvents()
 
 
+def test_label_widths_are_remembered_per_font(qtbot: object) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    _context, panel = _panel(qtbot)
+    small = QFont(panel.font())
+    large = QFont(small)
+    large.setPointSizeF(small.pointSizeF() * 3)
+    text = "registered · srv 100"
+    assert panel._measure(small)(text) == QFontMetrics(small).horizontalAdvance(text)
+    # Another font: measured again, not the small font's width from the cache.
+    assert panel._measure(large)(text) == QFontMetrics(large).horizontalAdvance(text)
+    assert panel._measure(large)(text) > 2 * panel._measure(small)(text)
+
+
 def test_a_million_events_draw_decimated(qtbot: object) -> None:
     import numpy as np
 

@@ -55,3 +55,14 @@ def test_a_lane_partly_outside_the_image_is_cut_to_it() -> None:
     image = paint_marks(10, 4, [LaneMarks(-3, 2, [(np.array([5.0]), RED)]), LaneMarks(3, 9, [])])
     assert (image[0:2, 4:6] == RED).all()
     assert int(np.count_nonzero(image)) == 4
+
+
+def test_lanes_squeezed_into_each_other_keep_the_earlier_lanes_marks() -> None:
+    lanes = [
+        LaneMarks(0, 4, [(np.array([2.0]), RED)]),
+        LaneMarks(2, 6, [(np.array([8.0]), BLUE)]),
+    ]
+    image = paint_marks(12, 6, lanes)
+    assert (image[0:4, 1:3] == RED).all()  # not wiped where the second lane overlaps it
+    assert (image[2:6, 7:9] == BLUE).all()
+    assert int(np.count_nonzero(image)) == 8 + 8

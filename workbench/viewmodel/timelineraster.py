@@ -64,6 +64,7 @@ class LaneMarks:
 def paint_marks(width: int, height: int, lanes: Iterable[LaneMarks], pen: int = PEN) -> PixelArray:
     """A ``height × width`` ARGB image (0 = transparent) with every lane's marks."""
     image = np.zeros((max(0, height), max(0, width)), np.uint32)
+    painted = np.zeros(max(0, height), bool)
     for lane in lanes:
         top, bottom = max(0, lane.top), min(height, lane.bottom)
         if top >= bottom:
@@ -71,9 +72,12 @@ def paint_marks(width: int, height: int, lanes: Iterable[LaneMarks], pen: int = 
         row = np.zeros(width, np.uint32)
         for xs, colour in lane.layers:
             row[pen_columns(xs, width, pen)] = colour
-        drawn = np.flatnonzero(row)
-        if len(drawn):
+        if not painted[top:bottom].any():
+            image[top:bottom] = row  # rows no other lane reached: a plain copy
+        else:  # lanes squeezed into each other: keep what is there where this row is empty
+            drawn = np.flatnonzero(row)
             image[top:bottom, drawn] = row[drawn]
+        painted[top:bottom] = True
     return image
 
 

@@ -38,6 +38,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, 
 from PySide6.QtGui import (
     QColor,
     QCursor,
+    QFont,
     QFontMetrics,
     QImage,
     QKeySequence,
@@ -280,6 +281,8 @@ class TimelinePanel(QWidget):
         self._drawn_version = -1
         self._drawn_range: tuple[float, float, int] | None = None
         self._labels: list[tuple[float, int, str, QColor]] = []
+        self._widths: dict[str, float] = {}
+        self._widths_key = ""
         self._last_follow = 0.0
         #: The pointer is over the plot: following pauses so what it points at can be clicked.
         self.pointer_over = False
@@ -734,15 +737,32 @@ class TimelinePanel(QWidget):
                 p.drawRect(QRectF(rect.left(), y - 0.5, rect.width(), 1.0))
         p.restore()
 
-    def _place(self, to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> list[Any]:
+    def _measure(self, font: QFont) -> Callable[[str], float]:
+        """Text width in pixels, remembered per font: the same few labels repeat in every
+        frame, and asking Qt for each was a third of a labelled frame."""
+        key = font.key()
+        if key != self._widths_key or len(self._widths) > 4096:
+            self._widths_key = key
+            self._widths = {}
+        widths = self._widths
+        advance = QFontMetrics(font).horizontalAdvance
+
+        def measure(text: str) -> float:
+            width = widths.get(text)
+            if width is None:
+                width = widths[text] = advance(text)
+            return width
+
+        return measure
+
+    def _place(self, to_px: Callable[[QPointF], QPointF], font: QFont) -> list[Any]:
         """Where the labels go, in device pixels (newest on top, older merged or stacked)."""
-        rows = _rows(to_px, metrics)
-        points = [to_px(QPointF(x, _lane_y(lane))) for x, lane, _label, _c in self._labels]
-        wanted = [
-            (point.x() + 4, lane, label)
-            for point, (_x, lane, label, _c) in zip(points, self._labels, strict=True)
-        ]
-        return place_labels(wanted, metrics.horizontalAdvance, rows)
+        rows = _rows(to_px, QFontMetrics(font))
+        # View x to device x is linear: two mapped points instead of one per label.
+        zero = to_px(QPointF(0.0, 0.0)).x()
+        scale = to_px(QPointF(1.0, 0.0)).x() - zero
+        wanted = [(zero + scale * x + 4, lane, label) for x, lane, label, _c in self._labels]
+        return place_labels(wanted, self._measure(font), rows)
 
     def placed_labels(self) -> list[Any]:
         """The labels as the next paint places them (tests, keyboard users' summaries)."""
@@ -752,7 +772,7 @@ class TimelinePanel(QWidget):
             mapped = view.mapViewToDevice(point)
             return QPointF(mapped.x(), mapped.y()) if mapped is not None else QPointF()
 
-        return self._place(to_px, QFontMetrics(self.font()))
+        return self._place(to_px, self.font())
 
     def _paint_labels(self, p: QPainter, rect: QRectF) -> None:
         """Event labels right of their marks, in device pixels: at one instant the newest is
@@ -770,10 +790,11 @@ class TimelinePanel(QWidget):
         height = metrics.height()
         rows = _rows(transform.map, metrics)
         right = transform.map(rect.topRight()).x()
-        for placed in self._place(transform.map, metrics):
+        measure = self._measure(p.font())
+        for placed in self._place(transform.map, p.font()):
             centre = transform.map(QPointF(0, _lane_y(placed.lane))).y()
             y = centre + (placed.row - (rows - 1) / 2) * height
-            width = metrics.horizontalAdvance(placed.text)
+            width = measure(placed.text)
             x = placed.x if placed.x + width <= right else placed.x - 8 - width  # at the edge
             p.fillRect(QRectF(x - 1, y - height / 2, width + 2, height), halo)
             p.setPen(text_colour)
