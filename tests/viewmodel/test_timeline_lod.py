@@ -137,12 +137,18 @@ def test_lod_decimation_matches_the_full_scan_where_bins_nest(seed: int, columns
         assert np.all((idx >= 0) & (idx < store.count(2)))
 
 
-def test_whole_range_at_full_zoom_out_uses_the_level_and_matches() -> None:
-    rng = np.random.default_rng(3)
-    n = 400_000
+def _dense(seed: int, n: int, seconds: float) -> TimelineStore:
+    """A store with ``n`` uniformly random events of all tones on lane 0."""
+    rng = np.random.default_rng(seed)
     store = TimelineStore()
-    t = np.sort(rng.uniform(0.0, 512.0, n))
+    t = np.sort(rng.uniform(0.0, seconds, n))
     store.extend_arrays(0, t, rng.integers(0, TONES, n), np.zeros(n), np.arange(n))
+    return store
+
+
+def test_whole_range_at_full_zoom_out_uses_the_level_and_matches() -> None:
+    n = 400_000
+    store = _dense(3, n, 512.0)
     assert n > LOD_FACTOR * (128 + 1) * TONES
     got = store.decimate(0, 0.0, 512.0, 128)
     assert set(got.tolist()) == _brute(store, 0, 0.0, 512.0, 128)
@@ -162,3 +168,24 @@ def test_kth_smallest_on_large_lanes_with_and_without_ties(
     merged = np.sort(np.concatenate(arrays))
     for k in rng.integers(1, len(merged) + 1, 20) if len(merged) else []:
         assert kth_smallest(arrays, int(k)) == merged[k - 1]
+
+
+def test_a_narrow_view_draws_from_the_fine_level_the_first_pass_built() -> None:
+    n = 400_000
+    store = _dense(5, n, 1024.0)
+    store.decimate(0, 0.0, 1024.0, 128)  # zoomed out: a pass over every event
+    column = store._column(0)
+    base = min(column.lod)
+    assert base < 2  # finer than the zoomed-out view's level (8 s columns → 4 s bins)
+    assert len(column.level(base)) <= n / 16 + TONES  # few enough to derive levels from
+    # A view of an eighth of the lane (no level of its own) with columns on the bins' grid:
+    # drawn from the base level, exactly what the full scan picks.
+    columns = 128
+    width = 2.0 ** (base + 1)
+    t0 = 256.0
+    t1 = t0 + width * columns
+    start, stop = store.range(0, t0, t1)
+    assert 2 * (stop - start) < n and stop - start > LOD_FACTOR * (columns + 1) * TONES
+    levels_before = set(column.lod)
+    assert set(store.decimate(0, t0, t1, columns).tolist()) == _brute(store, 0, t0, t1, columns)
+    assert set(column.lod) == levels_before  # no new pass over the lane for it

@@ -469,19 +469,42 @@ class _Column:
             keep = reps[: int(np.searchsorted(reps, lo, "left"))]
             reps = np.concatenate([keep, _last_per_bin(self.t, self.tone, lo, n, width)])
         else:
-            finer = [
-                j
-                for j, (epoch, built, _) in self.lod.items()
-                if j < k and epoch == self.epoch and built == n
-            ]
+            finer = [j for j, (epoch, _b, _r) in self.lod.items() if j < k and epoch == self.epoch]
+            if not finer:
+                base = self.base_level(k)
+                if base < k:  # the pass over every event builds the finest level worth it
+                    reps = _last_per_bin(self.t, self.tone, 0, n, 2.0**base)
+                    self.lod[base] = (self.epoch, n, reps)
+                    finer = [base]
             if finer:
                 # Bins nest: the last per coarse bin is the last of the finer level's ones.
-                source = self.lod[max(finer)][2]
+                source = self.level(max(finer))  # brought up to date with appends first
                 reps = source[_last_of_bins(self.t[source], self.tone[source], width)]
             else:
                 reps = _last_per_bin(self.t, self.tone, 0, n, width)
         self.lod[k] = (self.epoch, n, reps)
         return reps
+
+    def base_level(self, k: int) -> int:
+        """The level to build when a pass over every event is due for level ``k``.
+
+        A pass costs the same whatever the bin width, so it builds the finest level with at
+        most ~n/16 representatives: coarser levels then derive from it (a pass over those
+        only), and views too narrow to build a level of their own draw from it instead of
+        every event they show (:meth:`TimelineStore.decimate`).
+        """
+        n = self.n
+        span = float(self.t[n - 1] - self.t[0]) if n > 1 else 0.0
+        if span <= 0:
+            return k
+        return min(k, math.ceil(math.log2(span * TONES * 16 / n)))
+
+    def finest_level(self, at_most: int) -> int | None:
+        """The finest level built for the current indices with bins of at most 2**at_most s."""
+        built = [
+            j for j, (epoch, _b, _r) in self.lod.items() if j <= at_most and epoch == self.epoch
+        ]
+        return min(built) if built else None
 
     def _reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -774,16 +797,21 @@ class TimelineStore:
         column = self._column(lane)
         width = (t1 - t0) / max(1, columns)
         level = math.floor(math.log2(width / 2)) if width > 0 else 0
-        if count > LOD_FACTOR * (columns + 1) * TONES and (
-            column.has_level(level) or 2 * count >= column.n
-        ):
+        source: int | None = None
+        if count > LOD_FACTOR * (columns + 1) * TONES:
+            if column.has_level(level) or 2 * count >= column.n:
+                source = level
+            else:
+                source = column.finest_level(level)
+        if source is not None:
             # Level of detail: the last event per (bin, tone) of a level whose bins are at
             # most half a column wide stands for its bin, so a frame looks at about
             # 2 × columns × tones events per lane instead of all of them (10M at full zoom
             # out). A bin that straddles t1 is drawn by its last event, beyond the range.
             # A level is built (a pass over the lane) only for a view of half the lane or
-            # more; a zoom step into a narrower range scans just that range meanwhile.
-            reps = column.level(level)
+            # more; a narrower view draws from a finer level already built (the pass builds
+            # a fine base level, see _Column.base_level), else scans just its range.
+            reps = column.level(source)
             chosen = reps[int(np.searchsorted(reps, start)) : int(np.searchsorted(reps, stop))]
             times, tones = column.t[chosen], column.tone[chosen]
         else:
