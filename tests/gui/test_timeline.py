@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from pathlib import Path
@@ -142,6 +143,50 @@ def test_follow_live_toggles(qtbot: object) -> None:
     assert panel.follow and panel.visible_range()[0] <= t0 + 60 <= panel.visible_range()[1]
 
 
+def _pixel(panel: TimelinePanel, image: object, scene: QPointF) -> int:
+    """The pixel a point falls in (a two-pixel mark at x covers the pixel from floor(x))."""
+    point = panel.plot_widget.mapFromScene(QPointF(math.floor(scene.x()), math.floor(scene.y())))
+    return int(image.pixel(point.x(), point.y()))  # type: ignore[attr-defined]
+
+
+def test_marks_are_painted_where_their_events_are_in_their_tone(qtbot: object) -> None:
+    context, panel = _panel(qtbot)
+    _feed(context, panel, time.time() - 10)
+    panel.fit_all()
+    QApplication.processEvents()
+    for _ in range(2):  # once as fitted, once zoomed out: the image follows the view
+        image = panel.plot_widget.grab().toImage()
+        for lane in (Lane.REGISTRATION, Lane.ERRORS, Lane.NOTIFY):
+            item = panel.store.item(lane, 0)
+            scene = panel.scene_pos_of(item)
+            assert _pixel(panel, image, scene) == panel.tone_colour(lane, item.tone).rgba()
+            # Nothing a few pixels left of it, nor in the empty FOTA lane below the same time.
+            assert _pixel(panel, image, scene + QPointF(-4, 0)) != _pixel(panel, image, scene)
+        fota = panel.view.mapViewToScene(
+            QPointF(panel.store.item(Lane.ERRORS, 0).time - panel.origin, 0.0)
+        )
+        assert _pixel(panel, image, fota) not in {
+            panel.tone_colour(lane, tone).rgba() for lane in Lane for tone in Tone
+        }
+        assert panel.marks_drawn() == 5
+        panel.zoom(2.0)
+        QApplication.processEvents()
+
+
+def test_label_widths_are_remembered_per_font(qtbot: object) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    _context, panel = _panel(qtbot)
+    small = QFont(panel.font())
+    large = QFont(small)
+    large.setPointSizeF(small.pointSizeF() * 3)
+    text = "registered · srv 100"
+    assert panel._measure(small)(text) == QFontMetrics(small).horizontalAdvance(text)
+    # Another font: measured again, not the small font's width from the cache.
+    assert panel._measure(large)(text) == QFontMetrics(large).horizontalAdvance(text)
+    assert panel._measure(large)(text) > 2 * panel._measure(small)(text)
+
+
 def test_a_million_events_draw_decimated(qtbot: object) -> None:
     import numpy as np
 
@@ -152,7 +197,7 @@ def test_a_million_events_draw_decimated(qtbot: object) -> None:
     panel.store.extend_arrays(Lane.NOTIFY, times, np.arange(n) % 2, np.full(n, label), np.arange(n))
     panel.fit_all()
     QApplication.processEvents()
-    drawn = sum(len(curve.xData) // 2 for curve in panel.curves.values() if curve.xData is not None)
+    drawn = panel.marks_drawn()
     assert 0 < drawn <= 2 * (panel.plot_widget.width() + 1)
     assert not panel._labels  # too dense for labels
     shot(panel, "timeline_million")

@@ -25,3 +25,17 @@ def test_other_lanes_and_free_space_are_independent() -> None:
     labels = [(0.0, 1, "a"), (0.0, 2, "b"), (500.0, 1, "c")]
     placed = place_labels(labels, _measure, rows=1)
     assert sorted(p.text for p in placed) == ["a", "b", "c"]
+
+
+def test_a_count_is_shortened_before_it_runs_into_the_next_label() -> None:
+    labels = [(0.0, 1, "pending"), (0.0, 1, "registered"), (100.0, 1, "updated")]
+    placed = place_labels(labels, _measure, rows=1)
+    first, second = sorted(placed, key=lambda p: p.x)
+    assert second.text == "updated"
+    assert first.text == "register… +1"  # 12 characters: 84 px, before 100 - GAP
+    assert first.x + _measure(first.text) + 10 <= second.x
+    # With room, the whole words; alone in its row, the count is never cut.
+    roomy = place_labels([(x * 1.5, lane, t) for x, lane, t in labels], _measure, rows=1)
+    assert sorted(p.text for p in roomy) == ["registered (+1)", "updated"]
+    alone = place_labels(labels[:2], _measure, rows=1)
+    assert [p.text for p in alone] == ["registered (+1 earlier)"]

@@ -5,7 +5,9 @@ from one burst) land on the same pixel. Drawing labels left to right and skippin
 would overlap kept the *oldest* one — "pending" showed while the module was registered. Here
 labels are placed newest first: each goes into the first free row of its lane, and one that
 finds no free row is counted on the newest label it hides ("registered (+2 earlier)"), so the
-latest state is always readable and nothing disappears without a trace.
+latest state is always readable and nothing disappears without a trace. Where the count would
+run into the next label of its row it is shortened ("registered (+2)", "registered +2", at
+worst "regis… +2").
 """
 
 from __future__ import annotations
@@ -57,11 +59,30 @@ def place_labels(
                 hit = min(top, key=lambda s: abs(s[0] - x))[2]
             if hit is not None:
                 hit.hidden += 1
-    for label in placed:
-        if label.hidden:
-            label.text = f"{label.text} (+{label.hidden} earlier)"
+    for taken in spans.values():
+        # The count lengthens a label after it was placed: it must still end before the next
+        # label of its row (placed first, being newer), or the two texts overprint each other.
+        starts = sorted(a for a, _b, _label in taken)
+        for a, _b, label in taken:
+            if label.hidden:
+                after = [start for start in starts if start > a]
+                room = (after[0] - GAP - a) if after else float("inf")
+                label.text = _counted(label.text, label.hidden, room, measure)
     placed.reverse()  # oldest first again: the newest is painted last, above the others
     return placed
+
+
+def _counted(text: str, hidden: int, room: float, measure: Callable[[str], float]) -> str:
+    """``text`` with its count of hidden earlier labels, shortened to fit ``room`` pixels:
+    the words first, then the text itself (elided) — the count always stays."""
+    for candidate in (f"{text} (+{hidden} earlier)", f"{text} (+{hidden})", f"{text} +{hidden}"):
+        if measure(candidate) <= room:
+            return candidate
+    for keep in range(len(text) - 1, 0, -1):
+        candidate = f"{text[:keep]}… +{hidden}"
+        if measure(candidate) <= room:
+            return candidate
+    return f"+{hidden}"
 
 
 __all__ = ["GAP", "PlacedLabel", "place_labels"]

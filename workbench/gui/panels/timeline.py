@@ -6,6 +6,9 @@ caused it. Events live in a :class:`~workbench.viewmodel.timeline.TimelineStore`
 columnar); a
 frame asks it for the visible range decimated to one mark per pixel column and tone, so drawing
 a million events costs what drawing a few thousand costs (see ``bench/bench_timeline.py``).
+The marks of all lanes are painted as one image built with numpy
+(:mod:`workbench.viewmodel.timelineraster`): stroking them as pyqtgraph curves cost most of a
+frame.
 
 Feeding is batched: terminal lines arrive in the window's ~30 Hz ``lines_appended`` batches, CoAP
 log entries are queued by the bus callback and drained by this panel's own ~30 Hz timer, which
@@ -21,6 +24,7 @@ a click shows its terminal line (``context.show_line``) or, for a CoAP message, 
 from __future__ import annotations
 
 import datetime
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -31,7 +35,18 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QCursor, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QCursor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QShortcut,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -44,6 +59,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.context import WorkbenchContext
 from workbench.gui.limits import load_limits
+from workbench.gui.panels.fastaxis import FastGridAxis
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
 from workbench.viewmodel.senddata import row_from_send
@@ -51,6 +67,7 @@ from workbench.viewmodel.timeline import (
     COAP_LANES,
     LANE_TITLES,
     CoapRows,
+    FloatArray,
     Lane,
     TimelineItem,
     TimelineStore,
@@ -60,6 +77,7 @@ from workbench.viewmodel.timeline import (
     rows_from_lines,
 )
 from workbench.viewmodel.timelinelabels import place_labels
+from workbench.viewmodel.timelineraster import LaneMarks, paint_marks, pen_rows
 
 #: Redraw / CoAP drain period (ms): ~30 Hz.
 TICK_MS = 33
@@ -144,7 +162,7 @@ def _rows(to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> int:
     return max(1, int(lane_px // max(1, metrics.height())))
 
 
-class _ClockAxis(pg.DateAxisItem):  # type: ignore[misc]
+class _ClockAxis(FastGridAxis, pg.DateAxisItem):  # type: ignore[misc]
     """A wall-clock axis for values relative to :attr:`origin` (keeps float precision)."""
 
     def __init__(self, origin: float) -> None:
@@ -190,6 +208,51 @@ class _PaintLayer(pg.GraphicsObject):  # type: ignore[misc]
         self._paint(p, self._rect)
 
 
+class _MarksImage:
+    """The marks image of the last paint, kept while neither the marks nor the transform
+    change (a hover or an expose repaints without rebuilding it)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[float, ...] | None = None
+        self._image: tuple[QPointF, QImage] | None = None
+        self._pixels: Any = None  # the numpy buffer the QImage points into
+
+    def forget(self) -> None:
+        self._key = None
+
+    def get(
+        self,
+        transform: QTransform,
+        rect: QRectF,
+        lanes: Callable[[QTransform, float, float], list[LaneMarks]],
+    ) -> tuple[QPointF, QImage] | None:
+        device = transform.mapRect(rect)
+        left, top = math.floor(device.left()), math.floor(device.top())
+        width = math.ceil(device.right()) - left
+        height = math.ceil(device.bottom()) - top
+        if width <= 0 or height <= 0:
+            return None
+        key = (
+            transform.m11(),
+            transform.m12(),
+            transform.m21(),
+            transform.m22(),
+            transform.dx(),
+            transform.dy(),
+            float(width),
+            float(height),
+        )
+        if key != self._key or self._image is None:
+            pixels = paint_marks(width, height, lanes(transform, left, top))
+            image = QImage(
+                pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32_Premultiplied
+            )
+            self._pixels = pixels
+            self._image = (QPointF(left, top), image)
+            self._key = key
+        return self._image
+
+
 class TimelinePanel(QWidget):
     """Lanes of events and CoAP messages on one clock; see the module docstring."""
 
@@ -218,6 +281,8 @@ class TimelinePanel(QWidget):
         self._drawn_version = -1
         self._drawn_range: tuple[float, float, int] | None = None
         self._labels: list[tuple[float, int, str, QColor]] = []
+        self._widths: dict[str, float] = {}
+        self._widths_key = ""
         self._last_follow = 0.0
         #: The pointer is over the plot: following pauses so what it points at can be clicked.
         self.pointer_over = False
@@ -246,7 +311,7 @@ class TimelinePanel(QWidget):
     def _build(self) -> None:
         self.origin = time.time()
         self.axis = _ClockAxis(self.origin)
-        self.lane_axis = pg.AxisItem("left")
+        self.lane_axis = FastGridAxis("left")
         self.lane_axis.setTicks([[(_lane_y(lane), LANE_TITLES[lane]) for lane in _LANES], []])
         self.plot_widget = pg.PlotWidget(
             self, axisItems={"bottom": self.axis, "left": self.lane_axis}
@@ -272,12 +337,11 @@ class TimelinePanel(QWidget):
         self._bands = _PaintLayer(self._paint_bands)
         self._bands.setZValue(-10)
         self.view.addItem(self._bands, ignoreBounds=True)
-        self.curves: dict[tuple[int, int], pg.PlotCurveItem] = {}
-        for lane in _LANES:
-            for tone in Tone:
-                curve = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True)
-                self.view.addItem(curve, ignoreBounds=True)
-                self.curves[(int(lane), int(tone))] = curve
+        #: Per lane, the visible marks' x (view coordinates) per tone, in paint order.
+        self._marks: list[tuple[int, list[tuple[FloatArray, int]]]] = []
+        self._marks_image = _MarksImage()
+        self._mark_layer = _PaintLayer(self._paint_marks)
+        self.view.addItem(self._mark_layer, ignoreBounds=True)
         self._label_layer = _PaintLayer(self._paint_labels)
         self._label_layer.setZValue(-5)  # under the marks: the marks are the data
         self.view.addItem(self._label_layer, ignoreBounds=True)
@@ -359,14 +423,7 @@ class TimelinePanel(QWidget):
         for axis in (self.axis, self.lane_axis):
             axis.setPen(pg.mkPen(c.axis))
             axis.setTextPen(pg.mkPen(c.axis))
-        for (lane, tone), curve in self.curves.items():
-            colour = {
-                Tone.INFO: c.lanes[Lane(lane)],
-                Tone.GOOD: c.good,
-                Tone.BAD: c.bad,
-                Tone.PENDING: c.pending,
-            }[Tone(tone)]
-            curve.setPen(pg.mkPen(colour, width=2))
+        self._marks_image.forget()
         self._drawn_range = None
         self.redraw()
 
@@ -587,24 +644,21 @@ class TimelinePanel(QWidget):
         self._drawn_version = store.version
         self.frames += 1
         labels: list[tuple[float, int, str, QColor]] = []
+        marks: list[tuple[int, list[tuple[FloatArray, int]]]] = []
         for lane in _LANES:
-            y = _lane_y(lane)
             idx = store.decimate(lane, t0, t1, columns)
+            if len(idx) == 0:
+                continue
             times = store.times(lane)[idx] - self.origin
             tones = store.tones(lane)[idx]
-            for tone in Tone:
-                curve = self.curves[(int(lane), int(tone))]
-                xs = times[tones == tone] if len(idx) else times
-                if len(xs) == 0:
-                    if curve.xData is None or len(curve.xData):
-                        curve.setData(np.empty(0), np.empty(0), connect="pairs")
-                    continue
-                x = np.repeat(xs, 2)
-                ys = np.empty(len(x))
-                ys[0::2] = y - MARK_HALF
-                ys[1::2] = y + MARK_HALF
-                curve.setData(x, ys, connect="pairs", skipFiniteCheck=True)
-            if 0 < len(idx) <= LABEL_LIMIT:
+            present = np.bincount(tones, minlength=len(Tone))
+            marks.append(
+                (
+                    int(lane),
+                    [(times[tones == tone], int(tone)) for tone in Tone if present[tone]],
+                )
+            )
+            if len(idx) <= LABEL_LIMIT:
                 label_ids = store.label_ids(lane)[idx]
                 for x, tone, label_id in zip(
                     times.tolist(), tones.tolist(), label_ids.tolist(), strict=True
@@ -613,10 +667,54 @@ class TimelinePanel(QWidget):
                         (x, int(lane), store.label(label_id), self.tone_colour(lane, tone))
                     )
         self._labels = labels
+        self._marks = marks
+        self._marks_image.forget()
         rect = self.view.viewRect()
         self._bands.set_rect(rect)
+        self._mark_layer.set_rect(rect)
         self._label_layer.set_rect(rect)
         self._update_count()
+
+    def marks_drawn(self) -> int:
+        """How many event marks the current frame draws (tests, the benchmark)."""
+        return sum(len(xs) for _lane, layers in self._marks for xs, _tone in layers)
+
+    def _paint_marks(self, p: QPainter, rect: QRectF) -> None:
+        """Every lane's marks as one image in device pixels (see ``timelineraster``)."""
+        if not self._marks:
+            return
+        transform = p.transform()
+        image = self._marks_image.get(transform, rect, self._lane_marks)
+        if image is None:
+            return
+        corner, picture = image
+        p.save()
+        p.resetTransform()
+        p.drawImage(corner, picture)
+        p.restore()
+
+    def _lane_marks(self, transform: QTransform, left: float, top: float) -> list[LaneMarks]:
+        """The marks in pixels of an image whose top-left corner is device ``(left, top)``."""
+        origin = transform.map(QPointF(0.0, 0.0))
+        scale = transform.map(QPointF(1.0, 0.0)).x() - origin.x()
+        shift = origin.x() - left
+        lanes = []
+        for lane, layers in self._marks:
+            y = _lane_y(lane)
+            high = transform.map(QPointF(0.0, y + MARK_HALF)).y() - top
+            low = transform.map(QPointF(0.0, y - MARK_HALF)).y() - top
+            row_top, row_bottom = pen_rows(high, low)
+            lanes.append(
+                LaneMarks(
+                    row_top,
+                    row_bottom,
+                    [
+                        (xs * scale + shift, self.tone_colour(lane, tone).rgba())
+                        for xs, tone in layers
+                    ],
+                )
+            )
+        return lanes
 
     def _update_count(self) -> None:
         total = len(self.store)
@@ -639,15 +737,32 @@ class TimelinePanel(QWidget):
                 p.drawRect(QRectF(rect.left(), y - 0.5, rect.width(), 1.0))
         p.restore()
 
-    def _place(self, to_px: Callable[[QPointF], QPointF], metrics: QFontMetrics) -> list[Any]:
+    def _measure(self, font: QFont) -> Callable[[str], float]:
+        """Text width in pixels, remembered per font: the same few labels repeat in every
+        frame, and asking Qt for each was a third of a labelled frame."""
+        key = font.key()
+        if key != self._widths_key or len(self._widths) > 4096:
+            self._widths_key = key
+            self._widths = {}
+        widths = self._widths
+        advance = QFontMetrics(font).horizontalAdvance
+
+        def measure(text: str) -> float:
+            width = widths.get(text)
+            if width is None:
+                width = widths[text] = advance(text)
+            return width
+
+        return measure
+
+    def _place(self, to_px: Callable[[QPointF], QPointF], font: QFont) -> list[Any]:
         """Where the labels go, in device pixels (newest on top, older merged or stacked)."""
-        rows = _rows(to_px, metrics)
-        points = [to_px(QPointF(x, _lane_y(lane))) for x, lane, _label, _c in self._labels]
-        wanted = [
-            (point.x() + 4, lane, label)
-            for point, (_x, lane, label, _c) in zip(points, self._labels, strict=True)
-        ]
-        return place_labels(wanted, metrics.horizontalAdvance, rows)
+        rows = _rows(to_px, QFontMetrics(font))
+        # View x to device x is linear: two mapped points instead of one per label.
+        zero = to_px(QPointF(0.0, 0.0)).x()
+        scale = to_px(QPointF(1.0, 0.0)).x() - zero
+        wanted = [(zero + scale * x + 4, lane, label) for x, lane, label, _c in self._labels]
+        return place_labels(wanted, self._measure(font), rows)
 
     def placed_labels(self) -> list[Any]:
         """The labels as the next paint places them (tests, keyboard users' summaries)."""
@@ -657,7 +772,7 @@ class TimelinePanel(QWidget):
             mapped = view.mapViewToDevice(point)
             return QPointF(mapped.x(), mapped.y()) if mapped is not None else QPointF()
 
-        return self._place(to_px, QFontMetrics(self.font()))
+        return self._place(to_px, self.font())
 
     def _paint_labels(self, p: QPainter, rect: QRectF) -> None:
         """Event labels right of their marks, in device pixels: at one instant the newest is
@@ -675,10 +790,11 @@ class TimelinePanel(QWidget):
         height = metrics.height()
         rows = _rows(transform.map, metrics)
         right = transform.map(rect.topRight()).x()
-        for placed in self._place(transform.map, metrics):
+        measure = self._measure(p.font())
+        for placed in self._place(transform.map, p.font()):
             centre = transform.map(QPointF(0, _lane_y(placed.lane))).y()
             y = centre + (placed.row - (rows - 1) / 2) * height
-            width = metrics.horizontalAdvance(placed.text)
+            width = measure(placed.text)
             x = placed.x if placed.x + width <= right else placed.x - 8 - width  # at the edge
             p.fillRect(QRectF(x - 1, y - height / 2, width + 2, height), halo)
             p.setPen(text_colour)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.gui.context import WorkbenchContext
+from workbench.gui.panels.fastaxis import FastGridAxis
 from workbench.gui.theme import is_dark
 from workbench.viewmodel.trends import SERIES, SignalTrend
 
@@ -56,7 +57,7 @@ class SignalTrendLane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         for _ in range(2):
-            plot = pg.PlotWidget(self)
+            plot = pg.PlotWidget(self, axisItems={"left": FastGridAxis("left")})
             # Up to PLOT_HEIGHT; a small window squeezes the lines, it does not grow.
             plot.setMinimumHeight(24)
             plot.setMaximumHeight(PLOT_HEIGHT)
