@@ -719,7 +719,8 @@ class TimelinePanel(QWidget):
     def _update_count(self) -> None:
         total = len(self.store)
         coap = sum(self.store.count(lane) for lane in COAP_LANES)
-        text = f"{total - coap:,} events · {coap:,} CoAP"
+        events = total - coap
+        text = f"{events:,} event{'' if events == 1 else 's'} · {coap:,} CoAP"
         if self.store.dropped:
             text += (
                 f" · {self.store.dropped:,} older dropped (limit {self.store.max_events:,};"
