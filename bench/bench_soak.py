@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import pathlib
@@ -403,6 +404,13 @@ async def soak_one(
         cpu_total = cpu_seconds(pid) - cpu_start
         final = await server.ask("count", "count")
         held, heard = final["n"], final.get("notifications", 0)
+        if "gc" in final:
+            print(
+                f"server gc      {final['gc']} collections, longest"
+                f" {final['gc_max'] * 1000:.0f} ms;"
+                f" {final['gc_full']} full, longest {final['gc_full_max'] * 1000:.0f} ms",
+                flush=True,
+            )
         rss = server.rss
     finally:
         STATS = None
@@ -497,6 +505,17 @@ async def serve_ours(port: int, trace_memory: str | None = None) -> None:
     def counted(_n: Any) -> None:
         notifications[0] += 1
 
+    # Garbage-collector pauses of this server process: (generation, seconds) of the longest.
+    gc_pauses: list[tuple[int, float]] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+    gc.callbacks.append(on_gc)
     out({"event": "ready"})
     try:
         while line := await reader.readline():
@@ -510,7 +529,10 @@ async def serve_ours(port: int, trace_memory: str | None = None) -> None:
                     with open(trace_memory, "w", encoding="utf-8") as report:
                         for stat in diff[:60]:
                             print(stat, file=report)
-                out({"event": "count", "n": len(server.clients), "notifications": notifications[0]})
+                full = [t for g, t in gc_pauses if g == 2]
+                out({"event": "count", "n": len(server.clients), "notifications": notifications[0],
+                     "gc": len(gc_pauses), "gc_max": max((t for _g, t in gc_pauses), default=0.0),
+                     "gc_full": len(full), "gc_full_max": max(full, default=0.0)})  # fmt: skip
             elif parts[0] == "observe":
                 path = "/" + "/".join(parts[1:4])
                 started = time.perf_counter()
