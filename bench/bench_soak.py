@@ -492,6 +492,12 @@ async def serve_ours(port: int, trace_memory: str | None = None) -> None:
 
     server = LwM2MServer("127.0.0.1", port, builtin_registry(), config=ServerConfig())
     await server.start()
+    try:  # what `lwm2m-workbench serve` does (absent from older trees: --baseline)
+        from workbench.server.gcpolicy import ServerGcPolicy
+    except ImportError:
+        pass
+    else:
+        ServerGcPolicy().start()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
