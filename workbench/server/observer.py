@@ -195,11 +195,12 @@ class Observer:
             result = result_of(notification)
             item = Notification(endpoint, key, result, notification.opt.observe)
             obs._deliver(item)
-            self._host.emit(
-                "notification",
-                endpoint,
-                {"path": key, "observe": notification.opt.observe, **result.to_dict()},
-            )
+            if self._host.events.has_subscribers:  # a busy server's events may go unread
+                self._host.emit(
+                    "notification",
+                    endpoint,
+                    {"path": key, "observe": notification.opt.observe, **result.to_dict()},
+                )
             if notification.opt.observe is None:
                 self.end_observation(obs, "the client ended the observation")
 
