@@ -35,5 +35,9 @@ class ServerHost(Protocol):
     def built(self) -> BuiltContext | None:
         """The running aiocoap context and its pieces; ``None`` while the server is stopped."""
 
+    @property
+    def receive_lag(self) -> float:
+        """Seconds of received datagrams the server may not have read yet (0: caught up)."""
+
     def emit(self, kind: str, endpoint: str | None, data: dict[str, Any]) -> None:
         """Publish one :class:`~workbench.server.coaplog.ServerEvent`."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,23 @@ class _Tap:
         self.rejected = 0
         self.received = 0
         self.sent = 0
+        #: How long the last datagram read had waited in the socket, and when it was read.
+        self._waited = (0.0, 0.0)
+
+    def waited(self, seconds: float) -> None:
+        self._waited = (seconds, time.monotonic())
+
+    def observing(self, token: bytes) -> bool:
+        return self._server.observer.observing(token)
+
+    @property
+    def receive_lag(self) -> float:
+        """Seconds of datagrams that may still be unread in the socket (0 when caught up).
+
+        The last datagram read had waited ``w`` seconds; what arrived after it waits at most
+        ``w`` minus the time since (had the socket run dry, the loop would have read it)."""
+        seconds, at = self._waited
+        return max(0.0, seconds - (time.monotonic() - at))
 
     def datagram(self, direction: str, data: bytes, peer: str, verdict: Verdict | None) -> None:
         if direction == "in":
@@ -419,6 +437,11 @@ class LwM2MServer:
     def built(self) -> BuiltContext | None:
         """The running aiocoap context (``None`` while stopped); the parts send through it."""
         return self._built
+
+    @property
+    def receive_lag(self) -> float:
+        """How far behind the server reads its socket (seconds; see :class:`_Tap`)."""
+        return self._tap.receive_lag
 
     def emit(self, kind: str, endpoint: str | None, data: dict[str, Any]) -> None:
         """Publish a server event (the parts' way to :meth:`_event`)."""
