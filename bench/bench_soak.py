@@ -7,16 +7,25 @@ Per server (each in its own process, so its RSS is its own): ``--count`` raw-UDP
 127.0.0.1 register (``lt=--lifetime``), the server observes ``/3303/0/5700`` on every one of
 them, then for ``--minutes`` every client sends a confirmable notification every
 ``--notify-every`` seconds and an Update every 0.9 × lifetime (before the lifetime runs out,
-as clients do). Handling latency is measured at the client: datagram sent → the server's
-answer (the ACK of a notification, the 2.04 of an Update) received; it therefore includes the
-client process's own delays, the same for both servers. Printed every ``--report`` seconds:
-notifications and updates answered, latency p50/p99/max of the interval, the server's RSS;
-at the end the registrations the server still holds ("lost" = count − held), updates refused
-(4.04 = the server forgot the client) and RSS per 1,000 clients.
+as clients do). Printed every ``--report`` seconds: notifications and updates answered,
+latency p50/p99/max of the interval, the server's CPU use and RSS; at the end the
+registrations the server still holds ("lost" = count − held), updates refused (4.04 = the
+server forgot the client) and RSS per 1,000 clients.
 
-The clients of both runs live in this one process; on a small machine they, not the server,
-may be the bottleneck: the "late" column counts sends that left more than a second behind
-their schedule.
+What is measured where (the clients must not measure themselves):
+
+* The server runs in a child process; the 10,000 clients share this process. Each client is a
+  plain non-blocking UDP socket read through ``loop.add_reader`` (no asyncio transport).
+* Handling latency is datagram sent (wall clock just before ``sendto``) → the server's answer
+  (the ACK of a notification, the 2.04 of an Update) *arriving at the client's socket*, from
+  the kernel's receive timestamp (``SO_TIMESTAMPNS``). So it is the server's handling plus
+  loopback, and not the time the answer then waited for this busy process to read it; the
+  latter is printed apart ("client queue p99"). Before this, the latency included that queue.
+* Server CPU: user+system seconds of the server's process from ``/proc/<pid>/stat`` per
+  interval, printed as a share of one core and as CPU µs per answered message (a figure that
+  does not depend on the machine's load the way wall-clock latency does).
+* The "late" column counts sends that left more than a second behind their schedule (this
+  process could not keep up; the run then understates the load).
 
 lwm2m-node-lib (node-coap) does not acknowledge confirmable notifications (seen here: no ACK
 within seconds, and the notification still reaches its observe handler), so for it the
@@ -28,16 +37,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
+import os
+import pathlib
 import random
 import shutil
+import socket
+import struct
+import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from bench_server import NODE_DIR, ROOT, ServerProcess, free_port
 
@@ -47,13 +64,17 @@ OBSERVED = (3303, 0, 5700)
 CONTENT_TEXT = b""  # Content-Format 0 (text/plain) has an empty option value
 
 
-class SoakClient(asyncio.DatagramProtocol):
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+CMSG_SPACE = socket.CMSG_SPACE(16)
+
+
+class SoakClient:
     """A device: registers, answers the Observe GET, then notifies and updates on schedule."""
 
-    def __init__(self, index: int, lifetime: int) -> None:
+    def __init__(self, index: int, lifetime: int, sock: socket.socket) -> None:
         self.index = index
         self.lifetime = lifetime
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock = sock
         self.server: tuple[str, int] | None = None
         self.mid = random.getrandbits(16)
         self.location: list[bytes] = []
@@ -63,20 +84,21 @@ class SoakClient(asyncio.DatagramProtocol):
         #: socket than the one registrations reach).
         self.observe_addr: tuple[str, int] | None = None
         self.observe_seq = 1
-        #: mid → (kind, send time) of confirmable messages waiting for their answer.
-        self.waiting: dict[int, tuple[str, float]] = {}
+        #: mid → (kind, wall-clock ns when sent) of confirmable messages waiting for answers.
+        self.waiting: dict[int, tuple[str, int]] = {}
         self.refused_updates = 0
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            self.sock.sendto(data, addr)
+        except (BlockingIOError, InterruptedError):
+            pass  # a full send buffer drops the datagram, as UDP would; CON retries are ours
 
     def _next_mid(self) -> int:
         self.mid = (self.mid + 1) & 0xFFFF
         return self.mid
 
     def register(self, server: tuple[str, int]) -> None:
-        assert self.transport is not None
         self.server = server
         query = [(15, f"ep=soak-{self.index}".encode()), (15, f"lt={self.lifetime}".encode())]
         message = encode_message(
@@ -84,37 +106,51 @@ class SoakClient(asyncio.DatagramProtocol):
             [(11, b"rd"), (12, b"\x28"), *query, (15, b"b=U")],
             b"</1/0>,</3/0>,</3303/0>",
         )  # fmt: skip
-        self.transport.sendto(message, server)
+        self.sendto(message, server)
 
     def send_update(self, stats: Stats) -> None:
-        if self.transport is None or self.server is None or not self.location:
+        if self.server is None or not self.location:
             return
         mid = self._next_mid()
         options = [(11, part) for part in self.location]
-        self.waiting[mid] = ("update", time.perf_counter())
-        self.transport.sendto(
-            encode_message(MessageType.CON, 0x02, mid, b"u", options), self.server
-        )
+        data = encode_message(MessageType.CON, 0x02, mid, b"u", options)
+        self.waiting[mid] = ("update", time.time_ns())
+        self.sendto(data, self.server)
         stats.updates_sent += 1
 
     def send_notification(self, stats: Stats) -> None:
-        if self.transport is None or self.observe_addr is None or self.observe_token is None:
+        if self.observe_addr is None or self.observe_token is None:
             return
         self.observe_seq += 1
         mid = self._next_mid()
         value = f"{20 + (self.observe_seq % 50) / 10:.1f}".encode()
         options = [(6, self.observe_seq.to_bytes(3, "big")), (12, CONTENT_TEXT)]
         message = encode_message(MessageType.CON, 0x45, mid, self.observe_token, options, value)
-        self.waiting[mid] = ("notify", time.perf_counter())
-        self.transport.sendto(message, self.observe_addr)
+        self.waiting[mid] = ("notify", time.time_ns())
+        self.sendto(message, self.observe_addr)
         stats.notifications_sent += 1
 
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+    def readable(self) -> None:
+        """Read every datagram waiting on the socket (``loop.add_reader`` callback)."""
+        while True:
+            try:
+                data, ancdata, _flags, addr = self.sock.recvmsg(2048, CMSG_SPACE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # ICMP errors (a server that stopped) surface here
+            arrived = 0
+            for level, kind, cdata in ancdata:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", cdata[:16])
+                    arrived = sec * 1_000_000_000 + nsec
+            self.datagram_received(data, addr, arrived or time.time_ns())
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int], arrived: int) -> None:
         try:
             msg = parse_datagram(data)
         except ValueError:
             return
-        assert self.transport is not None
         stats = STATS
         if msg.mtype is MessageType.ACK:
             pending = self.waiting.pop(msg.mid, None)
@@ -123,7 +159,8 @@ class SoakClient(asyncio.DatagramProtocol):
                 self.registered.set_result(time.perf_counter())
             if pending is not None and stats is not None:
                 kind, sent = pending
-                stats.latencies.append((time.perf_counter() - sent) * 1000)
+                stats.latencies.append((arrived - sent) / 1e6)
+                stats.queue.append((time.time_ns() - arrived) / 1e6)
                 if kind == "update":
                     if msg.code == 0x44:  # 2.04 Changed
                         stats.updates_ok += 1
@@ -140,18 +177,23 @@ class SoakClient(asyncio.DatagramProtocol):
             options = [(6, self.observe_seq.to_bytes(3, "big"))] if observe else []
             options.append((12, CONTENT_TEXT))
             mtype = MessageType.ACK if msg.mtype is MessageType.CON else MessageType.NON
-            self.transport.sendto(
-                encode_message(mtype, 0x45, msg.mid, msg.token, options, b"20.0"), addr
-            )
+            self.sendto(encode_message(mtype, 0x45, msg.mid, msg.token, options, b"20.0"), addr)
         elif msg.mtype is MessageType.CON:
-            self.transport.sendto(encode_message(MessageType.ACK, 0, msg.mid), addr)
+            self.sendto(encode_message(MessageType.ACK, 0, msg.mid), addr)
         elif msg.mtype is MessageType.RST:
             self.waiting.pop(msg.mid, None)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self.sock.fileno())
+        self.sock.close()
 
 
 class Stats:
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        #: How long answers waited in the client's socket before this process read them.
+        self.queue: list[float] = []
         self.notifications_sent = 0
         self.notifications_acked = 0
         self.updates_sent = 0
@@ -174,12 +216,28 @@ async def make_clients(count: int, lifetime: int) -> list[SoakClient]:
     loop = asyncio.get_running_loop()
     out = []
     for index in range(count):
-        _t, proto = await loop.create_datagram_endpoint(
-            lambda i=index: SoakClient(i, lifetime),  # type: ignore[misc]
-            local_addr=("127.0.0.1", 0),
-        )
-        out.append(proto)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        sock.bind(("127.0.0.1", 0))
+        client = SoakClient(index, lifetime, sock)
+        loop.add_reader(sock.fileno(), client.readable)
+        out.append(client)
+        if index % 500 == 499:
+            await asyncio.sleep(0)
     return out
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc; 0 elsewhere)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Updater:
@@ -272,9 +330,11 @@ async def soak_one(
         )
         print(
             f"{'t s':>6}{'notif/s':>9}{'acked':>8}{'upd/s':>7}{'p50 ms':>8}{'p99 ms':>8}"
-            f"{'max ms':>8}{'late':>6}{'RSS MB':>8}",
+            f"{'max ms':>8}{'queue99':>8}{'late':>6}{'srv CPU':>8}{'µs/msg':>8}{'RSS MB':>8}",
             flush=True,
         )
+        pid = server.proc.pid if server.proc is not None else None
+        cpu_start = cpu_last = cpu_seconds(pid)
         totals = Stats()
         start = time.perf_counter()
         end = start + args.minutes * 60
@@ -300,14 +360,20 @@ async def soak_one(
                 s = STATS
                 rss = server.rss / 1e6
                 series.append((now - start, rss))
+                cpu_now = cpu_seconds(pid)
+                # Per message the server received (lwm2m-node-lib does not ACK notifications).
+                answered = max(s.notifications_sent + s.updates_sent, 1)
                 print(
                     f"{now - start:>6.0f}{s.notifications_sent / interval:>9.0f}"
                     f"{s.notifications_acked:>8}"
                     f"{s.updates_ok / interval:>7.0f}{pct(s.latencies, 50):>8.1f}"
                     f"{pct(s.latencies, 99):>8.1f}"
-                    f"{max(s.latencies, default=float('nan')):>8.1f}{s.late:>6}{rss:>8.1f}",
+                    f"{max(s.latencies, default=float('nan')):>8.1f}{pct(s.queue, 99):>8.1f}"
+                    f"{s.late:>6}{(cpu_now - cpu_last) / interval:>8.0%}"
+                    f"{(cpu_now - cpu_last) / answered * 1e6:>8.0f}{rss:>8.1f}",
                     flush=True,
                 )
+                cpu_last = cpu_now
                 for key in (
                     "notifications_sent",
                     "notifications_acked",
@@ -317,6 +383,7 @@ async def soak_one(
                 ):
                     setattr(totals, key, getattr(totals, key) + getattr(s, key))
                 totals.latencies.extend(s.latencies)
+                totals.queue.extend(s.queue)
                 STATS = Stats()
                 report_at += args.report
             await asyncio.sleep(0.05)
@@ -333,16 +400,24 @@ async def soak_one(
         ):
             setattr(totals, key, getattr(totals, key) + getattr(s, key))
         totals.latencies.extend(s.latencies)
+        totals.queue.extend(s.queue)
+        cpu_total = cpu_seconds(pid) - cpu_start
         final = await server.ask("count", "count")
         held, heard = final["n"], final.get("notifications", 0)
+        if "gc" in final:
+            print(
+                f"server gc      {final['gc']} collections, longest"
+                f" {final['gc_max'] * 1000:.0f} ms;"
+                f" {final['gc_full']} full, longest {final['gc_full_max'] * 1000:.0f} ms",
+                flush=True,
+            )
         rss = server.rss
     finally:
         STATS = None
         if update_task is not None:
             update_task.cancel()
         for client in clients:
-            if client.transport is not None:
-                client.transport.close()
+            client.close()
         await server.stop()
     refused = sum(c.refused_updates for c in clients)
     per_1000 = (rss - base_rss) / max(args.count, 1) * 1000 / 1e6
@@ -354,6 +429,10 @@ async def soak_one(
         "max": max(totals.latencies, default=float("nan")), "rss_mb": rss / 1e6,
         "rss_per_1000": per_1000, "late": totals.late,
         "rate": (totals.notifications_acked + totals.updates_ok) / (args.minutes * 60),
+        "queue_p99": pct(totals.queue, 99),
+        "cpu_us_per_msg": cpu_total / max(totals.notifications_sent + totals.updates_sent, 1)
+        * 1e6,
+        "server_cpu_s": cpu_total,
     }  # fmt: skip
     print(
         f"end            held {held}/{args.count} (lost {args.count - held}), updates refused "
@@ -368,6 +447,12 @@ async def soak_one(
         f"{result['max']:.1f} ms;"
         f" throughput {result['rate']:.0f} answered msgs/s; RSS {rss / 1e6:.1f} MB"
         f" = {per_1000:.2f} MB per 1,000 clients over the empty server",
+        flush=True,
+    )
+    print(
+        f"server CPU     {cpu_total:.1f} s over the soak = {result['cpu_us_per_msg']:.0f} µs per"
+        f" message sent to it; answers waited in the client process p99"
+        f" {result['queue_p99']:.1f} ms (not in the latency above)",
         flush=True,
     )
     return result
@@ -395,12 +480,24 @@ async def observe_all(
     return errors
 
 
-async def serve_ours(port: int) -> None:
+async def serve_ours(port: int, trace_memory: str | None = None) -> None:
     from workbench.lwm2m.definitions import builtin_registry
     from workbench.server import LwM2MServer, ServerConfig
 
+    if trace_memory:
+        import tracemalloc
+
+        tracemalloc.start(4)
+        traced_from = tracemalloc.take_snapshot()
+
     server = LwM2MServer("127.0.0.1", port, builtin_registry(), config=ServerConfig())
     await server.start()
+    try:  # what `lwm2m-workbench serve` does (absent from older trees: --baseline)
+        from workbench.server.gcpolicy import ServerGcPolicy
+    except ImportError:
+        pass
+    else:
+        ServerGcPolicy().start()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -414,6 +511,17 @@ async def serve_ours(port: int) -> None:
     def counted(_n: Any) -> None:
         notifications[0] += 1
 
+    # Garbage-collector pauses of this server process: (generation, seconds) of the longest.
+    gc_pauses: list[tuple[int, float]] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+    gc.callbacks.append(on_gc)
     out({"event": "ready"})
     try:
         while line := await reader.readline():
@@ -421,7 +529,16 @@ async def serve_ours(port: int) -> None:
             if not parts:
                 continue
             if parts[0] == "count":
-                out({"event": "count", "n": len(server.clients), "notifications": notifications[0]})
+                if trace_memory:
+                    # What the clients cost, by allocation site: the bench's --trace-memory.
+                    diff = tracemalloc.take_snapshot().compare_to(traced_from, "lineno")
+                    with open(trace_memory, "w", encoding="utf-8") as report:
+                        for stat in diff[:60]:
+                            print(stat, file=report)
+                full = [t for g, t in gc_pauses if g == 2]
+                out({"event": "count", "n": len(server.clients), "notifications": notifications[0],
+                     "gc": len(gc_pauses), "gc_max": max((t for _g, t in gc_pauses), default=0.0),
+                     "gc_full": len(full), "gc_full_max": max(full, default=0.0)})  # fmt: skip
             elif parts[0] == "observe":
                 path = "/" + "/".join(parts[1:4])
                 started = time.perf_counter()
@@ -432,12 +549,35 @@ async def serve_ours(port: int) -> None:
         await server.stop()
 
 
+def extract(rev: str, into: str) -> pathlib.Path:
+    """The repository's tree at ``rev`` (``git archive``) under ``into``: the previous server."""
+    tree = pathlib.Path(into) / rev
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
 async def run(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, Any]] = {}
+    if args.baseline:
+        # The previous server, from its own tree (its bench script puts that tree first on
+        # sys.path), against the same clients in the same run: the ratio to trust.
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = extract(args.baseline, tmp)
+            port = free_port()
+            argv = [sys.executable, str(tree / "bench" / "bench_soak.py"), "--serve-ours",
+                    str(port)]  # fmt: skip
+            name = f"ours @ {args.baseline}"
+            results[name] = await soak_one(name, ServerProcess(name, argv), port, args)
     port = free_port()
     argv = [sys.executable, str(ROOT / "bench" / "bench_soak.py"), "--serve-ours", str(port)]
     if args.profile:
         argv += ["--profile", args.profile]
+    if args.trace_memory:
+        argv += ["--trace-memory", args.trace_memory]
     ours = ServerProcess("ours", argv)
     results["ours (aiocoap)"] = await soak_one("ours (aiocoap)", ours, port, args)
     node = shutil.which("node")
@@ -460,6 +600,7 @@ async def run(args: argparse.Namespace) -> int:
         "max",
         "rss_mb",
         "rss_per_1000",
+        "cpu_us_per_msg",
         "late",
     )
     print(f"{'server':<16}" + "".join(f"{k:>{len(k) + 7}}" for k in keys))
@@ -469,10 +610,15 @@ async def run(args: argparse.Namespace) -> int:
             for k in keys
         )
         print(f"{name:<16}" + "".join(cells))
-    if len(results) == 2:
-        a, b = results["ours (aiocoap)"], results["lwm2m-node-lib"]
+    a = results["ours (aiocoap)"]
+    for name, b in results.items():
+        if b is a:
+            continue
         print(
-            f"ratios ours/peer: p99 {a['p99'] / b['p99']:.2f}, RSS {a['rss_mb'] / b['rss_mb']:.2f}"
+            f"ratios ours/{name}: p99 {a['p99'] / b['p99']:.2f},"
+            f" RSS {a['rss_mb'] / b['rss_mb']:.2f},"
+            f" RSS per 1,000 clients {a['rss_per_1000'] / b['rss_per_1000']:.2f},"
+            f" server CPU per message {a['cpu_us_per_msg'] / b['cpu_us_per_msg']:.2f}"
         )
     return 0
 
@@ -486,9 +632,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=float, default=30.0, help="seconds between report lines")
     parser.add_argument("--window", type=int, default=200, help="registrations/observes in flight")
     parser.add_argument("--no-peer", dest="peer", action="store_false")
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also soak our server as of git revision REV (first)"
+    )
     parser.add_argument("--serve-ours", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument(
         "--profile", metavar="FILE", help="cProfile our server into FILE (pstats format)"
+    )
+    parser.add_argument(
+        "--trace-memory",
+        metavar="FILE",
+        help="tracemalloc our server; at the end write its top allocation sites to FILE",
     )
     args = parser.parse_args(argv)
     if args.serve_ours is not None:
@@ -499,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cProfile.runctx("asyncio.run(serve_ours(port))", globals(), {"port": args.serve_ours},
                             args.profile)  # fmt: skip
         else:
-            asyncio.run(serve_ours(args.serve_ours))
+            asyncio.run(serve_ours(args.serve_ours, args.trace_memory))
         return 0
     return asyncio.run(run(args))
 

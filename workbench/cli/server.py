@@ -224,6 +224,7 @@ async def serve(
 ) -> int:
     from workbench.lwm2m.definitions import load_registry
     from workbench.server import BootstrapConfig, BootstrapConfigError, LwM2MServer, ServerConfig
+    from workbench.server.gcpolicy import ServerGcPolicy
     from workbench.server.limits import Limits
 
     out = Output(stdout)
@@ -260,6 +261,10 @@ async def serve(
     except (OSError, RuntimeError, ValueError) as exc:
         out({"kind": "error", "error": f"cannot start: {exc}"})
         return 1
+    # This process only serves: no full collection over every client's objects every few
+    # seconds (see workbench.server.gcpolicy).
+    gc_policy = ServerGcPolicy()
+    gc_policy.start()
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     start_stdin_reader(stdin, loop, queue)
@@ -286,6 +291,7 @@ async def serve(
                 break
             pending.spawn(commands.run(line), line)
     finally:
+        gc_policy.stop()
         await pending.close()
         await server.stop()
     return 0

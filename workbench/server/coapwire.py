@@ -156,6 +156,11 @@ def _extended(nibble: int, data: bytes, pos: int) -> tuple[int, int]:
     raise ValueError
 
 
+def is_request_bytes(data: bytes) -> bool:
+    """Whether ``data``'s code byte says request (0.01–0.31), without parsing the rest."""
+    return len(data) >= 4 and 1 <= data[1] <= 31
+
+
 def parse_datagram(data: bytes) -> RawMessage:
     """Parse one datagram strictly, or raise :class:`WireError` saying what is wrong."""
     if len(data) < 4:

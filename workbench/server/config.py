@@ -28,5 +28,8 @@ class ServerConfig:
     #: aiocoap UDP transport: ``"udp6"`` (Linux) or ``"simplesocketserver"`` (Windows, macOS;
     #: binds one concrete address only). ``None`` picks the platform's default.
     transport: str | None = None
+    #: Tokens of the last plain requests whose answers the CoAP log can still name the path of
+    #: (observation tokens are kept while their observation lives: :mod:`.tokenpaths`).
+    log_tokens: int = 4096
     #: Caps on clients, objects and lifetime that bound memory (see :mod:`.limits`).
     limits: Limits = field(default_factory=Limits)

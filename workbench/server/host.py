@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from workbench.lwm2m.model import ObjectRegistry
+from workbench.server.coaplog import ServerEvent
 from workbench.server.config import ServerConfig
 from workbench.server.conformance import ConformanceMonitor
+from workbench.server.events import EventBus
 from workbench.server.limits import LimitGuard
 from workbench.server.security import SecurityStore
 from workbench.server.transport import BuiltContext
@@ -26,10 +28,16 @@ class ServerHost(Protocol):
     security: SecurityStore
     limit_guard: LimitGuard
     conformance_monitor: ConformanceMonitor
+    #: The server's event bus (parts look at ``has_subscribers`` before building costly data).
+    events: EventBus[ServerEvent]
 
     @property
     def built(self) -> BuiltContext | None:
         """The running aiocoap context and its pieces; ``None`` while the server is stopped."""
+
+    @property
+    def receive_lag(self) -> float:
+        """Seconds of received datagrams the server may not have read yet (0: caught up)."""
 
     def emit(self, kind: str, endpoint: str | None, data: dict[str, Any]) -> None:
         """Publish one :class:`~workbench.server.coaplog.ServerEvent`."""

@@ -19,6 +19,24 @@ from workbench.server.requests import Notification, ReadResult
 class Observation:
     """A live observation of ``path`` on ``endpoint``."""
 
+    # One per observed client: no per-instance dict (a server may hold 10,000 of them).
+    __slots__ = (
+        "_callbacks",
+        "_canceller",
+        "_queues",
+        "active",
+        "composite",
+        "end_reason",
+        "endpoint",
+        "initial",
+        "last",
+        "notifications",
+        "path",
+        "record",
+        "request",
+        "token",
+    )
+
     def __init__(
         self,
         endpoint: str,

@@ -45,6 +45,8 @@ class Observer:
         self._exchanger = exchanger
         self._ops = ops
         self._observations: dict[tuple[str, str], Observation] = {}
+        #: The live observations by token (the transport ACKs their notifications itself).
+        self._by_token: dict[bytes, Observation] = {}
         #: The task that follows each observation's notifications (``async for``).
         self._followers: dict[Observation, asyncio.Task[None]] = {}
         self._tasks = TaskSet(self._follower_failed, owner="observer")
@@ -52,6 +54,10 @@ class Observer:
     @property
     def observations(self) -> list[Observation]:
         return list(self._observations.values())
+
+    def observing(self, token: bytes) -> bool:
+        """Whether ``token`` is a live observation's (its notifications are welcome)."""
+        return token in self._by_token
 
     def drop_for(self, record: ClientRecord, reason: str) -> None:
         """Drop the observations of a registration that ended."""
@@ -186,6 +192,7 @@ class Observer:
         if callback is not None:
             obs.add_callback(callback)
         self._observations[obs.key] = obs
+        self._by_token[obs.token] = obs
 
         def handler(notification: Any) -> None:
             if notification is response or not obs.active:
@@ -195,11 +202,12 @@ class Observer:
             result = result_of(notification)
             item = Notification(endpoint, key, result, notification.opt.observe)
             obs._deliver(item)
-            self._host.emit(
-                "notification",
-                endpoint,
-                {"path": key, "observe": notification.opt.observe, **result.to_dict()},
-            )
+            if self._host.events.has_subscribers:  # a busy server's events may go unread
+                self._host.emit(
+                    "notification",
+                    endpoint,
+                    {"path": key, "observe": notification.opt.observe, **result.to_dict()},
+                )
             if notification.opt.observe is None:
                 self.end_observation(obs, "the client ended the observation")
 
@@ -251,6 +259,8 @@ class Observer:
             follower.cancel()
         if self._observations.get(obs.key) is obs:
             del self._observations[obs.key]
+        if self._by_token.get(obs.token) is obs:
+            del self._by_token[obs.token]
         if obs.active:
             obs._end(reason)
             self._host.emit("observe_ended", obs.endpoint, {"path": obs.path, "reason": reason})

@@ -50,6 +50,10 @@ def remote_address(remote: Any) -> str:
     return str(hostinfo) if hostinfo is not None else repr(remote)
 
 
+#: Receive lag (seconds) below which an expiry is not postponed (see ``Registrar._expire``).
+EXPIRY_LAG_SLACK = 0.5
+
+
 class Registrar:
     """The registered clients and the handlers of their registration requests.
 
@@ -197,6 +201,13 @@ class Registrar:
     def _expire(self, record: ClientRecord) -> None:
         self._expiry.pop(record, None)
         if record.closed:
+            return
+        lag = self._host.receive_lag
+        if lag > EXPIRY_LAG_SLACK:
+            # The server reads its socket ``lag`` seconds late: an Update that reached this
+            # host before the deadline may still be waiting there. It was sent in time, so the
+            # verdict waits until the server has read what arrived up to now.
+            self._expiry[record] = asyncio.get_running_loop().call_later(lag, self._expire, record)
             return
         self.table.remove(record)
         self.close_client(record, "lifetime expired")

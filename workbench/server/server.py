@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ from workbench.lwm2m.tasks import TaskSet
 from workbench.lwm2m.values import Value
 from workbench.server.bootstrap import BootstrapConfig, BootstrapSession
 from workbench.server.coaplog import CoapLogEntry, ServerEvent, jsonable_values, touches_secrets
-from workbench.server.coapwire import parse_datagram
+from workbench.server.coapwire import is_request_bytes, parse_datagram
 from workbench.server.config import ServerConfig
 from workbench.server.conformance import ConformanceMonitor
 from workbench.server.events import EventBus
@@ -64,6 +64,7 @@ from workbench.server.requests import (
 from workbench.server.robustness import Verdict, make_loop_exception_handler
 from workbench.server.security import SecurityStore
 from workbench.server.site import HandlerResult, ServerSite
+from workbench.server.tokenpaths import TokenPaths
 from workbench.server.transport import (
     BuiltContext,
     build_context,
@@ -85,10 +86,29 @@ class _Tap:
     def __init__(self, server: LwM2MServer, max_payload: int) -> None:
         self._server = server
         self.max_payload = max_payload
-        self._token_paths: OrderedDict[bytes, str] = OrderedDict()
+        self._token_paths = TokenPaths(
+            lambda: {obs.token for obs in server.observer.observations}, server.config.log_tokens
+        )
         self.rejected = 0
         self.received = 0
         self.sent = 0
+        #: How long the last datagram read had waited in the socket, and when it was read.
+        self._waited = (0.0, 0.0)
+
+    def waited(self, seconds: float) -> None:
+        self._waited = (seconds, time.monotonic())
+
+    def observing(self, token: bytes) -> bool:
+        return self._server.observer.observing(token)
+
+    @property
+    def receive_lag(self) -> float:
+        """Seconds of datagrams that may still be unread in the socket (0 when caught up).
+
+        The last datagram read had waited ``w`` seconds; what arrived after it waits at most
+        ``w`` minus the time since (had the socket run dry, the loop would have read it)."""
+        seconds, at = self._waited
+        return max(0.0, seconds - (time.monotonic() - at))
 
     def datagram(self, direction: str, data: bytes, peer: str, verdict: Verdict | None) -> None:
         if direction == "in":
@@ -99,21 +119,20 @@ class _Tap:
             self.sent += 1
         log = self._server.coap_log
         message = verdict.message if verdict is not None else None
-        if direction == "out" or (message is not None and message.is_request):
+        if direction == "out" and is_request_bytes(data):
             # Remember which path a token belongs to, so answers can be decoded and redacted.
-            if message is None:
-                try:
-                    message = parse_datagram(data)
-                except ValueError:
-                    message = None
-            if message is not None and message.is_request:
-                path = "/" + "/".join(
-                    v.decode("utf-8", "replace") for v in message.option_values(11)
+            # (Only our requests are parsed for this: our ACKs and answers are half of all
+            # datagrams at 10,000 clients, and only a listening log needs them parsed.)
+            try:
+                message = parse_datagram(data)
+            except ValueError:
+                message = None
+            if message is not None:
+                self._token_paths.remember(
+                    message.token,
+                    "/" + "/".join(v.decode("utf-8", "replace") for v in message.option_values(11)),
+                    observe=message.code in (1, 5) and message.uint_option(6) == 0,
                 )
-                if direction == "out":
-                    self._token_paths[message.token] = path
-                    if len(self._token_paths) > 4096:
-                        self._token_paths.popitem(last=False)
         findings = self._judge(direction, message, peer, verdict) if message is not None else []
         if not log.has_subscribers:
             return
@@ -418,6 +437,11 @@ class LwM2MServer:
     def built(self) -> BuiltContext | None:
         """The running aiocoap context (``None`` while stopped); the parts send through it."""
         return self._built
+
+    @property
+    def receive_lag(self) -> float:
+        """How far behind the server reads its socket (seconds; see :class:`_Tap`)."""
+        return self._tap.receive_lag
 
     def emit(self, kind: str, endpoint: str | None, data: dict[str, Any]) -> None:
         """Publish a server event (the parts' way to :meth:`_event`)."""
