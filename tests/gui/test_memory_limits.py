@@ -119,11 +119,15 @@ def test_gc_policy_freezes_survivors_and_collects_fully_only_when_idle(
         policy.activity()
         policy.tick()
         assert gc.get_freeze_count() >= before + len(keep)
+        assert policy.frozen_since_full >= len(keep)  # counted without walking the frozen
         assert policy.full_collections == 0  # traffic just arrived: no full pass
         now[0] += 10  # quiet for 10 s: one full pass, then frozen again
         policy.tick()
         assert policy.full_collections == 1
+        assert policy.frozen_since_full == 0
         assert gc.get_freeze_count() >= len(keep)
+        policy.tick()  # still quiet, nothing new frozen: no second full pass
+        assert policy.full_collections == 1
     finally:
         policy.stop()
     assert gc.get_freeze_count() == 0

@@ -63,6 +63,10 @@ from workbench.viewmodel.timelinelabels import place_labels
 
 #: Redraw / CoAP drain period (ms): ~30 Hz.
 TICK_MS = 33
+#: While events keep arriving, the plot moves and redraws at most this often (seconds): every
+#: frame repaints the three X-linked plots with their axes and grids (~20-30 ms here), so at
+#: the tick's 30 Hz a 1 MB/s stream kept the GUI thread busy painting (issue 17, py-spy).
+LIVE_FRAME_SECONDS = 0.1
 #: Width of the view (s) when following live before the user zoomed.
 DEFAULT_WINDOW = 60.0
 #: Half the height of an event mark, in lane units (a lane is 1.0 high).
@@ -219,6 +223,7 @@ class TimelinePanel(QWidget):
         self._drawn_range: tuple[float, float, int] | None = None
         self._labels: list[tuple[float, int, str, QColor]] = []
         self._last_follow = 0.0
+        self._last_frame = 0.0
         #: The pointer is over the plot: following pauses so what it points at can be clicked.
         self.pointer_over = False
         self.selected: TimelineItem | None = None
@@ -476,6 +481,10 @@ class TimelinePanel(QWidget):
             self.add_fota_events(events)
         if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
             return
+        now = time.monotonic()
+        if now - self._last_frame < LIVE_FRAME_SECONDS:
+            return
+        self._last_frame = now
         if self.follow:
             self._follow_now()
         if self.store.version != self._drawn_version:
