@@ -19,16 +19,23 @@ what a user feels as a stalled UI. At the end it prints the heartbeat's p50/p99/
 that reached the terminal model versus the bytes sent (line endings excluded: the terminal keeps
 each line's bytes without its terminator), and how long the window needed to catch up.
 
-    .venv/bin/python bench/bench_gui.py [--runs 5] [--startup-only] [--seconds 30]
-        [--rate 1000000] [--plugin ID] [--terminal-lines 1000000] [--no-compare]
-        [--gc-lines 1000000] [--gc-only]
+    .venv/bin/python bench/bench_gui.py [--runs 5] [--startup-only] [--no-startup]
+        [--seconds 30] [--rate 1000000] [--plugin ID] [--terminal-lines 1000000]
+        [--prefill 600000] [--no-compare] [--base-commit 0808d66] [--gc-lines 1000000]
+        [--gc-only]
 
 First (``--gc-lines``, 0 skips) it measures the pause directly: a full collection with that
 many terminal lines held, as before and with them frozen as the window's GC policy does.
 
-The throughput part runs twice in the same process: first with the window's GC policy
-stopped (CPython's default collections, the behaviour before issue 17), then with it, and the
-terminal's memory limit raised to ``--terminal-lines`` so that a 30 s run holds ~1M lines.
+The throughput part runs three times in the same invocation: the previous code (``git archive``
+of ``--base-commit``, run by this script in a child process with that tree first on
+``sys.path``, its GC policy on), then this tree with the window's GC policy stopped (CPython's
+default collections, the behaviour before issue 17), then this tree as it ships. Each run
+raises the terminal's memory limit to ``--terminal-lines`` and first fills the terminal with
+``--prefill`` lines, so that the run ends with ~1M lines held. The session file is recorded
+(in a temporary data folder) and its received bytes are compared with the bytes sent. CPU
+seconds of the process during the run (``time.process_time``, all threads) are printed beside
+the wall-clock figures: the machine is shared.
 """
 
 from __future__ import annotations
@@ -47,7 +54,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+#: The tree whose ``workbench`` this process imports (``--code`` switches it, see ``bench``).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else None
+sys.path.insert(0, str(CODE or Path(__file__).resolve().parents[1]))
 
 #: The main window's title, as xwininfo finds it.
 WINDOW_TITLE = "LwM2M Module Workbench"
@@ -147,9 +156,68 @@ class Writer(threading.Thread):
 
 
 async def bench(args: argparse.Namespace) -> None:
-    """The throughput run, without then with the window's GC policy (same-run comparison)."""
+    """The throughput runs: this tree without then with the window's GC policy."""
+    if args.code is not None:  # the child process of run_base: only that tree, as it shipped
+        await bench_one(args, True)
+        return
     for policy in (False, True) if args.compare else (True,):
         await bench_one(args, policy)
+
+
+def run_base(args: argparse.Namespace) -> None:
+    """The same throughput run on the previous code, in a child process (same invocation)."""
+    tree = Path(tempfile.mkdtemp(prefix="wb-bench-base-"))
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", args.base_commit], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    print(f"\n## previous code: git archive {args.base_commit} (its GC policy on)", flush=True)
+    forwarded = [
+        "--no-startup",
+        "--gc-lines",
+        "0",
+        "--seconds",
+        str(args.seconds),
+        "--rate",
+        str(args.rate),
+        "--plugin",
+        args.plugin,
+        "--terminal-lines",
+        str(args.terminal_lines),
+        "--prefill",
+        str(args.prefill),
+        *(["--short"] if args.short else []),
+    ]
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *forwarded, "--code", str(tree)],
+        check=False,
+    )
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def prefill(model: object, conn: object, count: int) -> None:
+    """``count`` received lines straight into the terminal model: a long capture already held.
+
+    Numbered after the lines the connection has shown, and the connection numbers on after
+    them (the model skips lines numbered at or below the last one it shows).
+    """
+    from workbench.app.connection import TerminalLine
+    from workbench.module.events import Event
+
+    append = model.append  # type: ignore[attr-defined]
+    t0 = time.time() - 3600
+    batch = []
+    first = conn._seq + 1  # type: ignore[attr-defined]
+    conn._seq += count  # type: ignore[attr-defined]
+    for seq in range(first, first + count):
+        text = f'+QLWURC: "report",{seq % 1000},"/3303/0/5700",1,4,"21.5"'
+        event = Event("notify", seq, text, {"server": 100, "path": "/3303/0/5700"})
+        batch.append(TerminalLine(seq, "rx", text, text.encode(), t0 + seq * 1e-3, "urc", (event,)))
+        if len(batch) == 50_000:
+            append(batch)
+            batch = []
+    append(batch)
 
 
 async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
@@ -162,13 +230,16 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     from workbench.plugin.loader import discover_plugins
     from workbench.transport.serial_port import PortSettings
 
-    window = MainWindow(discover_plugins(), record_sessions=False, port_lister=lambda: [])
+    window = MainWindow(discover_plugins(), record_sessions=True, port_lister=lambda: [])
     window.show()
     await asyncio.sleep(0)
     window.terminal.model.set_max_lines(args.terminal_lines)
     if not gc_policy:
         window.gc_policy.stop()  # the previous behaviour: CPython's default collections
-    print(f"\n## gc policy {'ON (issue 17)' if gc_policy else 'OFF (previous behaviour)'}")
+    if args.code is None:
+        state = "ON (issue 17)" if gc_policy else "OFF (previous behaviour)"
+        print(f"\n## this tree, gc policy {state}")
+    print(f"prefill        {args.prefill:,} lines in the terminal before the run")
 
     master, slave = os.openpty()
     tty.setraw(slave, termios.TCSANOW)
@@ -180,6 +251,8 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
         print(f"(plugin {args.plugin} not found: generic AT decoding)")
     conn = window.open_port(path, PortSettings())
     assert conn is not None and conn.status == "open", "could not open the pty"
+    prefill(window.terminal.model, conn, args.prefill)
+    prefilled = window.terminal.model.rx_bytes
 
     lateness: list[float] = []
     interval = 0.010
@@ -212,6 +285,7 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
 
     gc.callbacks.append(on_gc)
     writer = Writer(master, args.rate, args.seconds, traffic)
+    cpu_start = time.process_time()
     writer.start()
     model = window.terminal.model
     while writer.is_alive():
@@ -219,9 +293,10 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     sending_done = time.perf_counter()
     # Let the window catch up: until every payload byte reached the terminal (or 60 s).
     deadline = sending_done + 60
-    while model.rx_bytes < writer.sent_payload and time.perf_counter() < deadline:
+    while model.rx_bytes - prefilled < writer.sent_payload and time.perf_counter() < deadline:
         await asyncio.sleep(0.02)
     caught_up = time.perf_counter() - sending_done
+    cpu_used = time.process_time() - cpu_start
     heartbeat.stop()
     send_seconds = writer.finished_at - writer.started_at
 
@@ -232,15 +307,17 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
         f" in {send_seconds:.1f} s = {rate:.2f} MB/s"
     )
     print(f"payload sent   {writer.sent_payload:,} bytes (without line endings)")
+    shown = model.rx_bytes - prefilled
     print(
-        f"shown          {model.rx_bytes:,} bytes in the terminal model "
-        f"({'EQUAL' if model.rx_bytes == writer.sent_payload else 'DIFFERENT'})"
+        f"shown          {shown:,} bytes in the terminal model "
+        f"({'EQUAL' if shown == writer.sent_payload else 'DIFFERENT'})"
     )
     print(
         f"rows           {model.rowCount():,} in view, {model.trimmed:,} trimmed"
         f" (cap {model.max_lines:,})"
     )
     print(f"catch-up       {caught_up:.2f} s after the writer stopped")
+    print(f"cpu            {cpu_used:.1f} CPU s in this process from the first byte to caught up")
     p50, p99 = percentile(stalls_ms, 50), percentile(stalls_ms, 99)
     mean_ms = statistics.fmean(stalls_ms) if stalls_ms else 0.0
     print(
@@ -255,11 +332,20 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     )
     print(f"decoded        {conn.state.events_applied:,} events into the module state")
 
+    session = window.session_path
     await window.shutdown()
     os.close(master)
     os.close(slave)
     window._closed_for_real = True
     window.close()
+    if session is not None:
+        from workbench.session.reader import SessionReader
+
+        with SessionReader(session) as reader:
+            recorded = len(reader.serial_bytes("rx"))
+        same = "EQUAL" if recorded == writer.sent_total else "DIFFERENT"
+        print(f"session file   {recorded:,} received bytes of {writer.sent_total:,} sent ({same})")
+        session.unlink()
 
 
 def bench_gc_pause(count: int) -> None:
@@ -445,6 +531,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="start-up runs (median printed)")
     parser.add_argument("--startup-only", action="store_true", help="skip the throughput part")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up part")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=int, default=1_000_000, help="bytes per second")
     parser.add_argument("--plugin", default="quectel-bg95")
@@ -453,11 +540,16 @@ def main() -> None:
         "--terminal-lines", type=int, default=1_000_000, help="terminal memory limit for the run"
     )
     parser.add_argument(
+        "--prefill", type=int, default=600_000, help="terminal lines held before the run"
+    )
+    parser.add_argument(
         "--no-compare",
         dest="compare",
         action="store_false",
-        help="skip the run without the GC policy (the previous behaviour)",
+        help="skip the runs of the previous code and without the GC policy",
     )
+    parser.add_argument("--base-commit", default="0808d66", help="the previous code to compare")
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # set by run_base
     parser.add_argument(
         "--gc-lines",
         type=int,
@@ -471,10 +563,15 @@ def main() -> None:
         bench_gc_pause(args.gc_lines)
     if args.gc_only:
         return
-    bench_startup(args.runs)
+    if not args.no_startup:
+        bench_startup(args.runs)
     if args.startup_only:
         return
+    if args.compare and args.code is None:
+        run_base(args)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    data_home = tempfile.mkdtemp(prefix="wb-bench-data-")  # the session files go here
+    os.environ["XDG_DATA_HOME"] = data_home
     import qasync
     from PySide6.QtCore import QSettings
 

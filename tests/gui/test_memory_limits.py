@@ -15,6 +15,8 @@ from workbench.gui.context import WorkbenchContext
 from workbench.gui.gcpolicy import GcPolicy
 from workbench.gui.limits import (
     TERMINAL_KEY,
+    TIMELINE_COAP_KEY,
+    TIMELINE_FOTA_KEY,
     TIMELINE_KEY,
     MemoryLimits,
     MemoryLimitsDialog,
@@ -26,6 +28,8 @@ from workbench.gui.panels.terminal import TerminalPanel
 from workbench.gui.panels.timeline import TimelinePanel
 from workbench.module.events import Event
 from workbench.plugin.loader import discover_plugins
+from workbench.server.coaplog import CoapLogEntry, ServerEvent
+from workbench.viewmodel.timeline import COAP_LANES, Lane
 
 
 def _lines(first: int, count: int, t0: float) -> list[TerminalLine]:
@@ -119,12 +123,66 @@ def test_gc_policy_freezes_survivors_and_collects_fully_only_when_idle(
         policy.activity()
         policy.tick()
         assert gc.get_freeze_count() >= before + len(keep)
+        assert policy.frozen_since_full >= len(keep)  # counted without walking the frozen
         assert policy.full_collections == 0  # traffic just arrived: no full pass
         now[0] += 10  # quiet for 10 s: one full pass, then frozen again
         policy.tick()
         assert policy.full_collections == 1
+        assert policy.frozen_since_full == 0
         assert gc.get_freeze_count() >= len(keep)
+        policy.tick()  # still quiet, nothing new frozen: no second full pass
+        assert policy.full_collections == 1
     finally:
         policy.stop()
     assert gc.get_freeze_count() == 0
     del keep
+
+
+def test_timeline_coap_and_fota_details_are_capped_and_said(wb_app: QApplication) -> None:
+    QSettings().setValue(TIMELINE_COAP_KEY, 1000)
+    QSettings().setValue(TIMELINE_FOTA_KEY, 1000)
+    context = WorkbenchContext(discover_plugins())
+    panel = TimelinePanel(context)
+    panel.resize(1000, 320)
+    panel.show()
+    selected: list[tuple[int, object]] = []
+    panel.coap_selected.connect(lambda ref, entry: selected.append((ref, entry)))
+    try:
+        t0 = time.time() - 60
+        entries = [
+            CoapLogEntry("in", "127.0.0.1:1", b"\xff", time=t0 + i * 0.01, problem="too short")
+            for i in range(1500)
+        ]
+        panel.add_coap_entries(entries[:700])
+        panel.add_coap_entries(entries[700:])  # numbers go on across batches
+        steps = [
+            ServerEvent("fota", "ep", {"step": "downloading", "state": "Downloading"}, t0 + i)
+            for i in range(1200)
+        ]
+        panel.add_fota_events(steps)
+        panel.fit_all()
+        panel.redraw()
+        assert len(panel.coap_entries) == 1000 and panel.coap_entries.dropped == 500
+        assert len(panel.fota_events) == 1000 and panel.fota_events.dropped == 200
+        assert panel.coap_entries[1499] is entries[1499]  # the newest keep their numbers
+        assert "700 CoAP/FOTA details dropped" in panel.count_label.text()
+        tip = panel.count_label.toolTip()
+        assert "500 oldest CoAP messages and 200 oldest FOTA/Send steps" in tip
+        assert "(limits 1,000 / 1,000" in tip
+        QApplication.processEvents()  # the tool bar lays the longer count out
+        shot(panel, "timeline_coap_fota_limit")
+
+        coap_marks = [i for lane in COAP_LANES for i in panel.store.items(lane)]
+        oldest = min(coap_marks, key=lambda i: i.ref)
+        newest = max(coap_marks, key=lambda i: i.ref)
+        assert oldest.ref == 0 and "details dropped" in panel.describe(oldest)
+        assert "details dropped" not in panel.describe(newest)
+        panel.activate(oldest)  # a dropped entry is not published as another one
+        panel.activate(newest)
+        assert selected == [(1499, entries[1499])]
+        fota_marks = sorted(panel.store.items(Lane.FOTA), key=lambda i: -i.ref)
+        assert "details dropped" in panel.describe(fota_marks[0])  # ref -1: the first step
+        assert "server FOTA: Downloading" in panel.describe(fota_marks[-1])
+    finally:
+        panel.shutdown()
+        save_limits(MemoryLimits())

@@ -72,7 +72,11 @@ def test_network_card_end_to_end(wb_loop: asyncio.AbstractEventLoop, plugin_id: 
                 assert len(trend.series("snr_db")[0]) == 1
             await until(lambda: len(trend.series("rsrp_dbm")[0]) >= 4, 3, "four RSRP points")
             assert all(-140 <= v <= -44 for v in trend.series("rsrp_dbm")[1])
-            assert len(timeline.trends.curves["rsrq_db"].xData) >= 4
+            # The lane redraws coalesced and only while shown: showing it draws what came.
+            window.show_dock(window.docks["timeline"])
+            curve = timeline.trends.curves["rsrq_db"]
+            drawn = lambda: curve.xData is not None and len(curve.xData) >= 4  # noqa: E731
+            await until(drawn, 3, "four RSRQ points drawn")
 
             # The network rejects the module: the card says why, in words.
             sim.network.reject_cause = 15

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 TERMINAL_KEY = "limits/terminal_lines"
 TIMELINE_KEY = "limits/timeline_events"
 COAP_LOG_KEY = "limits/server_coap_log"
+TIMELINE_COAP_KEY = "limits/timeline_coap"
+TIMELINE_FOTA_KEY = "limits/timeline_fota"
 
 #: Smallest values accepted: below these the panels would be useless.
 MINIMUM = 1_000
@@ -40,6 +42,10 @@ class MemoryLimits:
     timeline_events: int = 10_000_000
     #: Entries of the built-in server's CoAP log.
     coap_log: int = 50_000
+    #: CoAP messages the timeline keeps for its marks' details (issue 17).
+    timeline_coap: int = 50_000
+    #: FOTA steps and Send reports the timeline keeps for its marks' details (issue 17).
+    timeline_fota: int = 10_000
 
 
 def _read(settings: QSettings, key: str, default: int) -> int:
@@ -58,6 +64,8 @@ def load_limits(settings: QSettings | None = None) -> MemoryLimits:
         terminal_lines=_read(s, TERMINAL_KEY, d.terminal_lines),
         timeline_events=_read(s, TIMELINE_KEY, d.timeline_events),
         coap_log=_read(s, COAP_LOG_KEY, d.coap_log),
+        timeline_coap=_read(s, TIMELINE_COAP_KEY, d.timeline_coap),
+        timeline_fota=_read(s, TIMELINE_FOTA_KEY, d.timeline_fota),
     )
 
 
@@ -66,10 +74,12 @@ def save_limits(limits: MemoryLimits, settings: QSettings | None = None) -> None
     s.setValue(TERMINAL_KEY, limits.terminal_lines)
     s.setValue(TIMELINE_KEY, limits.timeline_events)
     s.setValue(COAP_LOG_KEY, limits.coap_log)
+    s.setValue(TIMELINE_COAP_KEY, limits.timeline_coap)
+    s.setValue(TIMELINE_FOTA_KEY, limits.timeline_fota)
 
 
 class MemoryLimitsDialog(QDialog):
-    """Three spin boxes; :meth:`limits` is what the user chose."""
+    """One spin box per limit; :meth:`limits` is what the user chose."""
 
     def __init__(self, current: MemoryLimits, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,9 +97,13 @@ class MemoryLimitsDialog(QDialog):
         self.terminal_lines = self._spin(current.terminal_lines)
         self.timeline_events = self._spin(current.timeline_events)
         self.coap_log = self._spin(current.coap_log)
+        self.timeline_coap = self._spin(current.timeline_coap)
+        self.timeline_fota = self._spin(current.timeline_fota)
         form.addRow("Terminal lines", self.terminal_lines)
         form.addRow("Timeline events", self.timeline_events)
         form.addRow("Server CoAP log entries", self.coap_log)
+        form.addRow("Timeline CoAP message details", self.timeline_coap)
+        form.addRow("Timeline FOTA / Send details", self.timeline_fota)
         layout.addLayout(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -111,4 +125,6 @@ class MemoryLimitsDialog(QDialog):
             terminal_lines=self.terminal_lines.value(),
             timeline_events=self.timeline_events.value(),
             coap_log=self.coap_log.value(),
+            timeline_coap=self.timeline_coap.value(),
+            timeline_fota=self.timeline_fota.value(),
         )

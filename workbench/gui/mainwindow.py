@@ -1059,6 +1059,8 @@ class MainWindow(QMainWindow):
         timeline: Any = self.panels.get("timeline")
         if timeline is not None and hasattr(timeline, "store"):
             timeline.store.set_max_events(limits.timeline_events)
+            timeline.coap_entries.set_limit(limits.timeline_coap)
+            timeline.fota_events.set_limit(limits.timeline_fota)
             timeline.redraw()
         server_panel: Any = self.panels.get("server")
         if server_panel is not None and hasattr(server_panel, "log_model"):

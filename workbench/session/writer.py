@@ -32,6 +32,12 @@ only an invalid tail — a torn write — is cut off. After a power cut the unsy
 come back with holes (the file system persisted later pages before earlier ones); the reader
 reports them as damage and keeps every valid record around them.
 
+Decoded events are encoded (masked, then JSON) by whoever moves the buffer to the OS — the
+flusher, as a rule — not by the recording thread: in the window that thread is the GUI's, and
+encoding every event there was about half of its decoding time at 1 MB/s (issue 17, py-spy).
+The buffer keeps the event object in its place, so the file order is the order of the calls
+all the same; an event must not be changed after it was recorded (the connection never does).
+
 Redaction happens before a record is encoded (:mod:`workbench.session.redact`). A serial
 line that may carry a secret is held back until its line ending arrives, so such a line
 reaches the file when it is complete (and a crash mid-line loses that one partial line).
@@ -78,6 +84,11 @@ _log = logging.getLogger(__name__)
 _BINARY: Final = getattr(os, "O_BINARY", 0)
 #: Serial data larger than this (a huge write to the port) is stored as several records.
 _SERIAL_PIECE: Final = 4 * 1024 * 1024
+#: What an event not encoded yet counts towards ``buffer_limit`` (a typical encoded size).
+_EVENT_GUESS: Final = 200
+
+#: A buffered record: encoded bytes, or an event and its time, encoded when written out.
+_Buffered = bytes | tuple[Event, float]
 
 
 class SessionClosedError(RuntimeError):
@@ -184,7 +195,8 @@ class SessionWriter:
         self._wake = threading.Event()
         #: Set when the flusher must not wait for more records (closing, many unsynced).
         self._urgent = threading.Event()
-        self._buf = bytearray()
+        self._buf: list[_Buffered] = []
+        self._buf_size = 0
         self._recorded = 0
         self._written = 0
         self._durable = 0
@@ -242,11 +254,25 @@ class SessionWriter:
         self._serial(RecordKind.TX, data, t)
 
     def record_event(self, event: Event, t: float | None = None) -> None:
-        """A decoded event; ``t`` defaults to now (the event's own line time is kept too)."""
+        """A decoded event; ``t`` defaults to now (the event's own line time is kept too).
+
+        Encoded later, when the buffer is written out (see the module docstring)."""
+        stamp = self._now(t)
+        if not math.isfinite(stamp):  # a broken clock must not make recording raise
+            stamp = self._clock()
+        self._push((event, stamp), _EVENT_GUESS)
+
+    def _encode_event(self, event: Event, t: float) -> bytes:
         original = event.to_dict()
         masked = self.redactor.mapping(original)
         flags = FLAG_REDACTED if masked != original else 0
-        self._append(RecordKind.EVENT, self._now(t), encode_event(event, masked), flags)
+        try:
+            return encode_record(RecordKind.EVENT, flags, t, encode_event(event, masked))
+        except ValueError:
+            _log.error("session event record of line %s is too large; dropped", event.line)
+            with self._lock:
+                self._dropped += 1
+            return b""
 
     def record_coap(self, entry: CoapLogEntry) -> None:
         """One datagram of the built-in server's CoAP log (timed by the entry)."""
@@ -324,7 +350,7 @@ class SessionWriter:
             with self._lock:
                 if self.error is None and not self._closing:
                     end = dumps({"records": self._recorded + 1})
-                    self._buf += encode_record(RecordKind.END, 0, now, end)
+                    self._buf.append(encode_record(RecordKind.END, 0, now, end))
                     self._recorded += 1
                 self._closing = True
             self._wake.set()
@@ -375,14 +401,18 @@ class SessionWriter:
             with self._lock:
                 self._dropped += 1
             return
+        self._push(record, len(record))
+
+    def _push(self, item: _Buffered, size: int) -> None:
         with self._lock:
             if self._closing or self.error is not None:
                 self._dropped += 1
                 return
             was_empty = not self._buf
-            self._buf += record
+            self._buf.append(item)
+            self._buf_size += size
             self._recorded += 1
-            full = len(self._buf) >= self._buffer_limit
+            full = self._buf_size >= self._buffer_limit
             urgent = self._recorded - self._durable >= self._sync_records
         if full:
             self._write_out()
@@ -397,9 +427,13 @@ class SessionWriter:
             with self._lock:
                 if not self._buf or self.error is not None:
                     return
-                data = bytes(self._buf)
+                items = self._buf
                 upto = self._recorded
-                self._buf.clear()
+                self._buf = []
+                self._buf_size = 0
+            data = b"".join(
+                item if isinstance(item, bytes) else self._encode_event(*item) for item in items
+            )
             try:
                 view = memoryview(data)
                 while view:
@@ -440,6 +474,7 @@ class SessionWriter:
             self.error = exc
             self._dropped += self._recorded - self._written
             self._buf.clear()
+            self._buf_size = 0
         _log.error("session file %s: recording stopped: %s", self.path, exc)
         if self._on_error is not None:
             try:

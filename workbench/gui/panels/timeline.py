@@ -62,6 +62,7 @@ from workbench.gui.limits import load_limits
 from workbench.gui.panels.fastaxis import FastGridAxis
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
+from workbench.viewmodel.numbered import NumberedHistory
 from workbench.viewmodel.senddata import row_from_send
 from workbench.viewmodel.timeline import (
     COAP_LANES,
@@ -81,6 +82,10 @@ from workbench.viewmodel.timelineraster import LaneMarks, paint_marks, pen_rows
 
 #: Redraw / CoAP drain period (ms): ~30 Hz.
 TICK_MS = 33
+#: While events keep arriving, the plot moves and redraws at most this often (seconds): every
+#: frame repaints the three X-linked plots with their axes and grids (~20-30 ms here), so at
+#: the tick's 30 Hz a 1 MB/s stream kept the GUI thread busy painting (issue 17, py-spy).
+LIVE_FRAME_SECONDS = 0.1
 #: Width of the view (s) when following live before the user zoomed.
 DEFAULT_WINDOW = 60.0
 #: Half the height of an event mark, in lane units (a lane is 1.0 high).
@@ -267,14 +272,16 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("timeline")
         self.context = context
-        self.store = TimelineStore(max_events=load_limits().timeline_events)
-        #: The CoAP log entries on the timeline; a CoAP event's ``ref`` indexes this list.
-        self.coap_entries: list[Any] = []
+        limits = load_limits()
+        self.store = TimelineStore(max_events=limits.timeline_events)
+        #: The CoAP log entries on the timeline; a CoAP event's ``ref`` is an entry's number.
+        #: Bounded (memory limits): the oldest go first, their marks stay and say so.
+        self.coap_entries: NumberedHistory[Any] = NumberedHistory(limits.timeline_coap)
         self._coap_rows = CoapRows()
         self._pending_coap: deque[Any] = deque()
         self._coap_unsubscribe: Callable[[], None] | None = None
-        #: The server's ``fota`` events on the FOTA lane; a row's ref is ``-1 - index``.
-        self.fota_events: list[Any] = []
+        #: The server's ``fota`` events on the FOTA lane; a row's ref is ``-1 - number``.
+        self.fota_events: NumberedHistory[Any] = NumberedHistory(limits.timeline_fota)
         self._pending_fota: deque[Any] = deque()
         self._fota_unsubscribe: Callable[[], None] | None = None
         self._connection: Any = None
@@ -284,6 +291,7 @@ class TimelinePanel(QWidget):
         self._widths: dict[str, float] = {}
         self._widths_key = ""
         self._last_follow = 0.0
+        self._last_frame = 0.0
         #: The pointer is over the plot: following pauses so what it points at can be clicked.
         self.pointer_over = False
         self.selected: TimelineItem | None = None
@@ -472,8 +480,7 @@ class TimelinePanel(QWidget):
 
     def add_coap_entries(self, entries: list[Any]) -> None:
         """Put CoAP log entries on the timeline (what the bus queued, or a session's log)."""
-        base = len(self.coap_entries)
-        self.coap_entries.extend(entries)
+        base = self.coap_entries.extend(entries)
         rows = self._coap_rows
         self.store.extend(rows.row(entry, base + i) for i, entry in enumerate(entries))
 
@@ -482,8 +489,7 @@ class TimelinePanel(QWidget):
         the data clients pushed with Send (POST /dp) on the notify lane."""
         rows = []
         for event in events:
-            index = len(self.fota_events)
-            self.fota_events.append(event)
+            index = self.fota_events.append(event)
             make = row_from_send if event.kind == "send" else row_from_fota
             row = make(event.time, event.endpoint, event.data, -1 - index)
             if row is not None:
@@ -497,7 +503,7 @@ class TimelinePanel(QWidget):
         with SessionReader(path) as reader:
             entries = list(reader.coap_log())
         self._pending_coap.clear()
-        self.coap_entries = []
+        self.coap_entries.clear()
         self._coap_rows = CoapRows()
         self.store.clear(COAP_LANES)
         self.add_coap_entries(entries)
@@ -512,10 +518,10 @@ class TimelinePanel(QWidget):
     def clear(self) -> None:
         self.store.clear()
         self.trends.clear()
-        self.coap_entries = []
+        self.coap_entries.clear()
         self._coap_rows = CoapRows()
         self._pending_coap.clear()
-        self.fota_events = []
+        self.fota_events.clear()
         self._pending_fota.clear()
         self.selected = None
         self.detail.clear()
@@ -533,6 +539,10 @@ class TimelinePanel(QWidget):
             self.add_fota_events(events)
         if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
             return
+        now = time.monotonic()
+        if now - self._last_frame < LIVE_FRAME_SECONDS:
+            return
+        self._last_frame = now
         if self.follow:
             self._follow_now()
         if self.store.version != self._drawn_version:
@@ -726,7 +736,18 @@ class TimelinePanel(QWidget):
                 f" · {self.store.dropped:,} older dropped (limit {self.store.max_events:,};"
                 " the session file keeps them)"
             )
+        dropped = self.coap_entries.dropped + self.fota_events.dropped
+        tip = ""
+        if dropped:
+            text += f" · {dropped:,} CoAP/FOTA details dropped"
+            tip = (
+                f"The details of the {self.coap_entries.dropped:,} oldest CoAP messages and"
+                f" {self.fota_events.dropped:,} oldest FOTA/Send steps were dropped (limits"
+                f" {self.coap_entries.limit:,} / {self.fota_events.limit:,}, View → Memory"
+                " limits…); their marks stay. The session file keeps them."
+            )
         self.count_label.setText(text)
+        self.count_label.setToolTip(tip)
 
     def _paint_bands(self, p: QPainter, rect: QRectF) -> None:
         p.save()
@@ -827,16 +848,16 @@ class TimelinePanel(QWidget):
         """Tooltip / detail text of an event."""
         head = f"{_clock(item.time)} · {LANE_TITLES[item.lane]} · {item.label}"
         if item.is_coap:
-            if 0 <= item.ref < len(self.coap_entries):
-                return f"{head}\n{describe_coap(self.coap_entries[item.ref])}"
-            return head
+            entry = self.coap_entries.get(item.ref)
+            if entry is not None:
+                return f"{head}\n{describe_coap(entry)}"
+            return f"{head}\n(details dropped: beyond the memory limit)"
         if item.ref < 0:
-            index = -1 - item.ref
-            if index < len(self.fota_events):
-                data = self.fota_events[index].data
-                words = data.get("result_text") or ""
-                return f"{head}\nserver FOTA: {data.get('state', '')} {words}".rstrip()
-            return head
+            fota = self.fota_events.get(-1 - item.ref)
+            if fota is None:
+                return f"{head}\n(details dropped: beyond the memory limit)"
+            words = fota.data.get("result_text") or ""
+            return f"{head}\nserver FOTA: {fota.data.get('state', '')} {words}".rstrip()
         conn = self.context.connection
         line = conn.line(item.ref) if conn is not None else None
         if line is None:
@@ -868,8 +889,9 @@ class TimelinePanel(QWidget):
         self.detail.setToolTip("\n".join(text))
         self.event_selected.emit(item)
         if item.is_coap:
-            if 0 <= item.ref < len(self.coap_entries):
-                self.coap_selected.emit(item.ref, self.coap_entries[item.ref])
+            entry = self.coap_entries.get(item.ref)
+            if entry is not None:
+                self.coap_selected.emit(item.ref, entry)
         elif item.ref >= 0:
             self.context.show_line(item.ref)
 
