@@ -329,3 +329,21 @@ def test_export_without_a_session_explains(wb_loop: asyncio.AbstractEventLoop) -
     assert not Path("never-written.pcapng").exists()
     window._closed_for_real = True
     window.close()
+
+
+def test_sub_second_ticks_print_round_milliseconds(qtbot: object) -> None:
+    """Ticks at 0.1 s on an epoch-sized origin used to read "53.799", "53.899"…: pyqtgraph
+    truncated a value a hair below 53.8. They read 53.800, 53.900."""
+    context = WorkbenchContext(discover_plugins())
+    panel = TimelinePanel(context)
+    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    panel.resize(1000, 320)
+    panel.show()
+    panel.grab()  # the axis learns its font metrics when first painted
+    axis = panel.plot_widget.getPlotItem().getAxis("bottom")
+    axis.origin = 1764780000.0
+    (spacing, ticks), *_ = [level for level in axis.tickValues(53.25, 54.35, 1200) if level[1]]
+    assert len(ticks) == 11 and abs(ticks[0] - 53.3) < 1e-6, ticks
+    strings = axis.tickStrings(ticks, 1.0, spacing)
+    assert strings[1:] == [f"{53.4 + 0.1 * i:06.3f}" for i in range(10)], strings
+    assert strings[0].endswith(":53.300"), strings

@@ -152,8 +152,14 @@ def timeline_palette(widget: QWidget) -> _Palette:
 
 
 def _clock(t: float, ms: bool = True) -> str:
-    text = datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")
-    return text[:-3] if ms else text[:-7]
+    if not ms:
+        return datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S")
+    # Rounded, not truncated: pyqtgraph steps ticks by adding in epoch seconds, so the 0.1 s
+    # tick after 53.7 is 53.7999995, which must read 53.800.
+    total = round(t * 1000)
+    return datetime.datetime.fromtimestamp(total // 1000).strftime("%H:%M:%S") + (
+        f".{total % 1000:03d}"
+    )
 
 
 def _lane_y(lane: int) -> float:
@@ -180,7 +186,12 @@ class _ClockAxis(FastGridAxis, pg.DateAxisItem):  # type: ignore[misc]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         absolute = [v + self.origin for v in values]
-        strings = list(super().tickStrings(absolute, scale, spacing))
+        if spacing < 1:
+            # pyqtgraph truncates to the millisecond, and its ticks drift a hair below their
+            # round values: 53.8 s printed as "53.799". These round (SS.mmm).
+            strings = [_clock(t)[6:] for t in absolute]
+        else:
+            strings = list(super().tickStrings(absolute, scale, spacing))
         # Fine zoom levels print only seconds: the first tick says which minute it is.
         if spacing < 60 and not any(":" in text for text in strings):
             low = min(self.range)
