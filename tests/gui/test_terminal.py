@@ -87,6 +87,24 @@ def test_model_trims_oldest_rows_with_a_count(wb_app: QApplication) -> None:
     assert model.line_at(model.rowCount() - 1).seq == 399
 
 
+def test_lines_the_window_never_got_to_count_as_trimmed(wb_app: QApplication) -> None:
+    """A window more than a history's worth behind its port gets only the newest lines (the
+    connection's queue keeps that many); the gap in line numbers is counted, not hidden."""
+    conn = ModuleConnection("loop://", history=5)
+    model = TerminalModel(max_lines=100)
+    trimmed: list[int] = []
+    model.trimmed_changed.connect(trimmed.append)
+    for _ in range(3):
+        conn.note("shown")
+    model.append(conn.drain())
+    for _ in range(12):  # the window is busy: 12 lines arrive, the queue keeps 5
+        conn.note("busy")
+    model.append(conn.drain())
+    assert model.rowCount() == 8
+    assert model.trimmed == 7 and trimmed[-1] == 7
+    assert [model.line_at(r).seq for r in range(model.rowCount())] == [1, 2, 3, 11, 12, 13, 14, 15]
+
+
 def test_describe_events_and_completions() -> None:
     plugin = discover_plugins().get("quectel-bg95")
     items = template_completions(plugin.templates_for(None))

@@ -181,6 +181,11 @@ class TerminalModel(QAbstractListModel):
             lines = [line for line in lines if line.seq > last]
         if not lines:
             return
+        if self._count and lines[0].seq > self._rows[-1].seq + 1:
+            # The connection's queue keeps one history's worth: a window further behind than
+            # that never got the lines between. They are in the session file; say so.
+            self.trimmed += lines[0].seq - self._rows[-1].seq - 1
+            self.trimmed_changed.emit(self.trimmed)
         first = self._count
         self.beginInsertRows(QModelIndex(), first, first + len(lines) - 1)
         self._rows.extend(lines)
