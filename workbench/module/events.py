@@ -7,13 +7,13 @@ fields are listed here once so that decoders, the state model and tests agree.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from workbench.at.types import ClassifiedLine
+from workbench.module.jsonline import dumps as _dumps
 
 
 class Kind:
@@ -141,15 +141,20 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """The contract JSON object: kind, line, raw, then the fields, then ``inferred``."""
         out: dict[str, Any] = {"kind": self.kind, "line": self.line, "raw": self.raw}
+        plain = _PLAIN
         for key, value in self.fields.items():
-            out[key] = _jsonable(value)
+            out[key] = value if type(value) in plain else _jsonable(value)
         if self.inferred:
             out["inferred"] = True
         return out
 
     def to_json(self) -> str:
         """One line of JSON (non-ASCII kept readable)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        return _dumps(self.to_dict())
+
+
+#: Types :func:`_jsonable` returns unchanged, checked inline before calling it (most values).
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
 
 
 def _jsonable(value: Any) -> Any:
