@@ -7,8 +7,8 @@ Decode: each plugin's golden transcripts (tests/plugins/<pkg>/transcripts/*.txt)
 into a mixed log of ``--lines`` lines and run through the same pipeline as ``lwm2m-workbench
 decode`` (framer → AT engine → plugin decoder), on one core. MB/s is per CPU second of the
 decoding process (``time.process_time``: on a shared machine wall time measures the
-neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (the last
-commit before issue 17's fast paths, unpacked with ``git archive`` into a temporary folder) so
+neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (by default
+``main`` before issue 17's second round, unpacked with ``git archive`` into a temporary folder) so
 the ratio is same-run; the events of both must be identical. "vs split" is the cost relative
 to splitting the log into lines only.
 
@@ -36,8 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The last commit before issue 17 changed the decoding path.
-BASELINE = "587f5bb"
+#: The decoding path before issue 17's second round (goal 1: one loop, per-text memo, light
+#: objects); ``--baseline 587f5bb`` compares with the code before issue 17 instead.
+BASELINE = "0808d66"
 
 #: Runs in a child process with ``sys.path[0]`` the code under test: decode the log file with
 #: one plugin, print CPU seconds, events and a digest of the events' JSON.
