@@ -360,13 +360,14 @@ def canonical_head(text: str) -> str:
     return '"'.join(parts).casefold()
 
 
+@functools.lru_cache(maxsize=SPLIT_MEMO)
 def tidy_at_text(text: str) -> str:
     """A response line (or argument list) as the documents print it, whatever the spacing.
 
     ``+XCNF:  "server" , <ip>`` → ``+XCNF: "server",<ip>``: one space after the prefix's
     ``:``, none around commas outside quotes and brackets. For decoders that keep text
     verbatim in an event field (test-form syntax answers, boot banners), so that a device's
-    spacing does not change the event.
+    spacing does not change the event. Memoised (a pure function of a text that repeats).
     """
     m = _INFO_PREFIX.match(text)
     head, body = (m.group(1) + ": ", m.group(2)) if m is not None else ("", text)
