@@ -1,7 +1,7 @@
 """AT benchmarks (not a test): decode throughput per plugin and AT round trips over a pty.
 
     .venv/bin/python bench/bench_at.py [--lines 100000] [--seconds 5] [--repeat 2]
-        [--baseline REV] [--big-mb 20,200] [--jobs 2]
+        [--baseline REV] [--big-mb 20,200] [--jobs 2] [--stages]
 
 Decode: each plugin's golden transcripts (tests/plugins/<pkg>/transcripts/*.txt) are repeated
 into a mixed log of ``--lines`` lines and run through the same pipeline as ``lwm2m-workbench
@@ -16,6 +16,9 @@ Big logs (``--big-mb``): the mixed logs of all plugins concatenated to N MB in a
 folder (deleted afterwards) and decoded by the ``lwm2m-workbench decode`` command itself, with
 one process and with ``--jobs``; prints MB/s (wall and per CPU second) and the peak RSS of the
 largest process.
+
+Stages (``--stages``): CPU µs per line of each part of the pipeline timed alone (splitting into
+lines, the AT engine, the decoders, the events' JSON), to show where a line's time goes.
 
 Round trips: ``AT`` → ``OK`` to the plugin's simulator on a real pseudo-terminal through
 pyserial, as fast as one host thread can go, for ``--seconds``.
@@ -71,6 +74,78 @@ def mixed_log(plugin_id: str, package: str, lines: int) -> bytes | None:
         return None
     repeated = (source * (lines // len(source) + 1))[:lines]
     return b"\r\n".join(repeated) + b"\r\n"
+
+
+#: Runs in a child process: CPU µs per line of each stage of the pipeline, each stage timed
+#: alone over the whole log (best of 3): splitting into Line objects, the AT engine, the
+#: plugin's decoder (with the standard decoders), and writing each event's JSON.
+_STAGES = """
+import json, sys, time
+from workbench.app.pipeline import Pipeline, split_log_lines
+from workbench.at.types import Line
+from workbench.plugin.loader import discover_plugins
+plugin = discover_plugins(user=False, entry_points=False).get(sys.argv[1])
+log = open(sys.argv[2], "rb").read()
+raws = split_log_lines(log)
+def best(run):
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
+    return min(times) / len(raws) * 1e6
+lines = [Line(n, r.decode("utf-8", "replace"), r, 0.0) for n, r in enumerate(raws, 1)]
+classified = []
+def split():
+    for n, r in enumerate(split_log_lines(log), 1):
+        Line(n, r.decode("utf-8", "replace"), r, 0.0)
+def engine():
+    feed = Pipeline(plugin, keep_empty=True).engine.feed_line
+    classified.clear()
+    for line in lines:
+        classified.extend(feed(line).lines)
+def decoder():
+    decode = Pipeline(plugin, keep_empty=True).decoder.decode
+    for line in classified:
+        decode(line)
+stages = {"split": best(split), "engine": best(engine), "decoder": best(decoder)}
+decode = Pipeline(plugin, keep_empty=True).decoder.decode
+events = [e for line in classified for e in decode(line)]
+def to_json():
+    for event in events:
+        event.to_json()
+stages["json"] = best(to_json)
+print(json.dumps(stages))
+"""
+
+
+def bench_stages(args: argparse.Namespace, tmp: Path) -> None:
+    """Where a line's time goes now: CPU µs per line and stage, per plugin."""
+    print(f"# stages, CPU us per line (best of 3), {args.lines} lines/log")
+    print(
+        f"{'plugin':<16}{'split':>7}{'engine':>8}{'decoder':>9}{'json':>6}{'total':>7}{'MB/s':>6}"
+    )
+    for plugin_id, package in _plugins():
+        log = mixed_log(plugin_id, package, args.lines)
+        if log is None:
+            continue
+        path = tmp / f"{plugin_id}.log"
+        path.write_bytes(log)
+        out = subprocess.run(
+            [sys.executable, "-c", _STAGES, plugin_id, str(path)],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        us = json.loads(out.strip().splitlines()[-1])
+        total = sum(us.values())
+        print(
+            f"{plugin_id:<16}{us['split']:>7.2f}{us['engine']:>8.2f}{us['decoder']:>9.2f}"
+            f"{us['json']:>6.2f}{total:>7.2f}{len(log) / args.lines / total:>6.2f}",
+            flush=True,
+        )
 
 
 def _measure(code_root: Path, plugin_id: str, log: Path) -> dict[str, float | int | str]:
@@ -261,12 +336,17 @@ def main() -> int:
         "--serial-max-mb", type=int, default=10_000, help="largest log decoded with one process"
     )
     parser.add_argument("--skip-plugins", action="store_true", help="only the big logs")
+    parser.add_argument(
+        "--stages", action="store_true", help="also CPU us per line in each pipeline stage"
+    )
     args = parser.parse_args()
     print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="bench-at-") as name:
         tmp = Path(name)
         if not args.skip_plugins:
             bench_decode(args, tmp)
+        if args.stages:
+            bench_stages(args, tmp)
         if args.big_mb:
             bench_big(args, tmp)
     return 0

@@ -474,15 +474,7 @@ class AtEngine:
         text: str | None = None,
     ) -> CommandResult:
         return CommandResult(
-            id=cmd.id,
-            command=cmd.text,
-            status=status,
-            lines=tuple(cmd.info),
-            final=final,
-            error_code=code,
-            error_text=text,
-            started=cmd.started,
-            finished=now,
+            cmd.id, cmd.text, status, tuple(cmd.info), final, code, text, cmd.started, now
         )
 
     def _finish(
@@ -500,7 +492,8 @@ class AtEngine:
         result = self._result(cmd, status, now, final=final, code=code, text=text)
         self._current = None
         step.results.append(result)
-        self._start_next(now, step)
+        if self._queue:
+            self._start_next(now, step)
         return result
 
 
