@@ -83,3 +83,29 @@ def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(json.encoder, "c_make_encoder", other)
     assert jsonline._make() is jsonline._reference
+
+
+_FIELD_VALUE = st.none() | st.booleans() | st.integers() | st.text() | _JSON | st.binary(max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.text(max_size=8),
+    number=st.integers(min_value=0),
+    raw=st.text(max_size=12),
+    fields=st.dictionaries(st.text(max_size=6), _FIELD_VALUE, max_size=5),
+    inferred=st.booleans(),
+)
+def test_event_to_json_is_json_dumps_of_to_dict(
+    kind: str, number: int, raw: str, fields: dict[str, Any], inferred: bool
+) -> None:
+    fields = {k: v for k, v in fields.items() if k not in ("kind", "line", "raw", "inferred")}
+    event = Event(kind, number, raw, fields, inferred=inferred)
+    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+
+
+def test_a_field_added_after_building_under_a_reserved_name_writes_like_to_dict() -> None:
+    event = Event("result", 3, "OK", {"status": "ok"})
+    event.fields["kind"] = "other"  # the contract forbids it; the JSON must still be to_dict's
+    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+    assert json.loads(event.to_json())["kind"] == "other"
