@@ -119,7 +119,7 @@ class Pipeline:
         one event (issue 17). Lines :meth:`feed_log_line` would send through the framer
         (prompts, over-long lines) still go there.
         """
-        feed_line = self.engine.feed_line
+        classify = self.engine.classify_line
         decode = self.decoder.decode
         slow = self.feed_log_line
         prompts = self._prompts
@@ -137,9 +137,8 @@ class Pipeline:
                 continue  # the framer drops it
             # ``split_log_lines`` leaves no CR or LF inside a line, and an empty line is what
             # the framer (keeping empty lines) would make of it.
-            line = Line(number, raw.decode("utf-8", "replace"), raw, stamp)
-            for classified in feed_line(line).lines:
-                yield DecodedLine(classified, decode(classified))
+            classified = classify(Line(number, raw.decode("utf-8", "replace"), raw, stamp))
+            yield DecodedLine(classified, decode(classified))
 
     def _line(self, line: Line) -> list[DecodedLine]:
         step = self.engine.feed_line(line)

@@ -141,6 +141,8 @@ class AtEngine:
         #: Vendor final rules are tried only on a line that starts with one of these.
         self._final_starts = tuple(rule.prefix for rule in self.dialect.final_results)
         self._facts: dict[str, _Facts] = {}
+        #: Collects what :meth:`classify_line` drops.
+        self._scratch = Step()
         self._queue: deque[_Command] = deque()
         self._current: _Command | None = None
         self._continuation: _Continuation | None = None
@@ -274,6 +276,21 @@ class AtEngine:
             return step
         step.lines.append(self._classify(line, now, step))
         return step
+
+    def classify_line(self, line: Line) -> ClassifiedLine:
+        """``feed_line(line).lines[0]`` (always one line) for a caller with no use for the
+        step's command results and writes, such as log decoding: no :class:`Step` is built
+        for the common line (issue 17); results and writes are dropped."""
+        cur = self._current
+        if self._continuation is not None or (cur is not None and cur.deadline is not None):
+            return self.feed_line(line).lines[0]
+        scratch = self._scratch
+        classified = self._classify(line, line.timestamp, scratch)
+        if scratch.results:
+            scratch.results.clear()
+        if scratch.writes:
+            scratch.writes.clear()
+        return classified
 
     def _classify(self, line: Line, now: float, step: Step) -> ClassifiedLine:
         cur = self._current
