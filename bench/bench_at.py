@@ -268,12 +268,17 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
         )
 
 
-def _decode_cli(log: Path, jobs: int) -> tuple[float, float, int, str]:
+def _decode_cli(log: Path, jobs: int, code_root: Path = ROOT) -> tuple[float, float, int, str]:
     """Wall s, CPU s (all processes), peak RSS in kB of the largest process, output digest."""
     digest = hashlib.sha256()
     cmd = [sys.executable, "-m", "workbench", "decode", "-q", "-m", "ublox-sara-r5"]
     start = time.perf_counter()
-    proc = subprocess.Popen([*cmd, "--jobs", str(jobs), str(log)], cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*cmd, "--jobs", str(jobs), str(log)],
+        cwd=code_root,
+        env=dict(os.environ, PYTHONPATH=str(code_root)),
+        stdout=subprocess.PIPE,
+    )
     assert proc.stdout is not None
     for block in iter(lambda: proc.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
         digest.update(block)
@@ -286,7 +291,14 @@ def _decode_cli(log: Path, jobs: int) -> tuple[float, float, int, str]:
 
 
 def bench_big(args: argparse.Namespace, tmp: Path) -> None:
-    """``lwm2m-workbench decode`` on N MB logs: throughput and peak memory."""
+    """``lwm2m-workbench decode`` on N MB logs: throughput and peak memory.
+
+    With a baseline, its ``decode`` runs the same log with one process in the same run (row
+    ``base``; ``same`` compares its output with ours).
+    """
+    baseline = (
+        _unpack(args.baseline, tmp / "baseline-big") if args.baseline and args.big_base else None
+    )
     sara = mixed_log("ublox-sara-r5", "ublox_sara", 10_000)
     assert sara is not None
     print("# lwm2m-workbench decode -m ublox-sara-r5 on big logs (SARA transcripts repeated)")
@@ -316,6 +328,14 @@ def bench_big(args: argparse.Namespace, tmp: Path) -> None:
                 f"{rss_kb / 1024:>12.1f}{same:>6}",
                 flush=True,
             )
+        if baseline is not None and mb <= args.serial_max_mb:
+            wall, cpu, rss_kb, digest = _decode_cli(path, 1, baseline)
+            same = "-" if not digest_one else ("yes" if digest == digest_one else "NO")
+            print(
+                f"{mb:>5}MB{1:>5}{wall:>8.1f}{size / wall / 1e6:>7.2f}{size / cpu / 1e6:>9.2f}"
+                f"{rss_kb / 1024:>12.1f}{same:>6}  base {args.baseline}",
+                flush=True,
+            )
         path.unlink()
 
 
@@ -336,6 +356,9 @@ def main() -> int:
         "--serial-max-mb", type=int, default=10_000, help="largest log decoded with one process"
     )
     parser.add_argument("--skip-plugins", action="store_true", help="only the big logs")
+    parser.add_argument(
+        "--big-base", action="store_true", help="big logs: also run the baseline's decode"
+    )
     parser.add_argument(
         "--stages", action="store_true", help="also CPU us per line in each pipeline stage"
     )
