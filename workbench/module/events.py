@@ -14,7 +14,6 @@ from typing import Any, Final
 
 from workbench.at.types import ClassifiedLine
 from workbench.module.jsonline import dumps as _dumps
-from workbench.module.jsonline import string as _string
 
 
 class Kind:
@@ -172,30 +171,8 @@ class Event:
         return out
 
     def to_json(self) -> str:
-        """One line of JSON (non-ASCII kept readable): ``json.dumps(self.to_dict())``.
-
-        When every field value is a plain JSON scalar (most events) the fields dict is encoded
-        as it is and put behind ``kind``, ``line`` and ``raw``, without building the
-        :meth:`to_dict` copy: the same text for a third less work per event (issue 17).
-        """
-        fields = self.fields
-        line = self.line
-        plain = _PLAIN
-        if (
-            type(line) is not int
-            or type(self.kind) is not str
-            or type(self.raw) is not str
-            or not _RESERVED.isdisjoint(fields)
-        ):
-            return _dumps(self.to_dict())
-        for value in fields.values():
-            if type(value) not in plain:
-                return _dumps(self.to_dict())
-        head = f'{{"kind": {_string(self.kind)}, "line": {line}, "raw": {_string(self.raw)}'
-        tail = ', "inferred": true}' if self.inferred else "}"
-        if not fields:
-            return head + tail
-        return head + ", " + _dumps(fields)[1:-1] + tail
+        """One line of JSON (non-ASCII kept readable)."""
+        return _dumps(self.to_dict())
 
 
 #: Types :func:`_jsonable` returns unchanged, checked inline before calling it (most values).

@@ -53,6 +53,3 @@ def _make() -> Callable[[Any], str]:
 
 #: ``dumps(obj) == json.dumps(obj, ensure_ascii=False)`` for every JSON-able ``obj``.
 dumps: Callable[[Any], str] = _make()
-
-#: ``string(text) == json.dumps(text, ensure_ascii=False)`` for a ``str``.
-string: Callable[[str], str] = json.encoder.encode_basestring
