@@ -100,10 +100,10 @@ def split():
     for n, r in enumerate(split_log_lines(log), 1):
         Line(n, r.decode("utf-8", "replace"), r, 0.0)
 def engine():
-    feed = Pipeline(plugin, keep_empty=True).engine.feed_line
+    classify = Pipeline(plugin, keep_empty=True).engine.classify_line
     classified.clear()
     for line in lines:
-        classified.extend(feed(line).lines)
+        classified.append(classify(line))
 def decoder():
     decode = Pipeline(plugin, keep_empty=True).decoder.decode
     for line in classified:
