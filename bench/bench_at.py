@@ -1,11 +1,12 @@
 """AT benchmarks (not a test): decode throughput per plugin and AT round trips over a pty.
 
     .venv/bin/python bench/bench_at.py [--lines 100000] [--seconds 5] [--repeat 2]
-        [--baseline REV] [--big-mb 20,200] [--jobs 2] [--stages]
+        [--baseline REV] [--big-mb 20,200] [--jobs 2] [--stages] [--vary]
 
 Decode: each plugin's golden transcripts (tests/plugins/<pkg>/transcripts/*.txt) are repeated
-into a mixed log of ``--lines`` lines and run through the same pipeline as ``lwm2m-workbench
-decode`` (framer → AT engine → plugin decoder), on one core. MB/s is per CPU second of the
+into a mixed log of ``--lines`` lines (``--vary``: every number changed per repetition) and
+run through the same pipeline as ``lwm2m-workbench decode`` (framer → AT engine → plugin
+decoder), on one core. MB/s is per CPU second of the
 decoding process (``time.process_time``: on a shared machine wall time measures the
 neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (by default
 ``main`` before issue 17's second round, unpacked with ``git archive`` into a temporary folder) so
@@ -30,6 +31,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -65,15 +67,31 @@ print(json.dumps({"cpu": cpu, "events": count, "digest": digest.hexdigest(), "sp
 """
 
 
-def mixed_log(plugin_id: str, package: str, lines: int) -> bytes | None:
-    """The plugin's transcripts repeated to ``lines`` lines (None when it ships none)."""
+def mixed_log(plugin_id: str, package: str, lines: int, vary: bool = False) -> bytes | None:
+    """The plugin's transcripts repeated to ``lines`` lines (None when it ships none).
+
+    ``vary``: every number in a repetition is raised by the repetition's index, so a line
+    with digits never repeats (what the decode path's memos cannot help with, unlike a real
+    log's ``OK``, echoes and recurring URCs); lines without digits still repeat.
+    """
     folder = ROOT / "tests" / "plugins" / package / "transcripts"
     texts = [p.read_bytes() for p in sorted(folder.glob("*.txt"))] if package else []
     source = [ln for t in texts for ln in t.splitlines() if ln.strip()]
     if not source:
         return None
-    repeated = (source * (lines // len(source) + 1))[:lines]
+    rounds = lines // len(source) + 1
+    if not vary:
+        repeated = (source * rounds)[:lines]
+    else:
+        repeated = [
+            _DIGITS.sub(lambda m, k=k: str(int(m.group()) + k).encode(), ln)  # type: ignore[misc]
+            for k in range(rounds)
+            for ln in source
+        ][:lines]
     return b"\r\n".join(repeated) + b"\r\n"
+
+
+_DIGITS = re.compile(rb"\d+")
 
 
 #: Runs in a child process: CPU µs per line of each stage of the pipeline, each stage timed
@@ -238,7 +256,7 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
         f"{'events':>8}{'same':>6}{'vs split':>9}{'AT rt/s':>9}"
     )
     for plugin_id, package in _plugins():
-        log = mixed_log(plugin_id, package, args.lines)
+        log = mixed_log(plugin_id, package, args.lines, args.vary)
         if log is None:
             print(f"{plugin_id:<16}  (no transcripts shipped; skipped)")
             continue
@@ -356,6 +374,9 @@ def main() -> int:
         "--serial-max-mb", type=int, default=10_000, help="largest log decoded with one process"
     )
     parser.add_argument("--skip-plugins", action="store_true", help="only the big logs")
+    parser.add_argument(
+        "--vary", action="store_true", help="plugin logs: numbers differ in every repetition"
+    )
     parser.add_argument(
         "--big-base", action="store_true", help="big logs: also run the baseline's decode"
     )
