@@ -160,9 +160,14 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AtArg:
-    """One argument of an AT argument list, with whether it was quoted."""
+    """One argument of an AT argument list, with whether it was quoted.
+
+    Not frozen, for the reason given on :class:`~workbench.at.types.Line` (one per argument
+    of every line whose split is not remembered); the memo shares them, so treat them as
+    immutable.
+    """
 
     value: str
     quoted: bool
