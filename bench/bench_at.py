@@ -1,14 +1,15 @@
 """AT benchmarks (not a test): decode throughput per plugin and AT round trips over a pty.
 
     .venv/bin/python bench/bench_at.py [--lines 100000] [--seconds 5] [--repeat 2]
-        [--baseline REV] [--big-mb 20,200] [--jobs 2]
+        [--baseline REV] [--big-mb 20,200] [--jobs 2] [--stages] [--vary]
 
 Decode: each plugin's golden transcripts (tests/plugins/<pkg>/transcripts/*.txt) are repeated
-into a mixed log of ``--lines`` lines and run through the same pipeline as ``lwm2m-workbench
-decode`` (framer → AT engine → plugin decoder), on one core. MB/s is per CPU second of the
+into a mixed log of ``--lines`` lines (``--vary``: every number changed per repetition) and
+run through the same pipeline as ``lwm2m-workbench decode`` (framer → AT engine → plugin
+decoder), on one core. MB/s is per CPU second of the
 decoding process (``time.process_time``: on a shared machine wall time measures the
-neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (the last
-commit before issue 17's fast paths, unpacked with ``git archive`` into a temporary folder) so
+neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (by default
+``main`` before issue 17's second round, unpacked with ``git archive`` into a temporary folder) so
 the ratio is same-run; the events of both must be identical. "vs split" is the cost relative
 to splitting the log into lines only.
 
@@ -16,6 +17,9 @@ Big logs (``--big-mb``): the mixed logs of all plugins concatenated to N MB in a
 folder (deleted afterwards) and decoded by the ``lwm2m-workbench decode`` command itself, with
 one process and with ``--jobs``; prints MB/s (wall and per CPU second) and the peak RSS of the
 largest process.
+
+Stages (``--stages``): CPU µs per line of each part of the pipeline timed alone (splitting into
+lines, the AT engine, the decoders, the events' JSON), to show where a line's time goes.
 
 Round trips: ``AT`` → ``OK`` to the plugin's simulator on a real pseudo-terminal through
 pyserial, as fast as one host thread can go, for ``--seconds``.
@@ -27,6 +31,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -36,8 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The last commit before issue 17 changed the decoding path.
-BASELINE = "587f5bb"
+#: The decoding path before issue 17's second round (goal 1: one loop, per-text memo, light
+#: objects); ``--baseline 587f5bb`` compares with the code before issue 17 instead.
+BASELINE = "0808d66"
 
 #: Runs in a child process with ``sys.path[0]`` the code under test: decode the log file with
 #: one plugin, print CPU seconds, events and a digest of the events' JSON.
@@ -61,15 +67,103 @@ print(json.dumps({"cpu": cpu, "events": count, "digest": digest.hexdigest(), "sp
 """
 
 
-def mixed_log(plugin_id: str, package: str, lines: int) -> bytes | None:
-    """The plugin's transcripts repeated to ``lines`` lines (None when it ships none)."""
+def mixed_log(plugin_id: str, package: str, lines: int, vary: bool = False) -> bytes | None:
+    """The plugin's transcripts repeated to ``lines`` lines (None when it ships none).
+
+    ``vary``: every number in a repetition is raised by the repetition's index, so a line
+    with digits never repeats (what the decode path's memos cannot help with, unlike a real
+    log's ``OK``, echoes and recurring URCs); lines without digits still repeat.
+    """
     folder = ROOT / "tests" / "plugins" / package / "transcripts"
     texts = [p.read_bytes() for p in sorted(folder.glob("*.txt"))] if package else []
     source = [ln for t in texts for ln in t.splitlines() if ln.strip()]
     if not source:
         return None
-    repeated = (source * (lines // len(source) + 1))[:lines]
+    rounds = lines // len(source) + 1
+    if not vary:
+        repeated = (source * rounds)[:lines]
+    else:
+        repeated = [
+            _DIGITS.sub(lambda m, k=k: str(int(m.group()) + k).encode(), ln)  # type: ignore[misc]
+            for k in range(rounds)
+            for ln in source
+        ][:lines]
     return b"\r\n".join(repeated) + b"\r\n"
+
+
+_DIGITS = re.compile(rb"\d+")
+
+
+#: Runs in a child process: CPU µs per line of each stage of the pipeline, each stage timed
+#: alone over the whole log (best of 3): splitting into Line objects, the AT engine, the
+#: plugin's decoder (with the standard decoders), and writing each event's JSON.
+_STAGES = """
+import json, sys, time
+from workbench.app.pipeline import Pipeline, split_log_lines
+from workbench.at.types import Line
+from workbench.plugin.loader import discover_plugins
+plugin = discover_plugins(user=False, entry_points=False).get(sys.argv[1])
+log = open(sys.argv[2], "rb").read()
+raws = split_log_lines(log)
+def best(run):
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
+    return min(times) / len(raws) * 1e6
+lines = [Line(n, r.decode("utf-8", "replace"), r, 0.0) for n, r in enumerate(raws, 1)]
+classified = []
+def split():
+    for n, r in enumerate(split_log_lines(log), 1):
+        Line(n, r.decode("utf-8", "replace"), r, 0.0)
+def engine():
+    classify = Pipeline(plugin, keep_empty=True).engine.classify_line
+    classified.clear()
+    for line in lines:
+        classified.append(classify(line))
+def decoder():
+    decode = Pipeline(plugin, keep_empty=True).decoder.decode
+    for line in classified:
+        decode(line)
+stages = {"split": best(split), "engine": best(engine), "decoder": best(decoder)}
+decode = Pipeline(plugin, keep_empty=True).decoder.decode
+events = [e for line in classified for e in decode(line)]
+def to_json():
+    for event in events:
+        event.to_json()
+stages["json"] = best(to_json)
+print(json.dumps(stages))
+"""
+
+
+def bench_stages(args: argparse.Namespace, tmp: Path) -> None:
+    """Where a line's time goes now: CPU µs per line and stage, per plugin."""
+    print(f"# stages, CPU us per line (best of 3), {args.lines} lines/log")
+    print(
+        f"{'plugin':<16}{'split':>7}{'engine':>8}{'decoder':>9}{'json':>6}{'total':>7}{'MB/s':>6}"
+    )
+    for plugin_id, package in _plugins():
+        log = mixed_log(plugin_id, package, args.lines)
+        if log is None:
+            continue
+        path = tmp / f"{plugin_id}.log"
+        path.write_bytes(log)
+        out = subprocess.run(
+            [sys.executable, "-c", _STAGES, plugin_id, str(path)],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        us = json.loads(out.strip().splitlines()[-1])
+        total = sum(us.values())
+        print(
+            f"{plugin_id:<16}{us['split']:>7.2f}{us['engine']:>8.2f}{us['decoder']:>9.2f}"
+            f"{us['json']:>6.2f}{total:>7.2f}{len(log) / args.lines / total:>6.2f}",
+            flush=True,
+        )
 
 
 def _measure(code_root: Path, plugin_id: str, log: Path) -> dict[str, float | int | str]:
@@ -162,7 +256,7 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
         f"{'events':>8}{'same':>6}{'vs split':>9}{'AT rt/s':>9}"
     )
     for plugin_id, package in _plugins():
-        log = mixed_log(plugin_id, package, args.lines)
+        log = mixed_log(plugin_id, package, args.lines, args.vary)
         if log is None:
             print(f"{plugin_id:<16}  (no transcripts shipped; skipped)")
             continue
@@ -192,12 +286,17 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
         )
 
 
-def _decode_cli(log: Path, jobs: int) -> tuple[float, float, int, str]:
+def _decode_cli(log: Path, jobs: int, code_root: Path = ROOT) -> tuple[float, float, int, str]:
     """Wall s, CPU s (all processes), peak RSS in kB of the largest process, output digest."""
     digest = hashlib.sha256()
     cmd = [sys.executable, "-m", "workbench", "decode", "-q", "-m", "ublox-sara-r5"]
     start = time.perf_counter()
-    proc = subprocess.Popen([*cmd, "--jobs", str(jobs), str(log)], cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*cmd, "--jobs", str(jobs), str(log)],
+        cwd=code_root,
+        env=dict(os.environ, PYTHONPATH=str(code_root)),
+        stdout=subprocess.PIPE,
+    )
     assert proc.stdout is not None
     for block in iter(lambda: proc.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
         digest.update(block)
@@ -210,7 +309,14 @@ def _decode_cli(log: Path, jobs: int) -> tuple[float, float, int, str]:
 
 
 def bench_big(args: argparse.Namespace, tmp: Path) -> None:
-    """``lwm2m-workbench decode`` on N MB logs: throughput and peak memory."""
+    """``lwm2m-workbench decode`` on N MB logs: throughput and peak memory.
+
+    With a baseline, its ``decode`` runs the same log with one process in the same run (row
+    ``base``; ``same`` compares its output with ours).
+    """
+    baseline = (
+        _unpack(args.baseline, tmp / "baseline-big") if args.baseline and args.big_base else None
+    )
     sara = mixed_log("ublox-sara-r5", "ublox_sara", 10_000)
     assert sara is not None
     print("# lwm2m-workbench decode -m ublox-sara-r5 on big logs (SARA transcripts repeated)")
@@ -240,6 +346,14 @@ def bench_big(args: argparse.Namespace, tmp: Path) -> None:
                 f"{rss_kb / 1024:>12.1f}{same:>6}",
                 flush=True,
             )
+        if baseline is not None and mb <= args.serial_max_mb:
+            wall, cpu, rss_kb, digest = _decode_cli(path, 1, baseline)
+            same = "-" if not digest_one else ("yes" if digest == digest_one else "NO")
+            print(
+                f"{mb:>5}MB{1:>5}{wall:>8.1f}{size / wall / 1e6:>7.2f}{size / cpu / 1e6:>9.2f}"
+                f"{rss_kb / 1024:>12.1f}{same:>6}  base {args.baseline}",
+                flush=True,
+            )
         path.unlink()
 
 
@@ -260,12 +374,23 @@ def main() -> int:
         "--serial-max-mb", type=int, default=10_000, help="largest log decoded with one process"
     )
     parser.add_argument("--skip-plugins", action="store_true", help="only the big logs")
+    parser.add_argument(
+        "--vary", action="store_true", help="plugin logs: numbers differ in every repetition"
+    )
+    parser.add_argument(
+        "--big-base", action="store_true", help="big logs: also run the baseline's decode"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="also CPU us per line in each pipeline stage"
+    )
     args = parser.parse_args()
     print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="bench-at-") as name:
         tmp = Path(name)
         if not args.skip_plugins:
             bench_decode(args, tmp)
+        if args.stages:
+            bench_stages(args, tmp)
         if args.big_mb:
             bench_big(args, tmp)
     return 0

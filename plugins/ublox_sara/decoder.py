@@ -80,6 +80,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: Distinct +ULWM2MREAD payloads whose values a decoder remembers; it starts again when full.
+READ_MEMO = 256
+
+
 class SaraDecoder(Decoder):
     """One connection's decoder for a u-blox SARA-R4/R5/LEXI-R4 module."""
 
@@ -87,6 +91,8 @@ class SaraDecoder(Decoder):
         super().__init__(variant)
         self.profile = profile
         self._registry: ObjectRegistry | None = None
+        #: +ULWM2MREAD payload → its values (see :meth:`_read`).
+        self._read_memo: dict[str, dict[str, Any]] = {}
         self._handlers: dict[str, LineHandler] = {
             "+ULWM2MSTAT": self._stat,
             "+ULWM2MREG": self._reg,
@@ -233,6 +239,14 @@ class SaraDecoder(Decoder):
         return [Event.from_line(Kind.OBJECTS, line, paths=paths)]
 
     def _read(self, line: ClassifiedLine, payload: str) -> list[Event]:
+        # Decoding the JSON was more than half of this decoder's time on a log that reads the
+        # same resources over and over (issue 17): the values of a payload are remembered
+        # (a pure function of the payload and this decoder's fixed registry; scalars only, so
+        # each event gets its own copy of the dict).
+        memo = self._read_memo
+        known = memo.get(payload)
+        if known is not None:
+            return [Event.from_line(Kind.VALUES, line, values=dict(known))]
         try:
             content = decode_ublox_json(payload, self.registry)
         except CodecError as exc:
@@ -241,6 +255,9 @@ class SaraDecoder(Decoder):
                 raise ValueError(f"+ULWM2MREAD JSON not understood: {exc}") from None
             return [Event.from_line(Kind.VALUES, line, inferred=True, values=values)]
         values = {str(path): _jsonable(value) for path, value in content.items()}
+        if len(memo) >= READ_MEMO:
+            memo.clear()
+        memo[payload] = dict(values)
         return [Event.from_line(Kind.VALUES, line, values=values)]
 
     # -- configuration ----------------------------------------------------------------------

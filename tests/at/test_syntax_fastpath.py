@@ -20,6 +20,7 @@ from workbench.at.syntax import (
     split_at_args,
     split_at_args_detailed,
     split_at_args_general,
+    split_info,
 )
 
 #: Characters that change how a list splits, plus ordinary ones and odd whitespace.
@@ -76,3 +77,19 @@ def test_cached_command_parsing_matches_a_fresh_parse(text: str) -> None:
     first.append(ParsedCommand("X", CommandForm.EXECUTE))
     assert parse_command_line(text) == fresh
     assert parse_command(text) == (fresh[0] if fresh else None)
+
+
+def test_the_memo_hands_out_new_lists() -> None:
+    # Callers may change what they get; the next caller must still get the split.
+    text = '1,"a,b",,{"k":[1,2]}'
+    first = split_at_args(text)
+    first.append("changed")
+    detailed = split_at_args_detailed(text)
+    detailed.clear()
+    assert split_at_args(text) == ["1", "a,b", "", '{"k":[1,2]}']
+    assert [a.value for a in split_at_args_detailed(text)] == split_at_args(text)
+
+
+def test_split_info_gives_the_same_answer_from_the_memo() -> None:
+    assert split_info("+CEREG: 0,1") == split_info("+CEREG: 0,1") == ("+CEREG", "0,1")
+    assert split_info("no prefix") is None

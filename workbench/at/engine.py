@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from workbench.at.dialect import (
     STANDARD_FINALS_ERROR,
@@ -47,6 +48,35 @@ _PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:")
 
 #: Default per-command timeout (seconds); LwM2M commands that talk to a server pass more.
 DEFAULT_TIMEOUT = 10.0
+
+#: Distinct line texts whose :class:`_Facts` an engine keeps; the memo starts again when full.
+FACTS_MEMO = 4096
+
+_FinalStatus = tuple[ResultStatus, int | None, str | None]
+
+
+class _Facts(NamedTuple):
+    """What a line's text alone says, for one dialect: worked out once per distinct text.
+
+    A log repeats the same few lines (echoes, ``OK``, the same URCs) thousands of times, and
+    the chain of prefix tests and regexes :meth:`AtEngine._classify` ran on each of them was
+    most of the engine's cost per line (issue 17). What depends on the command in flight is
+    still decided per line, from these facts.
+    """
+
+    #: The text stripped of surrounding whitespace.
+    text: str
+    #: The text read as an AT command line (:func:`looks_like_command`), parsed; else None.
+    command: ParsedCommand | None
+    is_command: bool
+    final: _FinalStatus | None
+    boot: bool
+    #: The dialect's URC prefix the text starts with, if any.
+    urc_prefix: str | None
+    #: The ``+NAME`` before a ``:`` (upper-cased), if the text has one.
+    name: str | None
+    #: The multi-line URC rule of a URC-prefixed text, if one applies.
+    multiline: MultiLineUrc | None
 
 
 @dataclass(slots=True)
@@ -106,6 +136,13 @@ class AtEngine:
         self._multiline_starts = tuple(
             {re.split(r"[\s:]", prefix, maxsplit=1)[0] for prefix, _ in self._multiline}
         )
+        self._final_ok = frozenset(STANDARD_FINALS_OK)
+        self._final_error = frozenset(STANDARD_FINALS_ERROR)
+        #: Vendor final rules are tried only on a line that starts with one of these.
+        self._final_starts = tuple(rule.prefix for rule in self.dialect.final_results)
+        self._facts: dict[str, _Facts] = {}
+        #: Collects what :meth:`classify_line` drops.
+        self._scratch = Step()
         self._queue: deque[_Command] = deque()
         self._current: _Command | None = None
         self._continuation: _Continuation | None = None
@@ -240,15 +277,33 @@ class AtEngine:
         step.lines.append(self._classify(line, now, step))
         return step
 
+    def classify_line(self, line: Line) -> ClassifiedLine:
+        """``feed_line(line).lines[0]`` (always one line) for a caller with no use for the
+        step's command results and writes, such as log decoding: no :class:`Step` is built
+        for the common line (issue 17); results and writes are dropped."""
+        cur = self._current
+        if self._continuation is not None or (cur is not None and cur.deadline is not None):
+            return self.feed_line(line).lines[0]
+        scratch = self._scratch
+        classified = self._classify(line, line.timestamp, scratch)
+        if scratch.results:
+            scratch.results.clear()
+        if scratch.writes:
+            scratch.writes.clear()
+        return classified
+
     def _classify(self, line: Line, now: float, step: Step) -> ClassifiedLine:
         cur = self._current
         cmd_text = cur.text if cur is not None else None
-        text = line.text.strip()
         if line.is_prompt:
             if cur is not None and cur.payload is not None:
                 step.writes.append(cur.payload)
                 cur.payload = None
             return ClassifiedLine(line, LineKind.PROMPT, command=cmd_text)
+        facts = self._facts.get(line.text)
+        if facts is None:
+            facts = self._learn_facts(line.text)
+        text = facts.text
         if not text:
             return ClassifiedLine(line, LineKind.BLANK, command=cmd_text)
 
@@ -260,7 +315,7 @@ class AtEngine:
             return ClassifiedLine(line, LineKind.ECHO, command=cur.text)
 
         # A command typed by someone else / seen in a log.
-        if (cur is None or cur.observed) and looks_like_command(text):
+        if facts.is_command and (cur is None or cur.observed):
             notes: tuple[str, ...] = ()
             if cur is not None:
                 self._finish(ResultStatus.NO_FINAL, now, step, text="another command followed")
@@ -268,7 +323,7 @@ class AtEngine:
             observed = _Command(
                 id=self._take_id(),
                 text=text,
-                parsed=parse_command(text),
+                parsed=facts.command,
                 timeout=None,
                 payload=None,
                 observed=True,
@@ -280,7 +335,7 @@ class AtEngine:
             self._current = observed
             return ClassifiedLine(line, LineKind.ECHO, command=text, notes=notes)
 
-        final = self._final_status(text)
+        final = facts.final
         if final is not None:
             if cur is None:
                 return ClassifiedLine(line, LineKind.FINAL, stale=True)
@@ -292,10 +347,10 @@ class AtEngine:
             if not cur.observed and not cur.echo_seen and self.echo is None:
                 self.echo = False
             result = self._finish(status, now, step, final=line, code=code, text=err_text)
-            self._learn_echo(result)
+            self._learn_echo(cur.parsed, result)
             return ClassifiedLine(line, LineKind.FINAL, command=cur.text, result=result)
 
-        if self._is_boot(text):
+        if facts.boot:
             notes = ()
             if cur is not None:
                 self._finish(ResultStatus.ABORTED, now, step, text=f"module rebooted ({text})")
@@ -303,9 +358,10 @@ class AtEngine:
             self.echo = None
             return ClassifiedLine(line, LineKind.URC, notes=notes)
 
-        prefix = self._urc_prefix(text)
-        if prefix is not None and not (cur is not None and self._owns(cur, text)):
-            rule = self._multiline_rule(text)
+        if facts.urc_prefix is not None and not (
+            cur is not None and self._owns(cur, facts.name, text)
+        ):
+            rule = facts.multiline
             parts = 0
             if rule is not None:
                 parts = rule.continuation_lines(text)
@@ -316,16 +372,38 @@ class AtEngine:
         if cur is not None:
             cur.info.append(line)
             return ClassifiedLine(line, LineKind.INFO, command=cur.text)
-        if _PREFIX.match(text):
+        if facts.name is not None:
             # Prefixed line with no command waiting: an unsolicited code we were not told about.
             return ClassifiedLine(line, LineKind.URC)
         return ClassifiedLine(line, LineKind.INFO)
 
+    def _learn_facts(self, raw: str) -> _Facts:
+        """Work out and remember the :class:`_Facts` of the line text ``raw``."""
+        text = raw.strip()
+        is_command = looks_like_command(text)
+        m = _PREFIX.match(text)
+        urc_prefix = self._urc_prefix(text)
+        facts = _Facts(
+            text=text,
+            command=parse_command(text) if is_command else None,
+            is_command=is_command,
+            final=self._final_status(text),
+            boot=self._is_boot(text),
+            urc_prefix=urc_prefix,
+            name=m.group(1).upper() if m is not None else None,
+            multiline=self._multiline_rule(text) if urc_prefix is not None else None,
+        )
+        memo = self._facts
+        if len(memo) >= FACTS_MEMO:
+            memo.clear()
+        memo[raw] = facts
+        return facts
+
     # -- helpers ------------------------------------------------------------------------------
     def _final_status(self, text: str) -> tuple[ResultStatus, int | None, str | None] | None:
-        if text in STANDARD_FINALS_OK:
+        if text in self._final_ok:
             return ResultStatus.OK, None, None
-        if text in STANDARD_FINALS_ERROR:
+        if text in self._final_error:
             return ResultStatus.ERROR, None, text
         m = _ERROR_CODE.match(text) if text.startswith(_ERROR_HEADS) else None
         if m:
@@ -333,6 +411,8 @@ class AtEngine:
             if detail.isdigit():
                 return ResultStatus.ERROR, int(detail), None
             return ResultStatus.ERROR, None, detail or text
+        if not text.startswith(self._final_starts):
+            return None
         for rule in self.dialect.final_results:
             if rule.matches(text):
                 if rule.success:
@@ -360,16 +440,15 @@ class AtEngine:
                 return rule
         return None
 
-    def _owns(self, cmd: _Command, text: str) -> bool:
-        """Whether ``text`` (a URC-prefixed line) is part of ``cmd``'s response."""
+    def _owns(self, cmd: _Command, name: str | None, text: str) -> bool:
+        """Whether ``text`` (a URC-prefixed line, ``+NAME`` before its colon) is part of
+        ``cmd``'s response."""
         parsed = cmd.parsed
         if parsed is None:
             return False
-        m = _PREFIX.match(text)
-        if m is None:
+        if name is None:
             # Prefix without a colon (e.g. RING): never a response.
             return False
-        name = m.group(1).upper()
         # A V.250 line of ";"-joined commands owns the answers of each of its commands.
         commands = parse_command_line(cmd.text) if ";" in cmd.text else [parsed]
         return any(self._owned_by(command, name, text) for command in commands or [parsed])
@@ -382,8 +461,8 @@ class AtEngine:
             return False
         return not (parsed.form is CommandForm.SET and parsed.name in self.dialect.set_without_info)
 
-    def _learn_echo(self, result: CommandResult) -> None:
-        parsed = parse_command(result.command)
+    def _learn_echo(self, parsed: ParsedCommand | None, result: CommandResult) -> None:
+        """``parsed`` is the finished command's (``parse_command(result.command)``)."""
         if parsed is not None and parsed.name == "E" and result.ok:
             self.echo = parsed.args.strip() not in ("0", "")
 
@@ -412,15 +491,7 @@ class AtEngine:
         text: str | None = None,
     ) -> CommandResult:
         return CommandResult(
-            id=cmd.id,
-            command=cmd.text,
-            status=status,
-            lines=tuple(cmd.info),
-            final=final,
-            error_code=code,
-            error_text=text,
-            started=cmd.started,
-            finished=now,
+            cmd.id, cmd.text, status, tuple(cmd.info), final, code, text, cmd.started, now
         )
 
     def _finish(
@@ -438,7 +509,8 @@ class AtEngine:
         result = self._result(cmd, status, now, final=final, code=code, text=text)
         self._current = None
         step.results.append(result)
-        self._start_next(now, step)
+        if self._queue:
+            self._start_next(now, step)
         return result
 
 

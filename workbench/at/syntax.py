@@ -160,9 +160,14 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AtArg:
-    """One argument of an AT argument list, with whether it was quoted."""
+    """One argument of an AT argument list, with whether it was quoted.
+
+    Not frozen, for the reason given on :class:`~workbench.at.types.Line` (one per argument
+    of every line whose split is not remembered); the memo shares them, so treat them as
+    immutable.
+    """
 
     value: str
     quoted: bool
@@ -180,12 +185,33 @@ def split_at_args_detailed(text: str) -> list[AtArg]:
     :func:`_split_simple` (``str.split`` or one regex match per argument), everything else the
     character walk of :func:`split_at_args_general`. The property tests check both agree.
     """
+    return list(_split_detailed_cached(text))
+
+
+#: Distinct argument lists :func:`split_at_args_detailed` and :func:`split_at_args` remember.
+SPLIT_MEMO = 4096
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO)
+def _split_detailed_cached(text: str) -> tuple[AtArg, ...]:
+    """Memo of the split: a log repeats the same argument lists (the same URCs, the same
+    answers) thousands of times, and building the :class:`AtArg` objects was the largest cost
+    of a decoded line (issue 17). A pure function of the text with immutable results, so
+    sharing it between connections is safe (as :func:`_parse_cached`); callers get a new list."""
     if '"' not in text:
         if "{" in text or "[" in text or "(" in text:
-            return split_at_args_general(text)
-        return [AtArg(part.strip(), False) for part in text.split(",")] if text else []
+            return tuple(split_at_args_general(text))
+        return tuple(AtArg(part.strip(), False) for part in text.split(",")) if text else ()
     simple = _split_simple(text)
-    return simple if simple is not None else split_at_args_general(text)
+    return tuple(simple if simple is not None else split_at_args_general(text))
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO)
+def _split_values_cached(text: str) -> tuple[str, ...]:
+    """Memo of :func:`split_at_args` (see :func:`_split_detailed_cached`)."""
+    if '"' not in text and "{" not in text and "[" not in text and "(" not in text:
+        return tuple(part.strip() for part in text.split(",")) if text else ()
+    return tuple(arg.value for arg in _split_detailed_cached(text))
 
 
 #: One argument of a "simple" list: a quoted string without escapes (whitespace around it and
@@ -300,9 +326,7 @@ def split_at_args(text: str) -> list[str]:
 
     ``split_at_args('1,"a,b",,{"k":[1,2]}')`` → ``['1', 'a,b', '', '{"k":[1,2]}']``.
     """
-    if '"' not in text and "{" not in text and "[" not in text and "(" not in text:
-        return [part.strip() for part in text.split(",")] if text else []
-    return [arg.value for arg in split_at_args_detailed(text)]
+    return list(_split_values_cached(text))
 
 
 _INFO_PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:\s?(.*)$", re.DOTALL)
@@ -313,6 +337,12 @@ def split_info(text: str) -> tuple[str, str] | None:
 
     The prefix is returned upper-cased so decoders can compare without caring about case.
     """
+    return _split_info_cached(text)
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO)
+def _split_info_cached(text: str) -> tuple[str, str] | None:
+    """Memo of :func:`split_info`: every decoder asks it of most lines, and lines repeat."""
     m = _INFO_PREFIX.match(text)
     if m is None:
         return None
@@ -335,13 +365,14 @@ def canonical_head(text: str) -> str:
     return '"'.join(parts).casefold()
 
 
+@functools.lru_cache(maxsize=SPLIT_MEMO)
 def tidy_at_text(text: str) -> str:
     """A response line (or argument list) as the documents print it, whatever the spacing.
 
     ``+XCNF:  "server" , <ip>`` → ``+XCNF: "server",<ip>``: one space after the prefix's
     ``:``, none around commas outside quotes and brackets. For decoders that keep text
     verbatim in an event field (test-form syntax answers, boot banners), so that a device's
-    spacing does not change the event.
+    spacing does not change the event. Memoised (a pure function of a text that repeats).
     """
     m = _INFO_PREFIX.match(text)
     head, body = (m.group(1) + ": ", m.group(2)) if m is not None else ("", text)

@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Line:
     """One line as it came off the wire.
 
     ``raw`` keeps the exact bytes (without the line ending) because the text is decoded with
     replacement characters and the user must be able to see what the module really sent.
+
+    Not frozen, on purpose (issue 17): a frozen dataclass sets each field through
+    ``object.__setattr__``, which made building the one :class:`Line` and one
+    :class:`ClassifiedLine` per decoded line cost more than classifying it. Nothing assigns to
+    a line after it is built; equality, hashing (``unsafe_hash``: the same field-tuple hash the
+    frozen class had), ``repr``, ``replace`` and pickling are unchanged.
     """
 
     #: 1-based, strictly increasing per framer (the CLI renumbers to log-file lines).
@@ -64,9 +70,13 @@ class ResultStatus(StrEnum):
     NO_FINAL = "no_final"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CommandResult:
-    """The outcome of one AT command: its response lines and its final result."""
+    """The outcome of one AT command: its response lines and its final result.
+
+    Not frozen, for the reason given on :class:`Line` (one per final result in a log); treat
+    it as immutable.
+    """
 
     #: Engine-assigned id (submission order); observed log commands get ids too.
     id: int
@@ -95,9 +105,12 @@ class CommandResult:
         return [line.text for line in self.lines]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ClassifiedLine:
-    """A :class:`Line` plus what the engine made of it; this is what decoders receive."""
+    """A :class:`Line` plus what the engine made of it; this is what decoders receive.
+
+    Not frozen, for the reason given on :class:`Line`; treat it as immutable.
+    """
 
     line: Line
     kind: LineKind

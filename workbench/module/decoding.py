@@ -66,11 +66,39 @@ class Decoder:
         )
 
     # -- the fixed frame ------------------------------------------------------------------
+    def _failed(self, line: ClassifiedLine, exc: Exception) -> list[Event]:
+        """The events of a line whose :meth:`decode_line` raised ``exc``."""
+        # Quiet on purpose: malformed module output is routine (fuzzed +ULWM2MREAD JSON
+        # printed 7-11 tracebacks per MB to stderr). The line becomes unknown and a
+        # counted error event says the decoder failed; the traceback is for debugging only.
+        _log.debug("decoder %s failed on line %d", type(self).__name__, line.number, exc_info=exc)
+        self.decoder_errors = getattr(self, "decoder_errors", 0) + 1
+        reason = f"decoder error: {type(exc).__name__}: {exc}"
+        error = Event(
+            Kind.ERROR,
+            line.number,
+            line.text,
+            {"text": reason, "source": "decoder", "count": self.decoder_errors},
+            timestamp=line.timestamp,
+        )
+        return [unknown_event(line, reason), error]
+
     def decode(self, line: ClassifiedLine) -> list[Event]:
         """All events for ``line``; never raises, never returns nothing for a non-blank line."""
-        if line.kind is LineKind.BLANK:
+        kind = line.kind
+        if kind is LineKind.BLANK:
             return []
-        head_of_group = line.kind is LineKind.URC and line.parts > 0 and line.head is None
+        if line.parts == 0 and line.head is None:
+            # Not part of a multi-line URC (nearly every line): the frame below without its
+            # multi-line bookkeeping (issue 17).
+            try:
+                events = self.decode_line(line)
+            except Exception as exc:
+                return self._failed(line, exc)
+            if events:
+                return list(events)
+            return self._standard(line)
+        head_of_group = kind is LineKind.URC and line.parts > 0 and line.head is None
         if head_of_group:
             self.multiline = [line.line]
             self._multiline_events = 0
@@ -82,22 +110,7 @@ class Decoder:
         try:
             events = self.decode_line(line)
         except Exception as exc:
-            # Quiet on purpose: malformed module output is routine (fuzzed +ULWM2MREAD JSON
-            # printed 7-11 tracebacks per MB to stderr). The line becomes unknown and a
-            # counted error event says the decoder failed; the traceback is for debugging only.
-            _log.debug(
-                "decoder %s failed on line %d", type(self).__name__, line.number, exc_info=exc
-            )
-            self.decoder_errors = getattr(self, "decoder_errors", 0) + 1
-            reason = f"decoder error: {type(exc).__name__}: {exc}"
-            error = Event(
-                Kind.ERROR,
-                line.number,
-                line.text,
-                {"text": reason, "source": "decoder", "count": self.decoder_errors},
-                timestamp=line.timestamp,
-            )
-            events = [unknown_event(line, reason), error]
+            events = self._failed(line, exc)
         if head_of_group or line.head is not None:
             # Multi-line URC: the event may come with any part; "unknown" only if none did.
             self._multiline_events += len(events)
@@ -110,6 +123,11 @@ class Decoder:
             return list(events)
         if events:
             return list(events)
+        return self._standard(line)
+
+    @staticmethod
+    def _standard(line: ClassifiedLine) -> list[Event]:
+        """The standard decoders' events for a line the plugin left, else ``unknown``."""
         try:
             events = decode_standard(line)
         except Exception as exc:  # pragma: no cover - defensive
@@ -120,7 +138,7 @@ class Decoder:
 def decode_standard(line: ClassifiedLine) -> list[Event]:
     """Decode the AT conversation and common 3GPP lines; ``[]`` if not one of them."""
     kind = line.kind
-    text = line.text.strip()
+    text = line.line.text.strip()
     if kind is LineKind.PROMPT:
         return [Event.from_line(Kind.PROMPT, line)]
     if kind is LineKind.ECHO:

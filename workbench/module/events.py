@@ -7,13 +7,13 @@ fields are listed here once so that decoders, the state model and tests agree.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from workbench.at.types import ClassifiedLine
+from workbench.module.jsonline import dumps as _dumps
 
 
 class Kind:
@@ -80,7 +80,7 @@ HOST_OPS: Final = frozenset({"read", "write", "execute"})
 _RESERVED = frozenset({"kind", "line", "raw", "inferred"})
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Event:
     """One decoded fact, tied to the log line that produced it.
 
@@ -97,10 +97,28 @@ class Event:
     #: Host time of the line (not part of the JSON contract; used by the timeline).
     timestamp: float = 0.0
 
-    def __post_init__(self) -> None:
-        if not _RESERVED.isdisjoint(self.fields):
-            clash = _RESERVED.intersection(self.fields)
+    def __init__(
+        self,
+        kind: str,
+        line: int,
+        raw: str,
+        fields: dict[str, Any] | None = None,
+        inferred: bool = False,
+        timestamp: float = 0.0,
+    ) -> None:
+        # Written out (not generated with a __post_init__) because one is built per decoded
+        # line: the check of the reserved names runs inline.
+        if fields is None:
+            fields = {}
+        elif not _RESERVED.isdisjoint(fields):
+            clash = _RESERVED.intersection(fields)
             raise ValueError(f"event field names {sorted(clash)} are reserved")
+        self.kind = kind
+        self.line = line
+        self.raw = raw
+        self.fields = fields
+        self.inferred = inferred
+        self.timestamp = timestamp
 
     @classmethod
     def from_line(
@@ -116,13 +134,17 @@ class Event:
 
         For multi-line URCs pass the head's number via ``line`` and, if wanted, a joined ``raw``.
         """
+        # The wrapped Line's own attributes (not the ClassifiedLine's properties); anything
+        # else with number/text/timestamp keeps working.
+        source = getattr(line, "line", line)
+        # ``fields`` is a fresh dict already: ** made it for this call.
         return cls(
-            kind=kind,
-            line=line.number,
-            raw=line.text if raw is None else raw,
-            fields=fields,  # a fresh dict already: ** made it for this call
-            inferred=inferred,
-            timestamp=line.timestamp,
+            kind,
+            source.number,
+            source.text if raw is None else raw,
+            fields,
+            inferred,
+            source.timestamp,
         )
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -141,15 +163,20 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """The contract JSON object: kind, line, raw, then the fields, then ``inferred``."""
         out: dict[str, Any] = {"kind": self.kind, "line": self.line, "raw": self.raw}
+        plain = _PLAIN
         for key, value in self.fields.items():
-            out[key] = _jsonable(value)
+            out[key] = value if type(value) in plain else _jsonable(value)
         if self.inferred:
             out["inferred"] = True
         return out
 
     def to_json(self) -> str:
         """One line of JSON (non-ASCII kept readable)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        return _dumps(self.to_dict())
+
+
+#: Types :func:`_jsonable` returns unchanged, checked inline before calling it (most values).
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
 
 
 def _jsonable(value: Any) -> Any:

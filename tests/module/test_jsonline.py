@@ -1,0 +1,111 @@
+"""The cached JSON encoder writes exactly what ``json.dumps(..., ensure_ascii=False)`` writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.module import jsonline
+from workbench.module.events import Event
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_dumps_equals_json_dumps(value: Any) -> None:
+    assert jsonline.dumps(value) == json.dumps(value, ensure_ascii=False)
+
+
+def test_the_fast_encoder_is_in_use_on_cpython() -> None:
+    # The fallback is right too, but the point of the module is not to take it here.
+    assert jsonline.dumps is not jsonline._reference
+
+
+def test_an_unserialisable_value_raises_type_error_like_json() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        jsonline.dumps({"a": object()})
+
+
+def test_event_json_is_unchanged_for_every_field_shape() -> None:
+    fields = {
+        "s": "é\u2028",
+        "i": 2**70,
+        "b": True,
+        "n": None,
+        "f": 1.5,
+        "nan": float("nan"),
+        "by": b"\x01\xff",
+        "set": {3, 1},
+        "tup": (1, "a"),
+        "map": {1: (2,)},
+    }
+    event = Event("values", 7, "raw", fields, inferred=True)
+    expected = {
+        "kind": "values",
+        "line": 7,
+        "raw": "raw",
+        "s": "é\u2028",
+        "i": 2**70,
+        "b": True,
+        "n": None,
+        "f": 1.5,
+        "nan": "nan",
+        "by": "01ff",
+        "set": [1, 3],
+        "tup": [1, "a"],
+        "map": {"1": [2]},
+        "inferred": True,
+    }
+    assert event.to_json() == json.dumps(expected, ensure_ascii=False)
+
+
+def test_without_the_c_encoder_the_stdlib_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    assert jsonline._make() is jsonline._reference
+
+
+def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def other(*args: Any) -> Any:
+        raise TypeError("takes 10 arguments")
+
+    monkeypatch.setattr(json.encoder, "c_make_encoder", other)
+    assert jsonline._make() is jsonline._reference
+
+
+_FIELD_VALUE = st.none() | st.booleans() | st.integers() | st.text() | _JSON | st.binary(max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.text(max_size=8),
+    number=st.integers(min_value=0),
+    raw=st.text(max_size=12),
+    fields=st.dictionaries(st.text(max_size=6), _FIELD_VALUE, max_size=5),
+    inferred=st.booleans(),
+)
+def test_event_to_json_is_json_dumps_of_to_dict(
+    kind: str, number: int, raw: str, fields: dict[str, Any], inferred: bool
+) -> None:
+    fields = {k: v for k, v in fields.items() if k not in ("kind", "line", "raw", "inferred")}
+    event = Event(kind, number, raw, fields, inferred=inferred)
+    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+
+
+def test_a_field_added_after_building_under_a_reserved_name_writes_like_to_dict() -> None:
+    event = Event("result", 3, "OK", {"status": "ok"})
+    event.fields["kind"] = "other"  # the contract forbids it; the JSON must still be to_dict's
+    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+    assert json.loads(event.to_json())["kind"] == "other"
