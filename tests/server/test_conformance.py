@@ -320,3 +320,27 @@ def _register_datagram(mid: int, endpoint: str, payload: bytes) -> bytes:
 
     options = [(11, b"rd"), (12, b"\x28"), (15, endpoint.encode()), (15, b"lwm2m=1.1")]
     return encode_message(MessageType.CON, 2, mid, b"\x01", options, payload)
+
+
+def test_notifications_of_many_observations_are_judged_against_their_accept() -> None:
+    """The Accept of each Observe is kept while its observation lives: with more observations
+    than ``remember`` (a fixed 1,024 once, against a 10,000-client soak), the oldest one's
+    notification in another format is still found."""
+    from workbench.server.coapwire import MessageType, encode_message, parse_datagram
+    from workbench.server.conformance import ConformanceMonitor
+
+    published: list[Any] = []
+    live = {bytes([i]) for i in range(10)}
+    monitor = ConformanceMonitor(
+        lambda *_: ("obs", "1.1"),
+        lambda ep, data: published.append(data),
+        remember=2,
+        live_observations=lambda: live,
+    )
+    for i in range(10):  # Observe /3/0/0 with Accept 0 (text/plain), token i
+        options = [(6, b""), (11, b"3"), (11, b"0"), (11, b"0"), (17, b"")]
+        request = encode_message(MessageType.CON, 1, 100 + i, bytes([i]), options, b"")
+        monitor.outgoing(parse_datagram(request))
+    note = encode_message(MessageType.NON, 69, 7, bytes([0]), [(6, b"\x05"), (12, b"\x6e")], b"x")
+    monitor.incoming(parse_datagram(note), "127.0.0.1:9")
+    assert [d["rule"] for d in published] == ["notify-accept"], published

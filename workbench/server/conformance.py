@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from workbench.lwm2m.conformance import ClientMessage, check, operation_of
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.server.coapwire import REQUEST_NAMES, RawMessage, code_text
+from workbench.server.tokenpaths import TokenTable
 
 #: ``(operation, Uri-Path, peer) → (endpoint, LwM2M version)`` of the client concerned.
 Lookup = Callable[[str, tuple[str, ...], str], tuple[str | None, str | None]]
@@ -79,12 +80,16 @@ class ConformanceMonitor:
         remember: int = 1024,
         registry: ObjectRegistry | None = None,
         clock: Callable[[], float] = time.monotonic,
+        live_observations: Callable[[], Collection[bytes]] = frozenset,
     ) -> None:
+        """``live_observations()`` gives the tokens of the observations the server holds: their
+        Accept is kept while they live, however many there are (others: the last
+        ``remember``)."""
         self._lookup = lookup
         self._registry = registry
         self._publish = publish
         self._remember = remember
-        self._accept: OrderedDict[bytes, int | None] = OrderedDict()
+        self._accept: TokenTable[int | None] = TokenTable(live_observations, remember)
         self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._findings: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._clock = clock
@@ -96,8 +101,7 @@ class ConformanceMonitor:
     def outgoing(self, message: RawMessage) -> None:
         """A server request: remember an Observe's Accept so its notifications are judged."""
         if message.code == 1 and message.uint_option(_OBSERVE) == 0:
-            self._accept[message.token] = message.uint_option(_ACCEPT)
-            _trim(self._accept, self._remember)
+            self._accept.remember(message.token, message.uint_option(_ACCEPT), observe=True)
 
     def incoming(self, message: RawMessage, peer: str) -> list[dict[str, Any]]:
         """Judge a received datagram; returns the event data published for it."""

@@ -250,6 +250,7 @@ class LwM2MServer:
             self.registrar.conformance_client,
             lambda ep, data: self._event("conformance", ep, data),
             registry=registry,
+            live_observations=lambda: {obs.token for obs in self.observer.observations},
         )
         self._site: ServerSite | None = None
         self._old_handler: Any = None

@@ -10,30 +10,37 @@ server's notifications were logged without values). So there are two tables:
   on their way) whenever it grows past twice their number plus ``recent``, so it stays bounded
   by the observations the server holds, however many come and go;
 * the last ``recent`` tokens of every other request (a Read's answer comes within seconds).
+
+The same table, keeping other values per token, holds the Accept of each Observe for the
+conformance check (:class:`TokenTable`): a fixed 1,024 there judged the notifications of older
+observations without the format their server asked for.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
 
 
-class TokenPaths:
-    """token → request path (see the module docstring)."""
+class TokenTable(Generic[V]):
+    """token → what the request with that token said (see the module docstring)."""
 
     def __init__(self, live: Callable[[], Collection[bytes]], recent: int = 4096) -> None:
         """``live()`` gives the tokens of the observations the server holds right now."""
         self._live = live
         self.recent = recent
-        self._recent: OrderedDict[bytes, str] = OrderedDict()
-        self._observed: dict[bytes, str] = {}
+        self._recent: OrderedDict[bytes, V] = OrderedDict()
+        self._observed: dict[bytes, V] = {}
         #: When the observation table is pruned next (its size then).
         self._prune_at = recent
 
     def __len__(self) -> int:
         return len(self._recent) + len(self._observed)
 
-    def remember(self, token: bytes, path: str, *, observe: bool = False) -> None:
+    def remember(self, token: bytes, path: V, *, observe: bool = False) -> None:
         """A request with ``token`` went to ``path`` (``observe``: it starts an observation)."""
         if observe:
             self._recent.pop(token, None)
@@ -47,9 +54,10 @@ class TokenPaths:
         while len(self._recent) > self.recent:
             self._recent.popitem(last=False)
 
-    def get(self, token: bytes) -> str | None:
-        path = self._observed.get(token)
-        return path if path is not None else self._recent.get(token)
+    def get(self, token: bytes) -> V | None:
+        if token in self._observed:
+            return self._observed[token]
+        return self._recent.get(token)
 
     def _prune(self) -> None:
         live = self._live()
@@ -60,3 +68,7 @@ class TokenPaths:
             if index >= newest or token in live
         }
         self._prune_at = 2 * len(self._observed) + self.recent
+
+
+class TokenPaths(TokenTable[str]):
+    """token → request path, for the CoAP log."""
