@@ -50,6 +50,15 @@ async def _registered(window: MainWindow) -> tuple[ObjectTreePanel, str]:
     window.show_dock(window.docks["object_tree"])
     window.start_demo(MODULE)
     await until(lambda: bool(tree.endpoint), 10, f"{MODULE} registered")
+
+    # The server registers the client before the module's client has the 2.01; until then
+    # the module answers ERROR to a command that needs a registration (AT+QLWSVC="dereg"
+    # did, in one CI run), as a real BG95 does. Wait for the module's own word.
+    def module_registered() -> bool:
+        conn = window.context.connection
+        return conn is not None and any(s.registered for s in conn.state.servers.values())
+
+    await until(module_registered, 10, f"{MODULE}'s own registration URC")
     return tree, tree.endpoint
 
 
