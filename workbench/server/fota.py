@@ -214,7 +214,8 @@ class FotaOptions:
     block_timeout: float = 10.0
     #: Seconds between reads of State/Update Result (in case a notification is lost).
     poll_interval: float = 2.0
-    #: Minimum seconds between two progress events.
+    #: Seconds between two progress events; one also goes out at each tenth of the package,
+    #: so a transfer shorter than this still shows its progress on the way.
     progress_interval: float = 0.25
 
 
@@ -320,10 +321,15 @@ class FotaJob:
         self.service.server._event("fota", self.endpoint, data)
 
     def _block(self, offset: int, length: int) -> None:
+        before = self.progress.bytes
         self.progress.add(offset, length)
         now = time.monotonic()
-        if now - self._last_progress >= self.options.progress_interval or (
-            self.progress.bytes >= self.package.size
+        size = self.package.size
+        tenth = max(1, size // 10)
+        if (
+            now - self._last_progress >= self.options.progress_interval
+            or self.progress.bytes >= size
+            or self.progress.bytes // tenth > before // tenth
         ):
             self._last_progress = now
             self._emit("progress")
