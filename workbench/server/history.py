@@ -4,6 +4,10 @@ The server publishes every datagram and event on a bus and keeps none of them; w
 them (the window's panels, a headless recorder) must not grow without bound when 10,000
 clients talk for hours. :class:`BoundedHistory` keeps the latest ``limit`` items, drops the
 oldest first and counts what it dropped, so a view can say "N older dropped (limit L)".
+
+Items keep their numbers: item ``n`` stays item ``n`` when older ones go (a dropped number
+reads as ``None``), so the timeline's CoAP and FOTA marks can point at their entries by
+number (a mark's ``ref``) and say so when the entry is gone, instead of showing another.
 """
 
 from __future__ import annotations
@@ -44,14 +48,34 @@ class BoundedHistory(Generic[T]):
         self.dropped += over
         self._items = deque(self._items, maxlen=limit)
 
-    def append(self, item: T) -> None:
+    def append(self, item: T) -> int:
+        """Keep ``item``; returns its number (items are numbered from 0 in arrival order,
+        and a number never shifts when older ones are dropped)."""
         if len(self._items) == self._items.maxlen:
             self.dropped += 1
         self._items.append(item)
+        return self.dropped + len(self._items) - 1
 
-    def extend(self, items: Iterable[T]) -> None:
-        for item in items:
-            self.append(item)
+    def extend(self, items: Iterable[T]) -> int:
+        """Keep ``items``; returns the number of the first of them."""
+        batch = list(items)
+        first = self.dropped + len(self._items)
+        self.dropped += max(0, len(self._items) + len(batch) - self.limit)
+        self._items.extend(batch)
+        return first
+
+    def get(self, number: int) -> T | None:
+        """Item ``number``, or None when it was dropped (or never existed)."""
+        index = number - self.dropped
+        if 0 <= index < len(self._items):
+            return self._items[index]
+        return None
+
+    def __getitem__(self, number: int) -> T:
+        item = self.get(number)
+        if item is None:
+            raise IndexError(f"item {number} is not kept (oldest kept: {self.dropped})")
+        return item
 
     def attach(self, bus: _Bus[T]) -> Callable[[], None]:
         """Keep everything ``bus`` publishes from now on; returns the unsubscribe function."""

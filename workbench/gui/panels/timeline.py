@@ -62,7 +62,7 @@ from workbench.gui.limits import load_limits
 from workbench.gui.panels.fastaxis import FastGridAxis
 from workbench.gui.panels.trends import SignalTrendLane
 from workbench.gui.theme import is_dark
-from workbench.viewmodel.numbered import NumberedHistory
+from workbench.server.history import BoundedHistory
 from workbench.viewmodel.senddata import row_from_send
 from workbench.viewmodel.timeline import (
     COAP_LANES,
@@ -287,12 +287,12 @@ class TimelinePanel(QWidget):
         self.store = TimelineStore(max_events=limits.timeline_events)
         #: The CoAP log entries on the timeline; a CoAP event's ``ref`` is an entry's number.
         #: Bounded (memory limits): the oldest go first, their marks stay and say so.
-        self.coap_entries: NumberedHistory[Any] = NumberedHistory(limits.timeline_coap)
+        self.coap_entries: BoundedHistory[Any] = BoundedHistory(limits.timeline_coap)
         self._coap_rows = CoapRows()
         self._pending_coap: deque[Any] = deque()
         self._coap_unsubscribe: Callable[[], None] | None = None
         #: The server's ``fota`` events on the FOTA lane; a row's ref is ``-1 - number``.
-        self.fota_events: NumberedHistory[Any] = NumberedHistory(limits.timeline_fota)
+        self.fota_events: BoundedHistory[Any] = BoundedHistory(limits.timeline_fota)
         self._pending_fota: deque[Any] = deque()
         self._fota_unsubscribe: Callable[[], None] | None = None
         self._connection: Any = None

@@ -1,4 +1,4 @@
-"""NumberedHistory: bounded, oldest dropped first and counted, numbers never shift."""
+"""BoundedHistory numbers its items: oldest dropped first and counted, numbers never shift."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.viewmodel.numbered import NumberedHistory
+from workbench.server.history import BoundedHistory
 
 
 def test_numbers_survive_dropping_the_oldest() -> None:
-    history: NumberedHistory[str] = NumberedHistory(3)
+    history: BoundedHistory[str] = BoundedHistory(3)
     assert [history.append(x) for x in "abcde"] == [0, 1, 2, 3, 4]
     assert list(history) == ["c", "d", "e"] and len(history) == 3
     assert history.dropped == 2
@@ -22,7 +22,7 @@ def test_numbers_survive_dropping_the_oldest() -> None:
 
 
 def test_lowering_the_limit_drops_and_counts_raising_keeps() -> None:
-    history: NumberedHistory[int] = NumberedHistory(10)
+    history: BoundedHistory[int] = BoundedHistory(10)
     history.extend(range(10))
     history.set_limit(4)
     assert list(history) == [6, 7, 8, 9] and history.dropped == 6 and history.limit == 4
@@ -31,12 +31,12 @@ def test_lowering_the_limit_drops_and_counts_raising_keeps() -> None:
     history.clear()
     assert len(history) == 0 and history.dropped == 0 and history.append(1) == 0
     with pytest.raises(ValueError, match="at least one"):
-        NumberedHistory(0)
+        BoundedHistory(0)
 
 
 @given(st.integers(1, 20), st.lists(st.lists(st.integers(), max_size=30), max_size=10))
 def test_same_as_keeping_everything_and_slicing(limit: int, batches: list[list[int]]) -> None:
-    history: NumberedHistory[int] = NumberedHistory(limit)
+    history: BoundedHistory[int] = BoundedHistory(limit)
     everything: list[int] = []
     for batch in batches:
         first = history.extend(batch)
