@@ -67,6 +67,25 @@ async def _at(window: MainWindow, command: str) -> None:
     assert result.ok, (command, result)
 
 
+async def _deregistered(window: MainWindow, ep: str) -> None:
+    """The server drops the client when the De-register arrives; the module's client runs
+    until it has the answer (+QLWDEREG) and refuses configuration till then (in one CI run
+    AT+QLWCFG="version",1 got ERROR in between). Wait for both."""
+    server = window.context.server
+    assert server is not None
+    await until(lambda: ep not in server.clients, 10, "deregistered")
+    connection = window.context.connection
+    assert connection is not None
+
+    def module_deregistered() -> bool:
+        return any(
+            srv.registration is not None and srv.registration.value == "deregistered"
+            for srv in connection.state.servers.values()
+        )
+
+    await until(module_deregistered, 10, "the module's own deregistration")
+
+
 def _server_panel(window: MainWindow) -> ServerPanel:
     window.show_dock(window.docks["server"])
     panel = window.panels["server"]
@@ -139,7 +158,7 @@ def test_send_shown_per_client_and_on_the_timeline(wb_loop: asyncio.AbstractEven
             server = window.context.server
             # LwM2M 1.1 (the note's "version" 1) has Send; the client restarts to use it.
             await _at(window, 'AT+QLWSVC="dereg"')
-            await until(lambda: ep not in server.clients, 10, "deregistered")
+            await _deregistered(window, ep)
             await _at(window, 'AT+QLWCFG="version",1')
             await _at(window, 'AT+QLWSVC="reg"')
             await until(
@@ -231,19 +250,7 @@ def test_bootstrap_editor_saves_what_a_module_bootstraps_from(
             # The demo's server loads that file; the module bootstraps from it.
             server.bootstrap_config = BootstrapConfig.load(target)
             await _at(window, 'AT+QLWSVC="dereg"')
-            await until(lambda: ep not in server.clients, 10, "deregistered")
-            # The server drops the client when the De-register arrives; the module's client
-            # runs until it has the answer (+QLWDEREG), and refuses configuration till then.
-            connection = window.context.connection
-            assert connection is not None
-
-            def module_deregistered() -> bool:
-                return any(
-                    srv.registration is not None and srv.registration.value == "deregistered"
-                    for srv in connection.state.servers.values()
-                )
-
-            await until(module_deregistered, 10, "the module's own deregistration")
+            await _deregistered(window, ep)
             await _at(window, f'AT+QLWCFG="security",0,111,"{url}",1,3')
             await _at(window, 'AT+QLWSVC="reg"')
 
