@@ -51,15 +51,21 @@ async def _registered(window: MainWindow) -> tuple[ObjectTreePanel, str]:
     window.start_demo(MODULE)
     await until(lambda: bool(tree.endpoint), 10, f"{MODULE} registered")
 
-    # The server registers the client before the module's client has the 2.01; until then
-    # the module answers ERROR to a command that needs a registration (AT+QLWSVC="dereg"
-    # did, in one CI run), as a real BG95 does. Wait for the module's own word.
+    await _module_registered(window)
+    return tree, tree.endpoint
+
+
+async def _module_registered(window: MainWindow) -> None:
+    """The server registers the client before the module's client has the 2.01; until then
+    the module answers ERROR to a command that needs a registration (AT+QLWSVC="dereg" did,
+    in one CI run, and "uldata" right after a re-registration in another), as a real BG95
+    does. Wait for the module's own word."""
+
     def module_registered() -> bool:
         conn = window.context.connection
         return conn is not None and any(s.registered for s in conn.state.servers.values())
 
     await until(module_registered, 10, f"{MODULE}'s own registration URC")
-    return tree, tree.endpoint
 
 
 async def _at(window: MainWindow, command: str) -> None:
@@ -166,6 +172,7 @@ def test_send_shown_per_client_and_on_the_timeline(wb_loop: asyncio.AbstractEven
                 10,
                 "registered again in 1.1",
             )
+            await _module_registered(window)
             panel = _server_panel(window)
             tab = panel.send_tab
             panel.tabs.setCurrentWidget(tab)

@@ -173,6 +173,31 @@ def test_marks_are_painted_where_their_events_are_in_their_tone(qtbot: object) -
         QApplication.processEvents()
 
 
+def test_a_grid_line_under_a_mark_does_not_tint_it(qtbot: object) -> None:
+    """Events on whole seconds, shown with a grid line at every second: each mark sits on a
+    grid line. The grid is drawn under the lanes, so the mark keeps its tone (it was drawn
+    over them, and a CI run caught a mark 7.5 % darker where a minor grid line crossed it);
+    the grid line still shows in the empty FOTA lane at the same time."""
+    context, panel = _panel(qtbot)
+    t0 = math.floor(time.time()) - 10
+    _feed(context, panel, t0)
+    panel.show_time(t0 - 0.5, t0 + 5.5)  # ticks every second (and minor ones between)
+    QApplication.processEvents()
+    image = panel.plot_widget.grab().toImage()
+    for lane in (Lane.REGISTRATION, Lane.NOTIFY, Lane.HOST, Lane.ERRORS):
+        item = panel.store.item(lane, 0)
+        assert item.time == int(item.time)
+        scene = panel.scene_pos_of(item)
+        assert _pixel(panel, image, scene) == panel.tone_colour(lane, item.tone).rgba(), lane
+    error = panel.scene_pos_of(panel.store.item(Lane.ERRORS, 0))
+    host = panel.scene_pos_of(panel.store.item(Lane.HOST, 0))
+    empty_lane_y = error.y() + (error.y() - host.y())  # the lane below ERRORS has no events
+    between_ticks = panel.view.mapViewToScene(QPointF(t0 + 4.25 - panel.origin, 0.0)).x()
+    on_grid = _pixel(panel, image, QPointF(error.x(), empty_lane_y))
+    off_grid = _pixel(panel, image, QPointF(between_ticks, empty_lane_y))
+    assert on_grid != off_grid  # the grid line is there, under where the mark would be
+
+
 def test_label_widths_are_remembered_per_font(qtbot: object) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 

@@ -138,7 +138,8 @@ def timeline_palette(widget: QWidget) -> _Palette:
     dark = is_dark(palette)
     lanes = {lane: QColor(c) for lane, c in (_DARK_LANES if dark else _LIGHT_LANES).items()}
     base = palette.color(QPalette.ColorRole.Base)
-    band = QColor(base.lighter(118) if dark else base.darker(105))
+    # Translucent, so the time grid (drawn below the lanes, see TimelinePanel) shows through.
+    band = QColor(255, 255, 255, 12) if dark else QColor(0, 0, 0, 12)
     return _Palette(
         lanes=lanes,
         good=QColor("#7ee787" if dark else "#2e7d32"),
@@ -345,6 +346,10 @@ class TimelinePanel(QWidget):
         plot.setMenuEnabled(False)
         plot.showGrid(x=True, y=False, alpha=0.15)
         self.view = plot.getViewBox()
+        # pyqtgraph stacks its axes (and so their grid lines) above the view; a grid line
+        # across a mark tinted it (by the minor ticks' 7.5 %). The marks are the data: the
+        # grid goes under the whole view, bands, labels and marks.
+        self.axis.setZValue(self.view.zValue() - 1)
         self.view.setMouseEnabled(x=True, y=False)
         top = len(_LANES) - 0.5
         self.view.setLimits(yMin=-0.5, yMax=top, minXRange=0.001, maxXRange=10 * 365 * 86400)
