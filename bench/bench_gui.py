@@ -155,6 +155,95 @@ class Writer(threading.Thread):
         self.finished_at = time.perf_counter()
 
 
+class StackSampler(threading.Thread):
+    """``--sample``: where the window's thread is, every ~2 ms, as the innermost frames of
+    our code and of the libraries we call (a sampling profile: cProfile's per-call cost
+    would change the very pauses being measured). Samples with no Python frame of ours on
+    top are Qt working in C++ (painting, layout) under the frame that entered it."""
+
+    def __init__(self, thread_id: int) -> None:
+        super().__init__(daemon=True)
+        self.thread_id = thread_id
+        self.native_id_of_window = threading.get_native_id()
+        self.samples: list[tuple[float, str]] = []
+        self.stacks: list[frozenset[str]] = []
+        self.running = True
+
+    @staticmethod
+    def where(frame: object) -> str:
+        names = []
+        while frame is not None and len(names) < 3:
+            code = frame.f_code  # type: ignore[attr-defined]
+            path = code.co_filename
+            if any(part in path for part in ("workbench", "plugins", "pyqtgraph", "qasync")):
+                short = path.rsplit("/", 2)
+                names.append(f"{short[-2]}/{short[-1]}:{code.co_name}")
+            frame = frame.f_back  # type: ignore[attr-defined]
+        return " < ".join(names) or "(no frame of ours)"
+
+    @staticmethod
+    def stack(frame: object) -> frozenset[str]:
+        """Every function on the stack (for inclusive shares: a callee counts for its callers)."""
+        names = set()
+        while frame is not None:
+            code = frame.f_code  # type: ignore[attr-defined]
+            names.add(f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}")
+            frame = frame.f_back  # type: ignore[attr-defined]
+        return frozenset(names)
+
+    @staticmethod
+    def thread_cpu(native_id: int) -> float:
+        """CPU seconds a thread of this process has used (Linux /proc; NaN elsewhere)."""
+        try:
+            fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1]
+        except OSError:
+            return float("nan")
+        parts = fields.split()
+        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+    def run(self) -> None:
+        self.cpu_start = self.thread_cpu(self.native_id_of_window)
+        self.wall_start = time.perf_counter()
+        while self.running:
+            frame = sys._current_frames().get(self.thread_id)
+            self.samples.append((time.perf_counter(), self.where(frame)))
+            self.stacks.append(self.stack(frame))
+            time.sleep(0.002)
+
+    def report(self, late_windows: list[tuple[float, float]]) -> None:
+        """The most frequent places overall and inside the heartbeat's late intervals."""
+        from collections import Counter
+
+        self.running = False
+        self.join()
+        cpu = self.thread_cpu(self.native_id_of_window) - self.cpu_start
+        wall = time.perf_counter() - self.wall_start
+        print(
+            f"window thread  {cpu:.1f} CPU s of {wall:.1f} s wall ({100 * cpu / wall:.0f} % busy)"
+        )
+        for task in sorted(Path("/proc/self/task").iterdir()):
+            name = (task / "comm").read_text().strip()
+            print(f"  thread {task.name} {name}: {self.thread_cpu(int(task.name)):.1f} CPU s total")
+        everywhere = Counter(where for _t, where in self.samples)
+        late: Counter[str] = Counter()
+        windows = sorted(late_windows)
+        i = 0
+        for t, where in self.samples:
+            while i < len(windows) and windows[i][1] < t:
+                i += 1
+            if i < len(windows) and windows[i][0] <= t:
+                late[where] += 1
+        inclusive = Counter(name for names in self.stacks for name in names)
+        print(f"samples        inclusive (a function and what it calls): {len(self.stacks):,}")
+        for name, n in inclusive.most_common(40):
+            print(f"  {100 * n / max(1, len(self.stacks)):5.1f} %  {name}")
+        for title, counts in (("all samples", everywhere), ("inside pauses > 60 ms", late)):
+            total = sum(counts.values()) or 1
+            print(f"samples        {title}: {sum(counts.values()):,}")
+            for where, n in counts.most_common(14):
+                print(f"  {100 * n / total:5.1f} %  {where}")
+
+
 async def bench(args: argparse.Namespace) -> None:
     """The throughput runs: this tree without then with the window's GC policy."""
     if args.code is not None:  # the child process of run_base: only that tree, as it shipped
@@ -258,9 +347,13 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
     interval = 0.010
     last = [time.perf_counter()]
 
+    late_windows: list[tuple[float, float]] = []
+
     def beat() -> None:
         now = time.perf_counter()
         lateness.append(max(0.0, now - last[0] - interval))
+        if now - last[0] - interval > 0.060:
+            late_windows.append((last[0] + interval, now))
         last[0] = now
 
     heartbeat = QTimer()
@@ -285,6 +378,9 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
 
     gc.callbacks.append(on_gc)
     writer = Writer(master, args.rate, args.seconds, traffic)
+    sampler = StackSampler(threading.get_ident()) if args.sample else None
+    if sampler is not None:
+        sampler.start()
     cpu_start = time.process_time()
     writer.start()
     model = window.terminal.model
@@ -331,6 +427,8 @@ async def bench_one(args: argparse.Namespace, gc_policy: bool) -> None:
         " (the likely source of the max stall)"
     )
     print(f"decoded        {conn.state.events_applied:,} events into the module state")
+    if sampler is not None:
+        sampler.report(late_windows)
 
     session = window.session_path
     await window.shutdown()
@@ -557,6 +655,9 @@ def main() -> None:
         help="terminal lines for the direct GC-pause measurement (0 skips)",
     )
     parser.add_argument("--gc-only", action="store_true", help="only the GC-pause measurement")
+    parser.add_argument(
+        "--sample", action="store_true", help="sample where the window's thread spends its time"
+    )
     args = parser.parse_args()
 
     if args.gc_lines:
@@ -572,7 +673,6 @@ def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     data_home = tempfile.mkdtemp(prefix="wb-bench-data-")  # the session files go here
     os.environ["XDG_DATA_HOME"] = data_home
-    import qasync
     from PySide6.QtCore import QSettings
 
     from workbench.gui.app import make_application
@@ -582,7 +682,12 @@ def main() -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     # asyncio.Runner: CPython 3.11 has no asyncio.run(loop_factory=...).
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    try:  # the window's own loop, as the app runs it
+        from workbench.gui.qtloop import QtLoop as loop_factory
+    except ImportError:  # a previous tree (--base-commit) ran on qasync's loop
+        from qasync import QEventLoop as loop_factory
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(bench(args))
 
 

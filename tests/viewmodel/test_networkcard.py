@@ -106,9 +106,27 @@ def test_trend_points_per_signal_answer_with_gaps_for_unknown() -> None:
     lines = [_Line(i, 100.0 + i, tuple(events(text + "\n"))) for i, text in enumerate(answers)]
     assert trend.add_lines(lines)
     times, values = trend.series("rsrp_dbm")
-    assert times == [100.0, 101.0] and values[0] == -96 and math.isnan(values[1])
+    assert times.tolist() == [100.0, 101.0] and values[0] == -96 and math.isnan(values[1])
     assert trend.latest("rsrp_dbm") == -96
-    assert trend.series("snr_db") == ([], [])
+    assert [len(a) for a in trend.series("snr_db")] == [0, 0]
     version = trend.version
     assert not trend.add_lines([_Line(9, 109.0, tuple(events("OK\n")))])
     assert trend.version == version
+
+
+def test_trend_keeps_the_newest_points_in_order_past_its_limit() -> None:
+    """The arrays grow, slide and drop the oldest beyond the limit; what is kept is always
+    the newest ``limit`` points, oldest first, whatever the buffer did in between."""
+    trend = SignalTrend(limit=100)
+    kept: list[float] = []
+    for i in range(1000):
+        decoded = tuple(events(f"+CESQ: 99,99,255,255,20,{1 + i % 90}\n"))
+        assert trend.add_lines([_Line(i, float(i), decoded)])
+        kept = [*kept, float(i)][-100:]
+        times, values = trend.series("rsrp_dbm")
+        assert times.tolist() == kept
+        rsrp = next(e.fields["rsrp_dbm"] for e in decoded if "rsrp_dbm" in e.fields)
+        assert values[-1] == rsrp == trend.latest("rsrp_dbm")
+    assert len(trend) == 200  # RSRP and RSRQ, 100 each
+    trend.clear()
+    assert len(trend) == 0 and trend.latest("rsrp_dbm") is None

@@ -9,11 +9,12 @@ module reported as unknown (``+CESQ`` 255) is a gap, not a zero.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable
 
+import numpy as np
+
 from workbench.module.events import Kind
-from workbench.viewmodel.timeline import LineLike
+from workbench.viewmodel.timeline import FloatArray, LineLike
 
 #: (event field, legend name, unit) of each line drawn.
 SERIES: tuple[tuple[str, str, str], ...] = (
@@ -26,13 +27,66 @@ SERIES: tuple[tuple[str, str, str], ...] = (
 LIMIT = 20_000
 
 
+class _Series:
+    """Times and values of one series in numpy arrays that grow by doubling.
+
+    The panel hands the arrays to the plot as they are (views, no copy), so a redraw costs
+    what the plot draws of them, not a conversion of the whole history (issue 17: building
+    lists of 20,000 tuples per series on each redraw was half of the lane's redraw time).
+    The oldest points beyond ``limit`` are dropped by moving the start; the buffer is
+    compacted when it is half the buffer or more.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._times = np.empty(64)
+        self._values = np.empty(64)
+        self._start = 0
+        self._end = 0
+
+    def append(self, time: float, value: float) -> None:
+        if self._end == len(self._times):
+            self._make_room()
+        self._times[self._end] = time
+        self._values[self._end] = value
+        self._end += 1
+        if self._end - self._start > self.limit:
+            self._start += 1
+
+    def _make_room(self) -> None:
+        kept = self._end - self._start
+        if kept * 2 <= len(self._times):
+            # Half the buffer or more is dropped points: slide the kept ones to the front.
+            self._times[:kept] = self._times[self._start : self._end]
+            self._values[:kept] = self._values[self._start : self._end]
+        else:
+            size = len(self._times) * 2
+            times, values = np.empty(size), np.empty(size)
+            times[:kept] = self._times[self._start : self._end]
+            values[:kept] = self._values[self._start : self._end]
+            self._times, self._values = times, values
+        self._start, self._end = 0, kept
+
+    def clear(self) -> None:
+        self._start = self._end = 0
+
+    @property
+    def times(self) -> FloatArray:
+        return self._times[self._start : self._end]
+
+    @property
+    def values(self) -> FloatArray:
+        return self._values[self._start : self._end]
+
+    def __len__(self) -> int:
+        return self._end - self._start
+
+
 class SignalTrend:
     """The points of each series, oldest first; :attr:`version` moves when any changed."""
 
     def __init__(self, limit: int = LIMIT) -> None:
-        self._points: dict[str, deque[tuple[float, float]]] = {
-            key: deque(maxlen=limit) for key, _, _ in SERIES
-        }
+        self._points: dict[str, _Series] = {key: _Series(limit) for key, _, _ in SERIES}
         self.version = 0
 
     def add_lines(self, lines: Iterable[LineLike]) -> bool:
@@ -47,7 +101,7 @@ class SignalTrend:
                         continue
                     value = event.fields[key]
                     number = float(value) if isinstance(value, int | float) else math.nan
-                    self._points[key].append((line.host_time, number))
+                    self._points[key].append(line.host_time, number)
                     added = True
         if added:
             self.version += 1
@@ -58,16 +112,17 @@ class SignalTrend:
             points.clear()
         self.version += 1
 
-    def series(self, key: str) -> tuple[list[float], list[float]]:
-        """``(times, values)`` of one series (NaN where the module said unknown)."""
+    def series(self, key: str) -> tuple[FloatArray, FloatArray]:
+        """``(times, values)`` of one series, oldest first (NaN where the module said
+        unknown). Views of the trend's own arrays: valid until the next point is added."""
         points = self._points[key]
-        return [t for t, _ in points], [v for _, v in points]
+        return points.times, points.values
 
     def latest(self, key: str) -> float | None:
         """The newest known value of a series."""
-        for _, value in reversed(self._points[key]):
+        for value in self._points[key].values[::-1]:
             if not math.isnan(value):
-                return value
+                return float(value)
         return None
 
     def __len__(self) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSize, QTimer
 from PySide6.QtGui import QColor, QPalette
@@ -92,6 +91,15 @@ class SignalTrendLane(QWidget):
                 offset=(-4, 2), labelTextSize="7pt"
             )
             curve = plot.plot([], [], name=f"{name} ({unit})")
+            # Only what is in view, at most ~2 points per pixel column (each column's
+            # highest and lowest, so a dip stays visible): a day of polls is 20,000 points
+            # per series, and drawing them all on every follow-live frame was the largest
+            # paint cost of the window at 1 MB/s (issue 17). pyqtgraph's own options.
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            # One group per pixel column (the library's default is five; it has no setter,
+            # and reads this option at every update since 0.10).
+            curve.opts["autoDownsampleFactor"] = 1.0
             curve.setSymbol("o")
             curve.setSymbolSize(4)
             curve.setSymbolPen(None)
@@ -166,8 +174,8 @@ class SignalTrendLane(QWidget):
         self._drawn = self.trend.version
         for key, _, _ in SERIES:
             times, values = self.trend.series(key)
-            xs = np.asarray(times, dtype=float) - self.origin
-            ys = np.asarray(values, dtype=float)
+            xs = times - self.origin
+            ys = values.copy()  # the trend's arrays move on; the curve keeps its own
             curve = self.curves[key]
             curve.setData(
                 xs, ys, connect="finite", symbol="o" if len(xs) <= SYMBOL_POINTS else None
