@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.session.helpers import T0, coap_entry, meta, writer
 from workbench.module.events import Event
 from workbench.server.coaplog import ServerEvent
@@ -191,3 +194,41 @@ def test_every_split_point_gives_the_same_masked_line() -> None:
                 assert out == whole, (line, a, b)
                 for form in secret_forms():
                     assert form not in out
+
+
+def test_text_fast_path_masks_exactly_what_the_byte_rules_mask() -> None:
+    """``Redactor.text`` skips encoding a string with no trigger word (issue 17); on trigger
+    words in any case, non-ASCII letters that fold to ASCII ones (the Kelvin sign, long s),
+    surrogate escapes and plain text it gives what the byte rules give."""
+    redactor = Redactor()
+    samples = [
+        'AT+QLWCFG="security",0,100,"coaps://x",0,3,"id","00112233"',
+        'at+qlwcfg="SECURITY",0,100,"coaps://x",0,3,"id","psk"',
+        'AT+ULWM2MWRITE="/0/0/5","secret"',
+        "+ULWM2MCREATE: {bn:/0/1/}",
+        "ＱLWCFG only looks like one",  # fullwidth Q: not the ASCII trigger
+        "\u212a and \u017f are not k and s here",
+        "bad byte \udcff kept",
+        "+CESQ: 99,99,255,255,28,55",
+        "/3/0/0 is not /0/ but /0/0/3 is",
+        "",
+    ]
+    for text in samples:
+        data = text.encode("utf-8", "surrogateescape")
+        expected = redactor.line(data).decode("utf-8", "surrogateescape")
+        assert redactor.text(text) == expected, text
+    assert redactor.text("+CESQ: 99,99,255,255,28,55") == "+CESQ: 99,99,255,255,28,55"
+    assert "00112233" not in redactor.text(samples[0])
+
+
+_PIECES = st.sampled_from(
+    ["QLWCFG", "qlwcfg", "ULWM2MWRITE", "ulwm2mcreate", "/0/", "/3/", '"security"', ",", '"',
+     "=", "+", "\u212a", "\udcff", "é", " ", "bn\\\":\\\"/0/1", "00112233"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".join))
+def test_text_fast_path_agrees_with_the_byte_rules_on_any_text(text: str) -> None:
+    redactor = Redactor()
+    data = text.encode("utf-8", "surrogateescape")
+    assert redactor.text(text) == redactor.line(data).decode("utf-8", "surrogateescape")

@@ -25,6 +25,7 @@ hold-back costs nothing for ordinary traffic.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -74,6 +75,12 @@ _TRIGGER_PREFIXES: Final = tuple(
     {trigger[:size] for trigger in _TRIGGERS for size in range(1, len(trigger))}
 )
 _HAS_TRIGGER: Final = re.compile(b"|".join(re.escape(t) for t in _TRIGGERS), re.IGNORECASE)
+#: The same test on text, to skip encoding a string no rule can touch: the triggers are ASCII
+#: and UTF-8 (with surrogate escapes) encodes only ASCII characters to ASCII bytes, so a string
+#: this misses has no trigger in its bytes either.
+_HAS_TRIGGER_TEXT: Final = re.compile(
+    "|".join(re.escape(t.decode("ascii")) for t in _TRIGGERS), re.IGNORECASE | re.ASCII
+)
 
 # The rules below never look before their trigger word: a held-back line starts at most at the
 # trigger (what came before it in the same line may already have been released).
@@ -242,6 +249,8 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """:meth:`line` for text (decoded with surrogate escapes, so nothing is lost)."""
+        if self._pattern is None and not _HAS_TRIGGER_TEXT.search(text):
+            return text  # no known secret, no rule's trigger word (most event fields)
         data = text.encode("utf-8", "surrogateescape")
         masked = self.line(data)
         return text if masked == data else masked.decode("utf-8", "surrogateescape")
@@ -262,28 +271,47 @@ class Redactor:
 
     def mapping(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Mask a dict: secret-named keys, path-keyed secrets, ``path``+``value`` pairs."""
-        secret_value = _names_secret(data) or _path_field_secret(data.get("path"))
+        path = data.get("path")
+        secret_value = _names_secret(data) or (isinstance(path, str) and _path_secret(path))
         out: dict[str, Any] = {}
         for key, item in data.items():
-            name = str(key)
-            if _is_secret_name(name) or _is_secret_path(name):
+            name = key if type(key) is str else str(key)
+            if _is_secret_key(name):
                 out[name] = self.value(item, secret=True)
             elif secret_value and name in _VALUE_KEYS and not _path_keyed(item):
                 # A path-keyed mapping is masked per key below; anything else is one value.
                 out[name] = self.value(item, secret=True)
+            elif type(item) in _PLAIN:  # most event fields: nothing to mask in a number
+                out[name] = item
+            elif type(item) is str:
+                out[name] = self.text(item)
             else:
                 out[name] = self.value(item)
         return out
+
+
+#: Values :meth:`Redactor.value` returns as they are (exact types: a subclass goes the long way).
+_PLAIN: Final = frozenset({int, float, bool, type(None)})
 
 
 def _path_keyed(item: Any) -> bool:
     return isinstance(item, Mapping) and all(str(key).startswith("/") for key in item)
 
 
+# Memoised (pure functions of a string): an event's field names repeat on every event, and
+# checking them was a third of masking one, on the session writer's thread (issue 17).
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(name: str) -> bool:
+    """A key whose value is masked whole: a secret name or the path of a secret resource."""
+    return _is_secret_name(name) or _is_secret_path(name)
+
+
+@functools.lru_cache(maxsize=4096)
 def _is_secret_name(name: str) -> bool:
     return name.lower().replace("-", "_") in SECRET_NAMES
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_secret_path(text: str) -> bool:
     if not text.startswith("/"):
         return False
@@ -293,8 +321,10 @@ def _is_secret_path(text: str) -> bool:
         return False
 
 
-def _path_field_secret(path: Any) -> bool:
-    if not isinstance(path, str) or not path.startswith("/"):
+@functools.lru_cache(maxsize=4096)
+def _path_secret(path: str) -> bool:
+    """A ``path`` field naming a secret resource, or an instance/object that holds some."""
+    if not path.startswith("/"):
         return False
     try:
         parsed = Path.parse(path)
