@@ -29,6 +29,20 @@ def test_dumps_equals_json_dumps(value: Any) -> None:
     assert jsonline.dumps(value) == json.dumps(value, ensure_ascii=False)
 
 
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_dumps_compact_equals_the_session_files_json(value: Any) -> None:
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    assert jsonline.dumps_compact(value) == expected
+
+
+def test_dumps_compact_writes_unknown_types_as_their_str_like_json() -> None:
+    value = {"b": b"\x01", "o": frozenset({3}), "e": ValueError("x")}
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    assert jsonline.dumps_compact(value) == expected
+    assert jsonline.dumps_compact is not jsonline._reference_compact
+
+
 def test_the_fast_encoder_is_in_use_on_cpython() -> None:
     # The fallback is right too, but the point of the module is not to take it here.
     assert jsonline.dumps is not jsonline._reference
@@ -74,7 +88,8 @@ def test_event_json_is_unchanged_for_every_field_shape() -> None:
 
 def test_without_the_c_encoder_the_stdlib_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    assert jsonline._make() is jsonline._reference
+    made = jsonline._make(jsonline._reference, jsonline._unserialisable, ": ", ", ")
+    assert made is jsonline._reference
 
 
 def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +97,10 @@ def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.Monke
         raise TypeError("takes 10 arguments")
 
     monkeypatch.setattr(json.encoder, "c_make_encoder", other)
-    assert jsonline._make() is jsonline._reference
+    made = jsonline._make(jsonline._reference, jsonline._unserialisable, ": ", ", ")
+    assert made is jsonline._reference
+    made = jsonline._make(jsonline._reference_compact, str, ":", ",")
+    assert made is jsonline._reference_compact
 
 
 _FIELD_VALUE = st.none() | st.booleans() | st.integers() | st.text() | _JSON | st.binary(max_size=4)

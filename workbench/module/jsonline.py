@@ -6,7 +6,8 @@ encoding (5 of the 6 µs per event in the issue 17 profile). The C encoder is ma
 with the arguments ``JSONEncoder.iterencode`` passes for ``ensure_ascii=False`` and no indent,
 and only used after it has encoded a probe exactly as ``json.dumps`` does; otherwise (another
 Python whose ``c_make_encoder`` takes other arguments, or none at all) ``json.dumps`` itself
-runs. The output is the same string either way.
+runs. The output is the same string either way. :data:`dumps_compact` does the same for the
+session file's compact form.
 """
 
 from __future__ import annotations
@@ -29,27 +30,42 @@ def _reference(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _make() -> Callable[[Any], str]:
+def _reference_compact(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _unserialisable(obj: Any) -> Any:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _make(
+    reference: Callable[[Any], str],
+    default: Callable[[Any], Any],
+    key_separator: str,
+    item_separator: str,
+) -> Callable[[Any], str]:
+    """A ``dumps`` with one C encoder made up front, or ``reference`` when that is not safe."""
     make = getattr(json.encoder, "c_make_encoder", None)
     basestring = getattr(json.encoder, "c_encode_basestring", None)
     if make is None or basestring is None:
-        return _reference
-
-    def default(obj: Any) -> Any:
-        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
+        return reference
     try:
-        encoder = make(None, default, basestring, None, ": ", ", ", False, False, True)
+        encoder = make(
+            None, default, basestring, None, key_separator, item_separator, False, False, True
+        )
 
         def dumps(obj: Any) -> str:
             return "".join(encoder(obj, 0))
 
-        if dumps(_PROBE) != _reference(_PROBE):
-            return _reference
+        if dumps(_PROBE) != reference(_PROBE):
+            return reference
     except Exception:  # another signature: the stdlib path is always right
-        return _reference
+        return reference
     return dumps
 
 
 #: ``dumps(obj) == json.dumps(obj, ensure_ascii=False)`` for every JSON-able ``obj``.
-dumps: Callable[[Any], str] = _make()
+dumps: Callable[[Any], str] = _make(_reference, _unserialisable, ": ", ", ")
+#: ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)``: the session
+#: file's records (encoded on its writer thread, once per decoded event).
+dumps_compact: Callable[[Any], str] = _make(_reference_compact, str, ":", ",")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from workbench.module.events import Event
+from workbench.module.jsonline import dumps_compact
 from workbench.server.coaplog import CoapLogEntry, ServerEvent
 from workbench.server.coapwire import parse_datagram
 from workbench.session.format import FLAG_REDACTED, RawRecord, RecordKind
@@ -35,7 +36,7 @@ _EVENT_RESERVED: Final = frozenset({"kind", "line", "raw", "inferred"})
 
 def dumps(obj: Any) -> bytes:
     """Compact UTF-8 JSON (non-ASCII kept, so logs in any language stay readable)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return dumps_compact(obj).encode()
 
 
 def _loads_object(payload: bytes) -> dict[str, Any]:
