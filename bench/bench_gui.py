@@ -221,8 +221,10 @@ class StackSampler(threading.Thread):
         print(
             f"window thread  {cpu:.1f} CPU s of {wall:.1f} s wall ({100 * cpu / wall:.0f} % busy)"
         )
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        names[self.native_id] = "sampler (this bench)"
         for task in sorted(Path("/proc/self/task").iterdir()):
-            name = (task / "comm").read_text().strip()
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
             print(f"  thread {task.name} {name}: {self.thread_cpu(int(task.name)):.1f} CPU s total")
         everywhere = Counter(where for _t, where in self.samples)
         late: Counter[str] = Counter()

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QPalette, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -196,6 +196,44 @@ def test_a_grid_line_under_a_mark_does_not_tint_it(qtbot: object) -> None:
     on_grid = _pixel(panel, image, QPointF(error.x(), empty_lane_y))
     off_grid = _pixel(panel, image, QPointF(between_ticks, empty_lane_y))
     assert on_grid != off_grid  # the grid line is there, under where the mark would be
+
+
+class _PaintCounter(QObject):
+    """Counts the paint events a widget receives (an event filter: no override needed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_a_follow_live_frame_paints_each_plot_once(qtbot: object) -> None:
+    """pyqtgraph sets a view's transform when Qt paints it, which dirties the scene: each plot
+    painted twice per frame until the panel applied the range at once (issue 17)."""
+    context, panel = _panel(qtbot)
+    _feed(context, panel, time.time() - 10)
+    panel.set_follow(True)
+    for _ in range(3):
+        QApplication.processEvents()
+    views = [panel.plot_widget, *panel.trends.plots]
+    counters = []
+    for view in views:
+        counter = _PaintCounter()
+        view.viewport().installEventFilter(counter)
+        counters.append(counter)
+    for frame in range(3):
+        _feed(context, panel, time.time() - 1 + frame * 0.1)
+        panel._last_frame = panel._last_follow = 0.0  # the next tick is a frame
+        for counter in counters:
+            counter.count = 0
+        panel.tick()
+        for _ in range(4):
+            QApplication.processEvents()
+        assert [c.count for c in counters] == [1, 1, 1], frame
 
 
 def test_label_widths_are_remembered_per_font(qtbot: object) -> None:
