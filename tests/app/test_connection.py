@@ -226,3 +226,42 @@ def test_recorder_sees_bytes_and_events() -> None:
     kinds = {kind for kind, _ in recorder.calls}
     assert {"rx", "tx", "event"} <= kinds
     assert (b"".join(d for k, d in recorder.calls if k == "tx")) == b"AT+CGMM\r"
+
+
+def test_close_decodes_the_backlog_in_slices_and_loses_nothing() -> None:
+    """A close while decoding is behind (a burst the window has not caught up with) decodes
+    every queued byte before it returns, in slices, so the loop (the window's) keeps
+    running meanwhile instead of freezing for the whole backlog."""
+    plugin = _plugin()
+
+    async def main() -> None:
+        host = PtyHost(plugin.make_simulator(None, ""))
+        await host.start()
+        conn = ModuleConnection(host.path, plugin)
+        conn.open()
+        lines = 40_000
+        burst = b"".join(b'+CEREG: 1,"1A2B","01A2B3C4",7\r\n' for _ in range(lines))
+        # As the reader thread hands it over, faster than one slice decodes it.
+        for start in range(0, len(burst), 4096):
+            conn._on_data(burst[start : start + 4096])
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        beating = asyncio.create_task(ticker())
+        try:
+            assert conn.backlog_bytes > 0
+            await conn.close()
+        finally:
+            beating.cancel()
+            await host.stop()
+        assert conn.backlog_bytes == 0
+        received = [line for line in conn.history if line.text.startswith("+CEREG")]
+        assert len(received) == lines
+        assert ticks > 5  # the loop ran between the slices
+
+    _run(main)

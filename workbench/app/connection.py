@@ -166,6 +166,8 @@ class ModuleConnection:
         self._wall_offset = 0.0
         self._backlog: deque[bytes] = deque()
         self._processing = False
+        #: Futures of :meth:`_drain_backlog` callers, resolved when the backlog is empty.
+        self._drained: list[asyncio.Future[None]] = []
         self._server_unsubscribe: Unsubscribe | None = None
         #: Answers the module's host-managed object requests (headless; the window shows it).
         self.host_answers = HostAnswerService(self)
@@ -305,7 +307,7 @@ class ModuleConnection:
         """Close the port; history and state are kept (idempotent)."""
         at = self._at
         self._drop_port()
-        self._flush_backlog()
+        await self._drain_backlog()
         await self.host_answers.close()
         if at is not None:
             await at.close()
@@ -393,6 +395,27 @@ class ModuleConnection:
                 asyncio.get_running_loop().call_soon(self._process_backlog)
                 return
         self._processing = False
+        waiters, self._drained = self._drained, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _drain_backlog(self) -> None:
+        """Decode what is queued in the usual slices and return when it is all decoded.
+
+        Closing the port while the window was behind at 1 MB/s decoded the whole backlog in
+        one call: the window froze for as long as that took (1.3 s at the end of a 30 s
+        benchmark run, issue 17), with no way to tell why. The slices let it paint meanwhile.
+        """
+        if not self._backlog:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._drained.append(waiter)
+        if not self._processing:
+            self._processing = True
+            loop.call_soon(self._process_backlog)
+        await waiter
 
     def _flush_backlog(self) -> None:
         """Decode everything still queued (before a loss note, at close)."""

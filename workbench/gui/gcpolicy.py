@@ -11,15 +11,20 @@ while frozen. So when traffic has paused for :data:`IDLE_SECONDS` and enough was
 the policy unfreezes and runs one full collection (a pause nobody is watching), and it
 unfreezes everything when the window closes.
 
-The objects frozen since the last full collection are counted as the size of the oldest
-generation just before each freeze (what that freeze moves), never with
-``gc.get_freeze_count()``: that walks the whole frozen list and took 40-240 ms with a million
-terminal lines held, once a second (issue 17, py-spy at 1 MB/s).
+"Enough frozen since" is measured as how much the heap grew since the last full collection
+(``sys.getallocatedblocks()``, a sum over the allocator's arenas: under a millisecond), never
+by counting objects: ``gc.get_freeze_count()`` walks the whole frozen list (40-240 ms with a
+million terminal lines held, once a second), and the size of the oldest generation before a
+freeze, used until issue 17's last round, walked every object a bulk load had just promoted
+there: 50-560 ms on the first tick after a session or a long capture was loaded (measured
+with 600,000 terminal lines). Cyclic garbage hidden by the freeze stays allocated, so it
+shows as growth too.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable
 
@@ -29,8 +34,9 @@ from PySide6.QtCore import QObject, QTimer
 FREEZE_EVERY_MS = 1000
 #: Traffic pause after which a full collection is allowed (seconds).
 IDLE_SECONDS = 5.0
-#: Objects frozen since the last full collection that make one worth it when idle.
-FULL_AFTER_FROZEN = 200_000
+#: Heap growth (allocated blocks) since the last full collection that makes one worth it when
+#: idle: about 200,000 objects' worth (a terminal line is a few blocks).
+FULL_AFTER_BLOCKS = 400_000
 
 
 class GcPolicy(QObject):
@@ -42,8 +48,8 @@ class GcPolicy(QObject):
         super().__init__(parent)
         self._clock = clock
         self._last_activity = clock()
-        #: Objects frozen since the last full collection (see the module docstring).
-        self.frozen_since_full = 0
+        #: Allocated blocks at the last full collection (see the module docstring).
+        self._blocks_at_full = sys.getallocatedblocks()
         self.full_collections = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FREEZE_EVERY_MS)
@@ -59,18 +65,20 @@ class GcPolicy(QObject):
     def tick(self) -> None:
         """Collect the young generations, freeze the survivors; a full pass when idle."""
         idle = self._clock() - self._last_activity >= IDLE_SECONDS
-        if idle and self.frozen_since_full >= FULL_AFTER_FROZEN:
+        if idle and self.grown_since_full >= FULL_AFTER_BLOCKS:
             gc.unfreeze()
             gc.collect()
             self.full_collections += 1
             gc.freeze()
-            self.frozen_since_full = 0
+            self._blocks_at_full = sys.getallocatedblocks()
             return
         gc.collect(1)
-        # The young generations are empty now: what survived since the last freeze is the
-        # oldest generation, and only that is walked (O(one second of traffic)).
-        self.frozen_since_full += len(gc.get_objects(generation=2))
         gc.freeze()
+
+    @property
+    def grown_since_full(self) -> int:
+        """Allocated blocks gained since the last full collection (never below zero)."""
+        return max(0, sys.getallocatedblocks() - self._blocks_at_full)
 
     def stop(self) -> None:
         """Give everything back to the collector (the window is closing)."""
