@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from tests.gui.wb_helpers import main_window, run, until
+from tests.gui.wb_helpers import main_window, run, shot, until
 from workbench.session import SessionReader
 from workbench.transport.serial_port import PortSettings
 
@@ -83,3 +83,44 @@ def test_a_port_killed_mid_burst_keeps_every_byte(wb_loop: asyncio.AbstractEvent
     decoded = [event for line in shown for event in line.events]
     assert len(decoded) > 1000
     assert [(e.line, e.kind) for e in events] == [(e.line, e.kind) for e in decoded]
+
+
+def test_the_status_bar_says_when_decoding_is_behind(wb_loop: asyncio.AbstractEventLoop) -> None:
+    """A burst faster than the window decodes: the status bar says how far behind it is (and
+    that nothing is lost) while it catches up, and says nothing once it has."""
+    import termios
+    import tty
+
+    window = main_window(record=False)
+    window.show()
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)
+    block = b"".join(line + b"\r\n" for line in LINES) * 40
+
+    async def body() -> None:
+        window.context.set_plugin(window.context.plugins.get("quectel-bg95"))
+        conn = window.open_port(os.ttyname(slave), PortSettings())
+        assert conn is not None and conn.status == "open"
+        label = window.status_behind
+        try:
+            assert not label.isVisible()
+            # As the reader thread hands a burst over: ~1.5 MB queued at once.
+            for _ in range(300):
+                conn._on_data(block)
+            window._behind_checked = 0.0
+            window.pump()
+            assert label.isVisible(), label.text()
+            assert "MB behind the port" in label.text() and "nothing is lost" in label.text()
+            assert "session file" in label.toolTip()
+            shot(window.statusBar(), "status_bar_decoding_behind")
+            await until(lambda: conn.backlog_bytes == 0, 60, "decoding caught up")
+            window.pump()
+            assert not label.isVisible()
+        finally:
+            await window.shutdown()
+            os.close(master)
+            os.close(slave)
+
+    run(wb_loop, body(), timeout=90)
+    window._closed_for_real = True
+    window.close()

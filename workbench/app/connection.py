@@ -165,6 +165,7 @@ class ModuleConnection:
         self._decoded_subscribers: list[DecodedCallback] = []
         self._wall_offset = 0.0
         self._backlog: deque[bytes] = deque()
+        self._backlog_size = 0
         self._processing = False
         #: Futures of :meth:`_drain_backlog` callers, resolved when the backlog is empty.
         self._drained: list[asyncio.Future[None]] = []
@@ -368,6 +369,7 @@ class ModuleConnection:
         if self.recorder is not None:
             _record(self.recorder.record_rx, data)
         self._backlog.append(data)
+        self._backlog_size += len(data)
         if not self._processing:
             self._processing = True
             asyncio.get_running_loop().call_soon(self._process_backlog)
@@ -386,6 +388,7 @@ class ModuleConnection:
             if len(chunk) > SLICE_BYTES:
                 backlog.appendleft(chunk[SLICE_BYTES:])
                 chunk = chunk[:SLICE_BYTES]
+            self._backlog_size -= len(chunk)
             if self._at is not None:
                 self._at.feed(chunk)
             if time.perf_counter() >= deadline:
@@ -424,7 +427,7 @@ class ModuleConnection:
     @property
     def backlog_bytes(self) -> int:
         """Received bytes not decoded yet (non-zero only while the loop is catching up)."""
-        return sum(len(chunk) for chunk in self._backlog)
+        return self._backlog_size
 
     def _on_line(self, line: ClassifiedLine, wall_offset: float) -> None:
         seq = self._next_seq()

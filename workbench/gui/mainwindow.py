@@ -70,6 +70,10 @@ T = TypeVar("T")
 BATCH_MS = 33
 #: Lines handed to the views per batch at most (the rest waits for the next tick).
 BATCH_LINES = 50_000
+#: Received bytes waiting to be decoded from which the status bar says the window is behind.
+BEHIND_SHOWN_BYTES = 256 * 1024
+#: How often that figure is refreshed (seconds).
+BEHIND_REFRESH = 0.5
 #: Bump when docks change incompatibly: an old saved layout is then ignored.
 LAYOUT_VERSION = 1
 
@@ -453,6 +457,18 @@ class MainWindow(QMainWindow):
         self._update_status_bar()
 
     def _build_status_bar(self) -> None:
+        #: Shown only while decoding is behind the port (see :meth:`_update_behind`).
+        self.status_behind = QLabel(self)
+        self.status_behind.setObjectName("status_behind")
+        self.status_behind.setContentsMargins(6, 0, 6, 0)
+        self.status_behind.setToolTip(
+            "The module sends faster than this computer decodes and draws it. The terminal"
+            " and the timeline catch up when the traffic slows down. Nothing is lost: the"
+            " session file records every byte as it arrives."
+        )
+        self.status_behind.hide()
+        self.statusBar().addPermanentWidget(self.status_behind)
+        self._behind_checked = 0.0
         self.status_port = QLabel(self)
         self.status_module = QLabel(self)
         self.status_client = QLabel(self)
@@ -558,6 +574,7 @@ class MainWindow(QMainWindow):
         """One batch: new lines and state changes of the connection to the panels."""
         conn = self.context.connection
         if conn is None:
+            self.status_behind.hide()
             return 0
         lines = conn.drain(BATCH_LINES)
         if lines:
@@ -565,7 +582,23 @@ class MainWindow(QMainWindow):
         changed = conn.drain_changes()
         if changed:
             self.context.state_changed.emit(changed)
+        now = time.monotonic()
+        if now - self._behind_checked >= BEHIND_REFRESH or (
+            self.status_behind.isVisible() and not conn.backlog_bytes
+        ):
+            self._behind_checked = now
+            self._update_behind(conn.backlog_bytes)
         return len(lines)
+
+    def _update_behind(self, waiting: int) -> None:
+        """Say in the status bar how far decoding is behind the port, while it is."""
+        if waiting < BEHIND_SHOWN_BYTES:
+            self.status_behind.hide()
+            return
+        self.status_behind.setText(
+            f"Decoding {waiting / 1e6:.1f} MB behind the port — nothing is lost"
+        )
+        self.status_behind.show()
 
     def _update_status_bar(self) -> None:
         conn = self.context.connection
