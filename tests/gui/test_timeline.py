@@ -236,6 +236,27 @@ def test_a_follow_live_frame_paints_each_plot_once(qtbot: object) -> None:
         assert [c.count for c in counters] == [1, 1, 1], frame
 
 
+def test_labels_at_the_right_edge_go_left_without_overprinting(qtbot: object) -> None:
+    """The newest labels near the right edge are drawn left of their marks, placed there
+    (flipped only when painted, they overprinted the label before them)."""
+    context, panel = _panel(qtbot)
+    t0 = time.time() - 10
+    _feed(context, panel, t0)
+    panel.show_time(t0 - 4, t0 + 4.05)  # the error at t0+4 sits at the right edge
+    QApplication.processEvents()
+    placed = panel.placed_labels()
+    measure = panel._measure(panel.font())
+    right = panel.view.mapViewToDevice(QPointF(panel.view.viewRange()[0][1], 0)).x()
+    assert any(p.flipped for p in placed)
+    for label in placed:
+        assert label.x + measure(label.text) <= right + 0.5
+    for a in placed:
+        for b in placed:
+            if a is not b and (a.lane, a.row) == (b.lane, b.row):
+                assert a.x + measure(a.text) <= b.x or b.x + measure(b.text) <= a.x
+    shot(panel, "timeline_labels_at_the_right_edge")
+
+
 def test_label_widths_are_remembered_per_font(qtbot: object) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 

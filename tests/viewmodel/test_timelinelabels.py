@@ -1,6 +1,6 @@
 """Timeline labels at the same instant: the newest wins the top row, older ones are merged."""
 
-from workbench.viewmodel.timelinelabels import place_labels
+from workbench.viewmodel.timelinelabels import FLIP, GAP, PlacedLabel, place_labels
 
 
 def _measure(text: str) -> float:
@@ -39,3 +39,47 @@ def test_a_count_is_shortened_before_it_runs_into_the_next_label() -> None:
     assert sorted(p.text for p in roomy) == ["registered (+1)", "updated"]
     alone = place_labels(labels[:2], _measure, rows=1)
     assert [p.text for p in alone] == ["registered (+1 earlier)"]
+
+
+def _overlap(a: PlacedLabel, b: PlacedLabel) -> bool:
+    return (
+        a.lane == b.lane
+        and a.row == b.row
+        and a.x < b.x + _measure(b.text)
+        and b.x < a.x + _measure(a.text)
+    )
+
+
+def test_a_label_at_the_right_edge_goes_left_of_its_mark_and_is_placed_there() -> None:
+    """The newest event's label near the edge is drawn left of its mark. It used to be
+    flipped only when painted, after placement, and overprinted the label left of it."""
+    right = 1000.0
+    labels = [(880.0, 1, "registered"), (964.0, 1, "update pending")]  # 70 px and 98 px
+    placed = place_labels(labels, _measure, rows=2, right=right)
+    newest = next(p for p in placed if p.text.startswith("update"))
+    assert newest.flipped and newest.x + _measure(newest.text) == 964.0 - FLIP
+    older = next(p for p in placed if p.text.startswith("registered"))
+    assert not older.flipped
+    assert not _overlap(newest, older)  # it moved to the second row instead
+    assert newest.row == 0 and older.row == 1
+    for label in placed:
+        assert label.x + _measure(label.text) <= right
+
+
+def test_a_flipped_label_grows_its_count_leftwards_and_stops_before_its_neighbour() -> None:
+    right = 1000.0
+    labels = [(700.0, 1, "ready"), (964.0, 1, "pending"), (964.0, 1, "registered")]
+    placed = place_labels(labels, _measure, rows=1, right=right)
+    flipped = next(p for p in placed if p.flipped)
+    assert flipped.text == "registered (+1 earlier)"  # 161 px fit in the 211 px left of it
+    assert flipped.x + _measure(flipped.text) == 964.0 - FLIP  # still ends beside its mark
+    ready = next(p for p in placed if p.text == "ready")
+    assert ready.x + _measure(ready.text) + GAP <= flipped.x
+
+    # Less room on the left: the count is shortened, never running into "ready".
+    crowded = [(780.0, 1, "ready"), *labels[1:]]  # 131 px left for the flipped label
+    placed = place_labels(crowded, _measure, rows=1, right=right)
+    flipped = next(p for p in placed if p.flipped)
+    assert flipped.text == "registered (+1)"
+    ready = next(p for p in placed if p.text == "ready")
+    assert ready.x + _measure(ready.text) + GAP <= flipped.x

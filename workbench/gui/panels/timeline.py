@@ -814,7 +814,8 @@ class TimelinePanel(QWidget):
         zero = to_px(QPointF(0.0, 0.0)).x()
         scale = to_px(QPointF(1.0, 0.0)).x() - zero
         wanted = [(zero + scale * x + 4, lane, label) for x, lane, label, _c in self._labels]
-        return place_labels(wanted, self._measure(font), rows)
+        right = zero + scale * self.view.viewRange()[0][1]  # labels past it go left of marks
+        return place_labels(wanted, self._measure(font), rows, right)
 
     def placed_labels(self) -> list[Any]:
         """The labels as the next paint places them (tests, keyboard users' summaries)."""
@@ -841,13 +842,12 @@ class TimelinePanel(QWidget):
         halo.setAlpha(200)
         height = metrics.height()
         rows = _rows(transform.map, metrics)
-        right = transform.map(rect.topRight()).x()
         measure = self._measure(p.font())
         for placed in self._place(transform.map, p.font()):
             centre = transform.map(QPointF(0, _lane_y(placed.lane))).y()
             y = centre + (placed.row - (rows - 1) / 2) * height
             width = measure(placed.text)
-            x = placed.x if placed.x + width <= right else placed.x - 8 - width  # at the edge
+            x = placed.x  # already left of its mark at the right edge (place_labels)
             p.fillRect(QRectF(x - 1, y - height / 2, width + 2, height), halo)
             p.setPen(text_colour)
             p.drawText(QPointF(x, y + ascent), placed.text)
