@@ -117,7 +117,8 @@ def test_gc_policy_freezes_survivors_and_collects_fully_only_when_idle(
     wb_app: QApplication,
 ) -> None:
     now = [1000.0]
-    policy = GcPolicy(clock=lambda: now[0])
+    watched = [False]
+    policy = GcPolicy(clock=lambda: now[0], watched=lambda: watched[0])
     try:
         before = gc.get_freeze_count()
         keep = [[i] for i in range(250_000)]  # survivors: lists are tracked by the collector
@@ -126,7 +127,11 @@ def test_gc_policy_freezes_survivors_and_collects_fully_only_when_idle(
         assert gc.get_freeze_count() >= before + len(keep)
         assert policy.grown_since_full >= len(keep)  # the heap grew by at least the lists
         assert policy.full_collections == 0  # traffic just arrived: no full pass
-        now[0] += 10  # quiet for 10 s: one full pass, then frozen again
+        watched[0] = True
+        now[0] += 10  # quiet for 10 s but the user is in the window: no full pass yet
+        policy.tick()
+        assert policy.full_collections == 0
+        watched[0] = False  # the user switched to another application: one full pass
         policy.tick()
         assert policy.full_collections == 1
         assert policy.grown_since_full < 10_000
@@ -206,6 +211,28 @@ def test_gc_policy_tick_never_walks_the_objects(
         policy.activity()
         policy.tick()
         policy.tick()
+    finally:
+        policy.stop()
+    del keep
+
+
+def test_gc_policy_collects_fully_after_a_long_quiet_even_when_watched(
+    wb_app: QApplication,
+) -> None:
+    from workbench.gui.gcpolicy import LONG_IDLE_SECONDS
+
+    now = [0.0]
+    policy = GcPolicy(clock=lambda: now[0], watched=lambda: True)
+    try:
+        keep = [[i] for i in range(250_000)]
+        policy.activity()
+        policy.tick()
+        now[0] += LONG_IDLE_SECONDS - 1
+        policy.tick()
+        assert policy.full_collections == 0
+        now[0] += 2
+        policy.tick()
+        assert policy.full_collections == 1
     finally:
         policy.stop()
     del keep
