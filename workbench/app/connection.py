@@ -373,6 +373,10 @@ class ModuleConnection:
             _record(self.recorder.record_rx, data)
         self._backlog.append(data)
         self._backlog_size += len(data)
+        self._schedule_backlog()
+
+    def _schedule_backlog(self) -> None:
+        """Start the chain of decode slices unless one is already running."""
         if not self._processing:
             self._processing = True
             asyncio.get_running_loop().call_soon(self._process_backlog)
@@ -415,12 +419,9 @@ class ModuleConnection:
         """
         if not self._backlog:
             return
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._drained.append(waiter)
-        if not self._processing:
-            self._processing = True
-            loop.call_soon(self._process_backlog)
+        self._schedule_backlog()
         await waiter
 
     def _flush_backlog(self) -> None:

@@ -311,7 +311,6 @@ def _is_secret_name(name: str) -> bool:
     return name.lower().replace("-", "_") in SECRET_NAMES
 
 
-@functools.lru_cache(maxsize=4096)
 def _is_secret_path(text: str) -> bool:
     if not text.startswith("/"):
         return False

@@ -30,11 +30,11 @@ LIMIT = 20_000
 class _Series:
     """Times and values of one series in numpy arrays that grow by doubling.
 
-    The panel hands the arrays to the plot as they are (views, no copy), so a redraw costs
-    what the plot draws of them, not a conversion of the whole history (issue 17: building
-    lists of 20,000 tuples per series on each redraw was half of the lane's redraw time).
-    The oldest points beyond ``limit`` are dropped by moving the start; the buffer is
-    compacted when it is half the buffer or more.
+    :meth:`SignalTrend.series` hands out views of them, so a redraw is one array copy, not a
+    conversion of the whole history (issue 17: building lists of 20,000 tuples per series on
+    each redraw was half of the lane's redraw time). The oldest points beyond ``limit`` are
+    dropped by moving the start; when the buffer is full and the dropped points are half of it
+    or more, the kept ones slide to the front instead of the buffer growing.
     """
 
     def __init__(self, limit: int) -> None:
