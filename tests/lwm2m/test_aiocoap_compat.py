@@ -54,7 +54,7 @@ def test_the_private_names_the_compat_module_relies_on_exist() -> None:
         MessageInterfaceSimpleServer,
         _DatagramServerSocketSimple,
     )
-    from aiocoap.transports.udp6 import MessageInterfaceUDP6
+    from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
     missing = (
         _has(MessageManager, "_deduplicate_message", "_send_initially")
@@ -62,7 +62,10 @@ def test_the_private_names_the_compat_module_relies_on_exist() -> None:
         + _has(MessageInterfaceUDP6, "_create_transport_endpoint")
         + _sets(MessageInterfaceUDP6, "_remote_being_sent_to")
         + _sets(MessageInterfaceSimpleServer, "_mman", "_pool")
-        + _has(Context, "_append_tokenmanaged_messagemanaged_transport")
+        + _has(Context, "_append_tokenmanaged_messagemanaged_transport", "_render_to_pipe")
+        + _sets(MessageInterfaceUDP6, "_ctx")
+        + _has(UDP6EndpointAddress, "is_multicast_locally")
+        + _sets(UDP6EndpointAddress, "pktinfo", "interface")
         + _has(MessageInterfaceSimpleServer, "_received_datagram", "_serversocket")
         + _has(_DatagramServerSocketSimple, "_Address", "create")
     )

@@ -49,7 +49,7 @@ def test_ticks_freeze_survivors_find_old_cycles_on_growth_and_stop_gives_all_bac
             gc.collect()
             policy.tick()  # not due: young generations only
             assert alive() is not None
-            blocks[0] = 1_500_000  # the heap grew by half
+            blocks[0] = 2_000_000  # the heap doubled
             policy.tick()  # due now: unfreeze, collect, freeze
             assert policy.full_collections == 1
             assert alive() is None

@@ -37,8 +37,10 @@ from collections.abc import Callable
 
 #: Seconds between freezes of the survivors.
 EVERY = 1.0
-#: Growth of the heap (a share of it at the last full collection) that calls for one.
-GROWTH = 0.5
+#: Growth of the heap (a share of it at the last full collection) that calls for one: when
+#: it has doubled, so each full pass is paid for by as many new blocks as it walks. At 0.5,
+#: a server taking on 10,000 clients ran eight passes of up to a second while they arrived.
+GROWTH = 1.0
 #: ... and at least this many allocated blocks (about 200,000 objects' worth).
 MIN_GROWTH = 400_000
 
