@@ -188,8 +188,7 @@ def make_interface_class(tap: DatagramTap) -> type[UDP6Interface]:
             ancdata = []
             if message.remote.pktinfo is not None:
                 ancdata.append((socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, message.remote.pktinfo))
-            with self.sending_to(message.remote):
-                self.transport.sendmsg(data, ancdata, 0, message.remote.sockaddr)
+            self.send_datagram(data, ancdata, message.remote)
             tap.datagram("out", data, format_peer(message.remote.sockaddr), None)
 
     return GatedUDP6
