@@ -45,8 +45,8 @@ def _plugin_log(plugin: Plugin) -> bytes | None:
 PLUGINS = [p for p in REGISTRY.plugins if _plugin_log(p) is not None]
 
 
-def _one_pass(log: bytes, plugin: Plugin) -> list[str]:
-    return [event.to_json() for event in events_of(decode_log(log, plugin))]
+def _one_pass(log: bytes, plugin: Plugin) -> list[bytes]:
+    return [event.to_json_line() for event in events_of(decode_log(log, plugin))]
 
 
 @pytest.mark.parametrize("plugin", PLUGINS, ids=lambda p: p.id)
@@ -56,7 +56,7 @@ def test_pieces_decoded_apart_equal_one_pass(plugin: Plugin) -> None:
     expected = _one_pass(log, plugin)
     # Pieces of ~700 bytes: dozens of cuts, each decoded by a fresh pipeline after warm-up,
     # just as a worker process does it.
-    got: list[str] = []
+    got: list[bytes] = []
     for piece in pieces(log_chunks(io.BytesIO(log).read, 97), 700):
         got.extend(decode_piece(Pipeline(plugin, None, keep_empty=True), piece).lines)
     assert got == expected
@@ -79,7 +79,7 @@ def test_decoder_error_counts_run_over_the_whole_file() -> None:
     plugin = REGISTRY.get("ublox-sara-r5")
     log = b"".join(b"AT+ULWM2MREAD=0,3\r\n+ULWM2MREAD: {bad %d\r\nOK\r\n" % i for i in range(300))
     expected = _one_pass(log, plugin)
-    counts = [json.loads(e)["count"] for e in expected if '"source": "decoder"' in e]
+    counts = [json.loads(e)["count"] for e in expected if b'"source":"decoder"' in e]
     assert counts == list(range(1, 301))
     chunks = log_chunks(io.BytesIO(log).read, 256)
     assert list(decode_parallel(chunks, plugin, None, 2, piece_bytes=600)) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,9 @@ def test_pull_update_from_the_panel(wb_loop: asyncio.AbstractEventLoop, tmp_path
             # recorded: here 200 KB take ~0.25 s, a few of the panel's 30 Hz batches.)
             await until(lambda: bool(shown), what="progress", timeout=30)
             value, summary = shown[0]
-            assert 0 < value < 100 and "ETA" in summary and "KB/s" in summary, shown
+            # The rate's unit follows the speed: 1.56 MB/s was seen on a quiet machine.
+            assert 0 < value < 100 and "ETA" in summary, shown
+            assert re.search(r"· [\d.]+ (B|KB|MB)/s ·", summary), shown
             window.show_dock(window.docks["fota"])
             shot(window.docks["fota"], "fota_panel_progress")
             await until(

@@ -1,10 +1,11 @@
-"""The cached JSON encoder writes exactly what ``json.dumps(..., ensure_ascii=False)`` writes."""
+"""The events' JSON (orjson, stdlib for its corners) and the session file's cached encoder."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,8 +26,36 @@ _JSON = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(_JSON)
-def test_dumps_equals_json_dumps(value: Any) -> None:
-    assert jsonline.dumps(value) == json.dumps(value, ensure_ascii=False)
+def test_dumps_bytes_is_compact_utf8_json_of_the_same_value(value: Any) -> None:
+    data = jsonline.dumps_bytes(value)
+    assert json.loads(data.decode("utf-8")) == value
+    assert b"\n" not in data  # one event, one line
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"big": 2**70, "neg": -(2**64)},  # beyond orjson's 64 bits
+        {"k": {1: "int key"}},  # orjson wants str keys
+        ["é ", 2**65],
+    ],
+)
+def test_what_orjson_refuses_takes_the_stdlib_path_to_the_same_value(value: Any) -> None:
+    data = jsonline.dumps_bytes(value)
+    assert data == jsonline._reference_bytes(value)
+    assert json.loads(data) == json.loads(json.dumps(value))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_JSON)
+def test_dumps_line_is_dumps_bytes_and_a_newline(value: Any) -> None:
+    assert jsonline.dumps_line(value) == jsonline.dumps_bytes(value) + b"\n"
+
+
+def test_a_lone_surrogate_is_escaped_not_lost() -> None:
+    data = jsonline.dumps_bytes({"raw": "a\udc80b"})
+    data.decode("utf-8")  # valid UTF-8, whatever the string held
+    assert json.loads(data) == {"raw": "a\udc80b"}
 
 
 @settings(max_examples=300, deadline=None)
@@ -45,12 +74,12 @@ def test_dumps_compact_writes_unknown_types_as_their_str_like_json() -> None:
 
 def test_the_fast_encoder_is_in_use_on_cpython() -> None:
     # The fallback is right too, but the point of the module is not to take it here.
-    assert jsonline.dumps is not jsonline._reference
+    assert jsonline.dumps_compact is not jsonline._reference_compact
 
 
 def test_an_unserialisable_value_raises_type_error_like_json() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
-        jsonline.dumps({"a": object()})
+        jsonline.dumps_bytes({"a": object()})
 
 
 def test_event_json_is_unchanged_for_every_field_shape() -> None:
@@ -83,13 +112,16 @@ def test_event_json_is_unchanged_for_every_field_shape() -> None:
         "map": {"1": [2]},
         "inferred": True,
     }
-    assert event.to_json() == json.dumps(expected, ensure_ascii=False)
+    assert json.loads(event.to_json()) == expected
+    assert event.to_json_line() == event.to_json().encode() + b"\n"
+    # The contract's order: kind, line, raw, the fields, inferred.
+    assert list(json.loads(event.to_json())) == list(expected)
 
 
 def test_without_the_c_encoder_the_stdlib_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    made = jsonline._make(jsonline._reference, jsonline._unserialisable, ": ", ", ")
-    assert made is jsonline._reference
+    made = jsonline._make(jsonline._reference_compact, str, ":", ",")
+    assert made is jsonline._reference_compact
 
 
 def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,8 +129,6 @@ def test_a_c_encoder_with_another_signature_falls_back(monkeypatch: pytest.Monke
         raise TypeError("takes 10 arguments")
 
     monkeypatch.setattr(json.encoder, "c_make_encoder", other)
-    made = jsonline._make(jsonline._reference, jsonline._unserialisable, ": ", ", ")
-    assert made is jsonline._reference
     made = jsonline._make(jsonline._reference_compact, str, ":", ",")
     assert made is jsonline._reference_compact
 
@@ -119,11 +149,11 @@ def test_event_to_json_is_json_dumps_of_to_dict(
 ) -> None:
     fields = {k: v for k, v in fields.items() if k not in ("kind", "line", "raw", "inferred")}
     event = Event(kind, number, raw, fields, inferred=inferred)
-    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+    assert json.loads(event.to_json_line()) == event.to_dict()
 
 
 def test_a_field_added_after_building_under_a_reserved_name_writes_like_to_dict() -> None:
     event = Event("result", 3, "OK", {"status": "ok"})
     event.fields["kind"] = "other"  # the contract forbids it; the JSON must still be to_dict's
-    assert event.to_json() == json.dumps(event.to_dict(), ensure_ascii=False)
+    assert event.to_json() == orjson.dumps(event.to_dict()).decode()
     assert json.loads(event.to_json())["kind"] == "other"

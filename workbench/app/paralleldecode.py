@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from workbench.app.pipeline import Pipeline, count_log_lines, decode_log_lines
 from workbench.module.events import Kind
+from workbench.module.jsonline import dumps_line
 from workbench.plugin.api import Plugin
 
 #: Lines decoded before a piece to rebuild the engine's and decoder's state.
@@ -43,9 +44,10 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class PieceResult:
-    """A piece's events as JSON lines; which of them are decoder-error events."""
+    """A piece's events as JSON lines (UTF-8, each ending in a newline); which of them are
+    decoder-error events."""
 
-    lines: list[str]
+    lines: list[bytes]
     decoder_errors: list[int]
 
 
@@ -55,14 +57,14 @@ def decode_piece(pipeline: Pipeline, piece: Piece) -> PieceResult:
         pass
     decoder = pipeline.decoder
     errors_before = decoder.decoder_errors
-    lines: list[str] = []
+    lines: list[bytes] = []
     errors: list[int] = []
     for decoded in decode_log_lines(pipeline, piece.data, piece.first_line):
         for event in decoded.events:
             if event.kind == Kind.ERROR and event.fields.get("source") == "decoder":
                 errors.append(len(lines))
                 event.fields["count"] = decoder.decoder_errors - errors_before
-            lines.append(event.to_json())
+            lines.append(event.to_json_line())
     return PieceResult(lines, errors)
 
 
@@ -121,8 +123,9 @@ def decode_parallel(
     *,
     piece_bytes: int = PIECE_BYTES,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[str]:
-    """JSON lines of every event of the log, in order, decoded by ``jobs`` processes.
+) -> Iterator[bytes]:
+    """JSON lines (UTF-8, each ending in a newline) of every event of the log, in order,
+    decoded by ``jobs`` processes.
 
     At most two pieces per worker are in flight, so memory does not grow with the log.
     ``progress`` gets the bytes decoded so far after each piece.
@@ -152,7 +155,7 @@ def decode_parallel(
             for index in result.decoder_errors:
                 event = json.loads(result.lines[index])
                 event["count"] += errors_total
-                result.lines[index] = json.dumps(event, ensure_ascii=False)
+                result.lines[index] = dumps_line(event)
             errors_total += len(result.decoder_errors)
             yield from result.lines
             done_bytes += size

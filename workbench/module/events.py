@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from workbench.at.types import ClassifiedLine
-from workbench.module.jsonline import dumps as _dumps
+from workbench.module.jsonline import dumps_bytes as _dumps_bytes
+from workbench.module.jsonline import dumps_line as _dumps_line
 
 
 class Kind:
@@ -170,9 +171,13 @@ class Event:
             out["inferred"] = True
         return out
 
+    def to_json_line(self) -> bytes:
+        """Compact JSON in UTF-8 and a newline: what ``lwm2m-workbench decode`` writes."""
+        return _dumps_line(self.to_dict())
+
     def to_json(self) -> str:
-        """One line of JSON (non-ASCII kept readable)."""
-        return _dumps(self.to_dict())
+        """One line of compact JSON (non-ASCII kept readable)."""
+        return _dumps_bytes(self.to_dict()).decode()
 
 
 #: Types :func:`_jsonable` returns unchanged, checked inline before calling it (most values).
