@@ -535,6 +535,7 @@ async def serve_ours(port: int, trace_memory: str | None = None) -> None:
                     with open(trace_memory, "w", encoding="utf-8") as report:
                         for stat in diff[:60]:
                             print(stat, file=report)
+                        census(report, len(server.clients))
                 full = [t for g, t in gc_pauses if g == 2]
                 out({"event": "count", "n": len(server.clients), "notifications": notifications[0],
                      "gc": len(gc_pauses), "gc_max": max((t for _g, t in gc_pauses), default=0.0),
@@ -547,6 +548,66 @@ async def serve_ours(port: int, trace_memory: str | None = None) -> None:
                      "seconds": time.perf_counter() - started})  # fmt: skip
     finally:
         await server.stop()
+
+
+def _holder(obj: Any) -> str:
+    """A readable name for what keeps ``obj`` alive (an attribute dict names its owner)."""
+    name = type(obj).__name__
+    if isinstance(obj, dict):
+        for owner in gc.get_referrers(obj):
+            if getattr(owner, "__dict__", None) is obj:
+                return f"{type(owner).__module__}.{type(owner).__qualname__}"
+    if name == "cell":
+        for owner in gc.get_referrers(obj):
+            if isinstance(owner, tuple):
+                for fn in gc.get_referrers(owner):
+                    if getattr(fn, "__closure__", None) is owner:
+                        return f"closure of {fn.__qualname__}"
+    if name == "frame":
+        return f"frame {obj.f_code.co_qualname}"
+    if name == "coroutine":
+        return f"coroutine {obj.__qualname__}"
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def census(report: Any, clients: int, sample: int = 300) -> None:
+    """What the server keeps per client, by kind: the objects its memory is made of.
+
+    Counts aiocoap messages by code, asyncio tasks by coroutine and futures; for a random
+    sample of the messages, what holds each (``gc.get_referrers``, slow, hence the sample).
+    """
+    from collections import Counter
+
+    from aiocoap import Message
+
+    gc.unfreeze()  # the server's GC policy freezes what survives; get_objects skips that
+    gc.collect()
+    everything = gc.get_objects()
+    messages = [o for o in everything if type(o) is Message]
+    tasks = [o for o in everything if isinstance(o, asyncio.Task)]
+    futures = [o for o in everything if type(o) is asyncio.Future]
+    per = max(clients, 1)
+    print(f"\n## census: {clients} clients, objects per client", file=report)
+    print(f"{len(gc.get_objects()) / per:8.1f}  gc-tracked objects", file=report)
+    print(f"{len(messages) / per:8.2f}  aiocoap messages", file=report)
+    for code, n in Counter(str(m.code) for m in messages).most_common():
+        print(f"{n / per:8.2f}    {code}", file=report)
+    print(f"{len(tasks) / per:8.2f}  asyncio tasks", file=report)
+    for coro, n in Counter(t.get_coro().__qualname__ for t in tasks).most_common(12):
+        print(f"{n / per:8.2f}    {coro}", file=report)
+    print(f"{len(futures) / per:8.2f}  asyncio futures", file=report)
+    skip = {id(everything), id(messages)}
+    held: Counter[str] = Counter()
+    chosen = random.sample(messages, min(sample, len(messages)))
+    del everything, tasks, futures
+    for message in chosen:
+        names = sorted(
+            _holder(r) for r in gc.get_referrers(message) if id(r) not in skip and r is not chosen
+        )
+        held[f"{message.code}: {' + '.join(names) or '-'}"] += 1
+    print(f"messages held by (a sample of {len(chosen)}):", file=report)
+    for what, n in held.most_common(20):
+        print(f"{n:6d}  {what}", file=report)
 
 
 def extract(rev: str, into: str) -> pathlib.Path:

@@ -57,7 +57,12 @@ def test_the_private_names_the_compat_module_relies_on_exist() -> None:
     from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
     missing = (
-        _has(MessageManager, "_deduplicate_message", "_send_initially")
+        _has(
+            MessageManager,
+            "_deduplicate_message",
+            "_send_initially",
+            "_store_response_for_duplicates",
+        )
         + _sets(MessageManager, "_recent_messages")
         + _has(MessageInterfaceUDP6, "_create_transport_endpoint")
         + _sets(MessageInterfaceUDP6, "_remote_being_sent_to")

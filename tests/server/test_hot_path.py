@@ -58,3 +58,43 @@ def test_the_multicast_check_is_answered_once_per_local_address(registry: Object
             assert caches and list(caches[0].values()) == [False]
 
     run(scenario())
+
+
+def test_a_retransmitted_register_is_answered_from_the_bytes_kept(registry: ObjectRegistry) -> None:
+    """The duplicate cache keeps each answer as its bytes, not as the message (which held its
+    request with both option sets: ~2 KB per Register or Update for 247 s); a retransmission
+    still gets the very same answer, and registers nothing twice."""
+    import asyncio
+    import socket
+
+    from aiocoap.message import Message as CoapMessage
+
+    from tests.server.test_conformance import _register_datagram
+    from workbench.server.transport import RecentMessages, SentResponse
+
+    async def scenario() -> None:
+        async with serving(registry) as server:
+            loop = asyncio.get_running_loop()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            try:
+                sock.connect(server.address)
+                datagram = _register_datagram(777, "ep=again", b"</1/0>,</3/0>")
+                answers = []
+                for _copy in range(2):  # the second copy is a retransmission (same mid)
+                    await loop.sock_sendall(sock, datagram)
+                    answers.append(await asyncio.wait_for(loop.sock_recv(sock, 2048), 5))
+            finally:
+                sock.close()
+            assert answers[0] == answers[1]
+            assert answers[0][1] == 0x41 and answers[0][2:4] == (777).to_bytes(2, "big")
+            assert list(server.clients) == ["again"]
+            assert server._built is not None
+            recent = server._built.token_manager.token_interface._recent_messages
+            assert isinstance(recent, RecentMessages)
+            kept = [v for v in recent.values() if v is not None]
+            assert kept and all(isinstance(v, SentResponse) for v in kept)
+            assert answers[0] in [v.data for v in kept]
+            assert not any(isinstance(v, CoapMessage) for v in recent.values())
+
+    run(scenario())

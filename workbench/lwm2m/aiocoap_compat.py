@@ -90,8 +90,9 @@ class _ReceivedHook:
 class MessageManager(_MessageManager):  # type: ignore[misc]
     """aiocoap's message manager with its duplicate detection as public hooks.
 
-    aiocoap calls ``_deduplicate_message``; a subclass overrides :meth:`deduplicate` and may
-    replace :attr:`recent_messages` (aiocoap's cache of message keys and responses).
+    aiocoap calls ``_deduplicate_message`` and ``_store_response_for_duplicates``; a subclass
+    overrides :meth:`deduplicate` and :meth:`store_response` and may replace
+    :attr:`recent_messages` (aiocoap's cache of message keys and responses).
     """
 
     def _deduplicate_message(self, message: Any) -> bool:
@@ -113,6 +114,13 @@ class MessageManager(_MessageManager):  # type: ignore[misc]
     def send_again(self, message: Any) -> None:
         """Send a cached response once more (a retransmitted CON request)."""
         self._send_initially(message)
+
+    def _store_response_for_duplicates(self, message: Any) -> None:
+        self.store_response(message)
+
+    def store_response(self, message: Any) -> None:
+        """Keep ``message`` (a response just sent) for a retransmission of its request."""
+        super()._store_response_for_duplicates(message)
 
 
 class UDP6Address(_UDP6EndpointAddress):  # type: ignore[misc]
