@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.plugin_fixtures import PLUGINS_OK, install_user_plugins
-from tests.session.helpers import T0, registration_entries, writer
+from tests.session.helpers import T0, crashed, leave_as_crashed, registration_entries, writer
 from workbench.cli import main
 from workbench.module.events import Event
 from workbench.session.pcapng import read_pcapng
@@ -20,7 +20,7 @@ def example_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def make_session(path: Path, *, close: bool = True) -> Path:
-    w = writer(path)
+    w = writer(crashed(path, close))
     w.record_tx(b"AT+XLWSTART\r", T0)
     w.record_rx(b"AT+XLWSTART\r\r\nOK\r\n", T0 + 0.01)
     w.record_rx(b"+XLWEVT: 1,2\r\n", T0 + 0.5)
@@ -34,7 +34,7 @@ def make_session(path: Path, *, close: bool = True) -> Path:
     if close:
         w.close()
     else:
-        w.flush()
+        leave_as_crashed(w, path)
     return path
 
 

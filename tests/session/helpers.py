@@ -34,6 +34,21 @@ def writer(path: Path, **kwargs: Any) -> SessionWriter:
     return SessionWriter(path, kwargs.pop("meta", meta()), **kwargs)
 
 
+def crashed(path: Path, close: bool) -> Path:
+    """Where to write a session that :func:`leave_as_crashed` turns into ``path``."""
+    return path if close else path.with_name(path.name + ".live")
+
+
+def leave_as_crashed(w: SessionWriter, path: Path) -> None:
+    """Put in ``path`` what a crash leaves of ``w``'s file (flushed, never closed), then close
+    ``w``. A writer left open keeps its thread for the rest of the test run, and a later
+    ``fork()`` (the parallel decoder's) in a process with threads can deadlock."""
+    w.flush()
+    path.write_bytes(w.path.read_bytes())
+    w.close()
+    w.path.unlink()
+
+
 def coap_entry(
     direction: str,
     code: int,

@@ -7,14 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.session.helpers import T0, events, registration_entries, writer
+from tests.session.helpers import (
+    T0,
+    crashed,
+    events,
+    leave_as_crashed,
+    registration_entries,
+    writer,
+)
 from workbench.session import Damage, Problem, RecordKind, SessionFormatError, SessionReader
 from workbench.session.format import FILE_HEADER_SIZE, RECORD_HEADER_SIZE, encode_record
 from workbench.session.records import Record
 
 
 def build(path: Path, *, close: bool = True) -> None:
-    w = writer(path)
+    w = writer(crashed(path, close))
     w.record_tx(b"AT+XLWSTART\r", T0)
     w.record_rx(b"AT+XLWSTART\r\r\nOK\r\n+XLWEVT: 1,2\r\n", T0 + 0.1)
     for event in events(T0 + 0.2):
@@ -24,8 +31,8 @@ def build(path: Path, *, close: bool = True) -> None:
     w.note("the last data record: " + "x" * 40, T0 + 0.4)
     if close:
         w.close()
-    else:  # leave like a crash would: flushed, never closed (the thread is a daemon)
-        w.flush()
+    else:  # leave like a crash would: flushed, never closed
+        leave_as_crashed(w, path)
 
 
 def fingerprint(records: list[Record]) -> list[tuple[int, int, float, str]]:
