@@ -596,6 +596,15 @@ def census(report: Any, clients: int, sample: int = 300) -> None:
     for coro, n in Counter(t.get_coro().__qualname__ for t in tasks).most_common(12):
         print(f"{n / per:8.2f}    {coro}", file=report)
     print(f"{len(futures) / per:8.2f}  asyncio futures", file=report)
+    by_type: Counter[str] = Counter()
+    size_of: Counter[str] = Counter()
+    for obj in everything:
+        name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        by_type[name] += 1
+        size_of[name] += sys.getsizeof(obj)
+    print("gc-tracked objects by type (count, shallow bytes per client):", file=report)
+    for name, n in size_of.most_common(25):
+        print(f"{by_type[name] / per:8.2f} {n / per:8.0f} B  {name}", file=report)
     skip = {id(everything), id(messages)}
     held: Counter[str] = Counter()
     chosen = random.sample(messages, min(sample, len(messages)))
@@ -608,6 +617,22 @@ def census(report: Any, clients: int, sample: int = 300) -> None:
     print(f"messages held by (a sample of {len(chosen)}):", file=report)
     for what, n in held.most_common(20):
         print(f"{n:6d}  {what}", file=report)
+    from aiocoap.pipe import Pipe
+    from aiocoap.protocol import BlockwiseRequest, Request
+
+    for kind in (Pipe, Request, BlockwiseRequest):
+        found = [o for o in gc.get_objects() if type(o) is kind]
+        held.clear()
+        chosen = random.sample(found, min(sample, len(found)))
+        for obj in chosen:
+            names = sorted(
+                _holder(r) for r in gc.get_referrers(obj) if r is not chosen and r is not found
+            )
+            held[" + ".join(names) or "-"] += 1
+        print(f"{len(found) / per:8.2f}  {kind.__qualname__} per client, held by:", file=report)
+        for what, n in held.most_common(6):
+            print(f"{n:6d}  {what}", file=report)
+        del found, chosen
 
 
 def extract(rev: str, into: str) -> pathlib.Path:

@@ -50,6 +50,8 @@ def test_the_private_names_the_compat_module_relies_on_exist() -> None:
     """A rename in aiocoap shows up here by name, not as a failure deep in a transport."""
     from aiocoap import Context
     from aiocoap.messagemanager import MessageManager
+    from aiocoap.protocol import ClientObservation
+    from aiocoap.tokenmanager import TokenManager
     from aiocoap.transports.simplesocketserver import (
         MessageInterfaceSimpleServer,
         _DatagramServerSocketSimple,
@@ -73,6 +75,9 @@ def test_the_private_names_the_compat_module_relies_on_exist() -> None:
         + _sets(UDP6EndpointAddress, "pktinfo", "interface")
         + _has(MessageInterfaceSimpleServer, "_received_datagram", "_serversocket")
         + _has(_DatagramServerSocketSimple, "_Address", "create")
+        # The server's observer detaches an observation from aiocoap (server/observer.py).
+        + _sets(ClientObservation, "_latest_response", "cancelled")
+        + _sets(TokenManager, "outgoing_requests")
     )
     assert not missing, f"gone from aiocoap {installed_version()}: {missing}"
 

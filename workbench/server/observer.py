@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiocoap import Message
 from aiocoap import error as coap_error
 from aiocoap.numbers.codes import Code
 
+from workbench.lwm2m.aiocoap_compat import UDP6Address
 from workbench.lwm2m.codecs.composite import composite_codec_for
 from workbench.lwm2m.paths import Path
 from workbench.lwm2m.tasks import TaskSet
@@ -23,9 +26,42 @@ from workbench.server.exchange import Exchanger
 from workbench.server.host import ServerHost
 from workbench.server.observe import Observation
 from workbench.server.operations import Operations, PathLike, as_path
-from workbench.server.registrar import Registrar
+from workbench.server.registrar import Registrar, remote_address
 from workbench.server.registration import ClientRecord
 from workbench.server.requests import Notification, PendingRequest, ReadResult, RequestFailedError
+
+#: RFC 7641 §3.4: after this many seconds any notification is fresher than the last.
+OBSERVATION_RESET_TIME = 128.0
+
+
+@dataclass(slots=True, eq=False)
+class _Direct:
+    """A detached observation: where its notifications go (see :meth:`Observer._detach`)."""
+
+    obs: Observation
+    #: ``host:port`` its notifications must come from (aiocoap matched token and remote).
+    peer: str
+    #: Takes a notification message: decodes it and delivers it.
+    handler: Callable[[Any], None]
+    #: Takes a decoded result and the Observe number.
+    deliver: Callable[[ReadResult, int | None], None]
+    #: Message id of the last notification handed on (a retransmission has the same).
+    last_mid: int = -1
+    #: Observe number and arrival time of the freshest notification (RFC 7641 §3.4).
+    seq: int = 0
+    seq_time: float = 0.0
+
+    def is_fresh(self, seq: int, now: float) -> bool:
+        """RFC 7641 §3.4: newer by number (modulo 2^24) or after 128 s; as aiocoap checks."""
+        old = self.seq
+        fresh = (
+            (old < seq and seq - old < 2**23)
+            or (old > seq and old - seq > 2**23)
+            or now > self.seq_time + OBSERVATION_RESET_TIME
+        )
+        if fresh:
+            self.seq, self.seq_time = seq, now
+        return fresh
 
 
 def pending_of(response: Any) -> PendingRequest:
@@ -47,6 +83,8 @@ class Observer:
         self._observations: dict[tuple[str, str], Observation] = {}
         #: The live observations by token (the transport ACKs their notifications itself).
         self._by_token: dict[bytes, Observation] = {}
+        #: How to hand on the notifications the transport gives :meth:`notification`, by token.
+        self._direct: dict[bytes, _Direct] = {}
         #: The task that follows each observation's notifications (``async for``).
         self._followers: dict[Observation, asyncio.Task[None]] = {}
         self._tasks = TaskSet(self._follower_failed, owner="observer")
@@ -58,6 +96,46 @@ class Observer:
     def observing(self, token: bytes) -> bool:
         """Whether ``token`` is a live observation's (its notifications are welcome)."""
         return token in self._by_token
+
+    def notification(self, token: bytes, data: bytes, peer: str) -> bool:
+        """A notification (CON already ACKed by the transport, or NON) for ``token``, as
+        bytes from ``peer``; False when no detached observation takes it (aiocoap gets it).
+
+        A copy of the one before (same message id: its ACK was lost) is not handed on twice.
+        A notification cut into blocks (Block2 with more to come) is read again whole.
+        """
+        direct = self._direct.get(token)
+        if direct is None or direct.peer != peer:
+            return False
+        mid = int.from_bytes(data[2:4], "big")
+        if mid == direct.last_mid:
+            return True
+        direct.last_mid = mid
+        try:
+            message = Message.decode(data)
+        except coap_error.UnparsableMessage:
+            return True  # the gate let it through; nothing to hand on
+        seq = message.opt.observe
+        if seq is not None and not direct.is_fresh(seq, time.time()):
+            return True  # an older notification overtaken by a newer one: dropped
+        block2 = message.opt.block2
+        if block2 is not None and block2.more:
+            self._tasks.spawn(self._read_whole(direct, message), f"notification {token.hex()}")
+            return True
+        direct.handler(message)
+        return True
+
+    async def _read_whole(self, direct: _Direct, first: Any) -> None:
+        """A block-wise notification: the whole value, read again (RFC 7959 §2.6 lets the
+        observer fetch the rest; a fresh read gives the same or a newer value)."""
+        obs = direct.obs
+        if "," in obs.path:
+            paths = obs.path.split(",")
+            result = await self._ops.read_composite(obs.endpoint, paths, first.opt.content_format)
+        else:
+            result = await self._ops.read(obs.endpoint, obs.path, first.opt.content_format)
+        if obs.active:
+            direct.deliver(result, first.opt.observe)
 
     def drop_for(self, record: ClientRecord, reason: str) -> None:
         """Drop the observations of a registration that ended."""
@@ -194,31 +272,77 @@ class Observer:
         self._observations[obs.key] = obs
         self._by_token[obs.token] = obs
 
-        def handler(notification: Any) -> None:
-            if notification is response or not obs.active:
-                return
+        def deliver(result: ReadResult, observe: int | None) -> None:
             self._clients.channel(record).touch() if not record.closed else None
-            notification.pending = pending
-            result = result_of(notification)
-            item = Notification(endpoint, key, result, notification.opt.observe)
-            obs._deliver(item)
+            obs._deliver(Notification(endpoint, key, result, observe))
             if self._host.events.has_subscribers:  # a busy server's events may go unread
                 self._host.emit(
-                    "notification",
-                    endpoint,
-                    {"path": key, "observe": notification.opt.observe, **result.to_dict()},
+                    "notification", endpoint, {"path": key, "observe": observe, **result.to_dict()}
                 )
-            if notification.opt.observe is None:
+            if observe is None:
                 self.end_observation(obs, "the client ended the observation")
+
+        def handler(notification: Any) -> None:
+            if not obs.active:
+                return
+            notification.pending = pending
+            deliver(result_of(notification), notification.opt.observe)
 
         self._host.emit(
             "observe_started",
             endpoint,
             {"path": key, "token": obs.token.hex(), **initial.to_dict()},
         )
+        if isinstance(response.remote, UDP6Address):
+            direct = _Direct(obs, remote_address(response.remote), handler, deliver)
+            self._detach(obs, direct, response)
+            follower = holder.get("follower")
+            if follower is not None:
+                follower.cancel()
+            return obs
+
+        def follow(notification: Any) -> None:
+            # aiocoap hands a new iterator the latest response: the initial one is not news.
+            if notification is not response:
+                handler(notification)
+
         self._followers[obs] = holder["follower"]
-        holder["started"].set_result((obs, handler))
+        holder["started"].set_result((obs, follow))
         return obs
+
+    def _detach(self, obs: Observation, direct: _Direct, initial: Any) -> None:
+        """Take ``obs``'s notifications from the transport (:meth:`notification`) and let
+        aiocoap forget the observation.
+
+        aiocoap follows an observation with three tasks, a pipe and six futures, and keeps the
+        request and two responses: about half of what a client cost the server in the
+        10,000-client soak (issue 17). The transport already ACKs notifications itself, so
+        it hands them here instead. A notification aiocoap took between the first answer and
+        now is handed on (aiocoap keeps only the latest: observe is lossy, RFC 7641 §1.3);
+        one that ended the observation ends it. UDP only: DTLS stays with aiocoap.
+        """
+        self._direct[obs.token] = direct
+        direct.seq, direct.seq_time = initial.opt.observe or 0, time.time()
+        coap_request, obs.request = obs.request, None
+        observation = getattr(coap_request, "observation", None)
+        if observation is None:
+            return
+        latest = observation._latest_response
+        if latest is not None and latest is not initial:
+            direct.handler(latest)
+        if not obs.active:
+            return
+        if observation.cancelled:
+            self.end_observation(obs, "ended by the client")
+            return
+        with contextlib.suppress(Exception):
+            observation.cancel()
+        # aiocoap's request would notice the cancel only at its next notification, which it
+        # will not get now: its token leaves the token manager here, as aiocoap's own lookup
+        # of a response finds it, and the request and its pipe go with the next collection.
+        built = self._host.built
+        if built is not None:
+            built.token_manager.outgoing_requests.pop((initial.token, initial.remote), None)
 
     async def _follow(
         self,
@@ -261,6 +385,7 @@ class Observer:
             del self._observations[obs.key]
         if self._by_token.get(obs.token) is obs:
             del self._by_token[obs.token]
+            self._direct.pop(obs.token, None)
         if obs.active:
             obs._end(reason)
             self._host.emit("observe_ended", obs.endpoint, {"path": obs.path, "reason": reason})

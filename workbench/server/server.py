@@ -101,6 +101,9 @@ class _Tap:
     def observing(self, token: bytes) -> bool:
         return self._server.observer.observing(token)
 
+    def notification(self, token: bytes, data: bytes, peer: str) -> bool:
+        return self._server.observer.notification(token, data, peer)
+
     @property
     def receive_lag(self) -> float:
         """Seconds of datagrams that may still be unread in the socket (0 when caught up).
