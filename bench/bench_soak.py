@@ -602,6 +602,10 @@ def census(report: Any, clients: int, sample: int = 300) -> None:
         name = f"{type(obj).__module__}.{type(obj).__qualname__}"
         by_type[name] += 1
         size_of[name] += sys.getsizeof(obj)
+    functions = Counter(o.__qualname__ for o in everything if type(o).__name__ == "function")
+    print("functions (closures) by name, per client:", file=report)
+    for name, n in functions.most_common(8):
+        print(f"{n / per:8.2f}    {name}", file=report)
     print("gc-tracked objects by type (count, shallow bytes per client):", file=report)
     for name, n in size_of.most_common(25):
         print(f"{by_type[name] / per:8.2f} {n / per:8.0f} B  {name}", file=report)
@@ -620,7 +624,7 @@ def census(report: Any, clients: int, sample: int = 300) -> None:
     from aiocoap.pipe import Pipe
     from aiocoap.protocol import BlockwiseRequest, Request
 
-    for kind in (Pipe, Request, BlockwiseRequest):
+    for kind in (Pipe, Request, BlockwiseRequest, deque, asyncio.Event):
         found = [o for o in gc.get_objects() if type(o) is kind]
         held.clear()
         chosen = random.sample(found, min(sample, len(found)))

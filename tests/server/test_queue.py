@@ -26,7 +26,7 @@ from workbench.lwm2m.codecs.base import ContentFormat
 from workbench.lwm2m.model import ObjectRegistry
 from workbench.lwm2m.paths import Path
 from workbench.server import LwM2MServer, ServerConfig
-from workbench.server.queue import port_closed, resendable
+from workbench.server.queue import ChannelClosedError, ClientChannel, port_closed, resendable
 from workbench.server.requests import RequestFailedError, RequestTimeoutError
 from workbench.server.transport import TRANSPORTS
 
@@ -281,3 +281,25 @@ def test_port_closed_and_resendable() -> None:
         assert resendable(code, 60.0, 2.0)
     assert resendable(Code.POST, 0.1, 2.0)
     assert not resendable(Code.POST, 2.5, 2.0)
+
+
+def test_a_channel_lets_its_events_go_once_nobody_waits() -> None:
+    """Each wait made a "closed" event (~0.7 KB with its waiter deque) that every client the
+    server ever asked something kept; it now goes with its last waiter, and a request that
+    is still waiting still hears of the close."""
+
+    async def scenario() -> None:
+        channel = ClientChannel(queue_mode=False, awake_window=1.0)
+        for _ in range(3):
+            await channel.acquire()
+            channel.release()
+        assert channel._closed_event is None and channel._awake_event is None
+        await channel.acquire()
+        waiting = asyncio.ensure_future(channel.acquire())
+        await asyncio.sleep(0.01)
+        assert channel._closed_event is not None  # the waiter's
+        channel.close("the client deregistered")
+        with pytest.raises(ChannelClosedError, match="deregistered"):
+            await waiting
+
+    asyncio.run(scenario())
