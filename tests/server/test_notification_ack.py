@@ -154,3 +154,35 @@ def test_a_notification_in_blocks_is_read_again_whole(registry: ObjectRegistry) 
                 sock.close()
 
     run(scenario())
+
+
+def test_a_notification_in_blocks_whose_read_fails_is_dropped_quietly(
+    registry: ObjectRegistry,
+) -> None:
+    """The read that completes a block-wise notification can time out like any request: that
+    notification is lost (the failed read is in the request list), not a server error, and
+    the observation goes on."""
+
+    async def scenario() -> None:
+        config = ServerConfig(request_timeout=0.5)
+        async with serving(registry, config=config) as server:
+            errors: list[Any] = []
+            server.events.subscribe(
+                lambda ev: errors.append(ev) if ev.kind == "server_error" else None
+            )
+            sock = _device_socket()
+            try:
+                obs, get, addr = await _observed(server, sock, "blocks-lost")
+                block2 = (23, bytes([0x08 | 0]))
+                sock.sendto(_notification(920, get.token, 9, b"21.5", block2), addr)
+                read, _raddr = await _next(sock)
+                assert read.code == 0x01  # the read, never answered
+                await asyncio.sleep(1.5)
+                assert errors == [] and obs.active and obs.notifications == 0
+                sock.sendto(_notification(921, get.token, 10, b"22.5"), addr)
+                notification = await obs.next(timeout=5)
+                assert notification.sequence == 10
+            finally:
+                sock.close()
+
+    run(scenario())

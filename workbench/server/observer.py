@@ -28,7 +28,13 @@ from workbench.server.observe import Observation
 from workbench.server.operations import Operations, PathLike, as_path
 from workbench.server.registrar import Registrar, remote_address
 from workbench.server.registration import ClientRecord
-from workbench.server.requests import Notification, PendingRequest, ReadResult, RequestFailedError
+from workbench.server.requests import (
+    Notification,
+    PendingRequest,
+    ReadResult,
+    RequestFailedError,
+    ServerRequestError,
+)
 
 #: RFC 7641 §3.4: after this many seconds any notification is fresher than the last.
 OBSERVATION_RESET_TIME = 128.0
@@ -129,11 +135,14 @@ class Observer:
         """A block-wise notification: the whole value, read again (RFC 7959 §2.6 lets the
         observer fetch the rest; a fresh read gives the same or a newer value)."""
         obs = direct.obs
-        if "," in obs.path:
-            paths = obs.path.split(",")
-            result = await self._ops.read_composite(obs.endpoint, paths, first.opt.content_format)
-        else:
-            result = await self._ops.read(obs.endpoint, obs.path, first.opt.content_format)
+        fmt = first.opt.content_format
+        try:
+            if "," in obs.path:
+                result = await self._ops.read_composite(obs.endpoint, obs.path.split(","), fmt)
+            else:
+                result = await self._ops.read(obs.endpoint, obs.path, fmt)
+        except ServerRequestError:  # unknown client too
+            return  # that notification is lost; the failed read is in the request list
         if obs.active:
             direct.deliver(result, first.opt.observe)
 
