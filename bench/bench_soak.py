@@ -50,8 +50,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -571,73 +571,76 @@ def _holder(obj: Any) -> str:
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
+def _held_by(
+    objects: list[Any], sample: int, label: Callable[[Any], str] = lambda _o: ""
+) -> Counter[str]:
+    """What holds each of a random sample of ``objects`` (``gc.get_referrers`` is slow, hence
+    the sample), counted by ``label(obj)`` and the holders' names."""
+    chosen = random.sample(objects, min(sample, len(objects)))
+    held: Counter[str] = Counter()
+    for obj in chosen:
+        names = sorted(
+            _holder(r) for r in gc.get_referrers(obj) if r is not chosen and r is not objects
+        )
+        held[label(obj) + (" + ".join(names) or "-")] += 1
+    return held
+
+
 def census(report: Any, clients: int, sample: int = 300) -> None:
     """What the server keeps per client, by kind: the objects its memory is made of.
 
-    Counts aiocoap messages by code, asyncio tasks by coroutine and futures; for a random
-    sample of the messages, what holds each (``gc.get_referrers``, slow, hence the sample).
+    Per client: gc-tracked objects by type (count and shallow bytes), closures by name,
+    aiocoap messages by code, asyncio tasks by coroutine and futures; and for a sample of the
+    messages, aiocoap's pipes and requests, deques and asyncio events, what holds each.
     """
-    from collections import Counter
-
     from aiocoap import Message
+    from aiocoap.pipe import Pipe
+    from aiocoap.protocol import BlockwiseRequest, Request
 
     gc.unfreeze()  # the server's GC policy freezes what survives; get_objects skips that
     gc.collect()
     everything = gc.get_objects()
-    messages = [o for o in everything if type(o) is Message]
-    tasks = [o for o in everything if isinstance(o, asyncio.Task)]
-    futures = [o for o in everything if type(o) is asyncio.Future]
     per = max(clients, 1)
+    of_type: dict[type, list[Any]] = {}
+    by_type: Counter[str] = Counter()
+    size_of: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    for obj in everything:
+        kind = type(obj)
+        of_type.setdefault(kind, []).append(obj)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        by_type[name] += 1
+        size_of[name] += sys.getsizeof(obj)
+        if kind.__name__ == "function":
+            functions[obj.__qualname__] += 1
+    messages = of_type.get(Message, [])
+    tasks = [o for o in everything if isinstance(o, asyncio.Task)]
     print(f"\n## census: {clients} clients, objects per client", file=report)
-    print(f"{len(gc.get_objects()) / per:8.1f}  gc-tracked objects", file=report)
+    print(f"{len(everything) / per:8.1f}  gc-tracked objects", file=report)
+    del everything
     print(f"{len(messages) / per:8.2f}  aiocoap messages", file=report)
     for code, n in Counter(str(m.code) for m in messages).most_common():
         print(f"{n / per:8.2f}    {code}", file=report)
     print(f"{len(tasks) / per:8.2f}  asyncio tasks", file=report)
     for coro, n in Counter(t.get_coro().__qualname__ for t in tasks).most_common(12):
         print(f"{n / per:8.2f}    {coro}", file=report)
-    print(f"{len(futures) / per:8.2f}  asyncio futures", file=report)
-    by_type: Counter[str] = Counter()
-    size_of: Counter[str] = Counter()
-    for obj in everything:
-        name = f"{type(obj).__module__}.{type(obj).__qualname__}"
-        by_type[name] += 1
-        size_of[name] += sys.getsizeof(obj)
-    functions = Counter(o.__qualname__ for o in everything if type(o).__name__ == "function")
+    del tasks
+    print(f"{len(of_type.get(asyncio.Future, [])) / per:8.2f}  asyncio futures", file=report)
     print("functions (closures) by name, per client:", file=report)
     for name, n in functions.most_common(8):
         print(f"{n / per:8.2f}    {name}", file=report)
     print("gc-tracked objects by type (count, shallow bytes per client):", file=report)
     for name, n in size_of.most_common(25):
         print(f"{by_type[name] / per:8.2f} {n / per:8.0f} B  {name}", file=report)
-    skip = {id(everything), id(messages)}
-    held: Counter[str] = Counter()
-    chosen = random.sample(messages, min(sample, len(messages)))
-    del everything, tasks, futures
-    for message in chosen:
-        names = sorted(
-            _holder(r) for r in gc.get_referrers(message) if id(r) not in skip and r is not chosen
-        )
-        held[f"{message.code}: {' + '.join(names) or '-'}"] += 1
-    print(f"messages held by (a sample of {len(chosen)}):", file=report)
+    held = _held_by(messages, sample, lambda m: f"{m.code}: ")
+    print(f"messages held by (a sample of {min(sample, len(messages))}):", file=report)
     for what, n in held.most_common(20):
         print(f"{n:6d}  {what}", file=report)
-    from aiocoap.pipe import Pipe
-    from aiocoap.protocol import BlockwiseRequest, Request
-
     for kind in (Pipe, Request, BlockwiseRequest, deque, asyncio.Event):
-        found = [o for o in gc.get_objects() if type(o) is kind]
-        held.clear()
-        chosen = random.sample(found, min(sample, len(found)))
-        for obj in chosen:
-            names = sorted(
-                _holder(r) for r in gc.get_referrers(obj) if r is not chosen and r is not found
-            )
-            held[" + ".join(names) or "-"] += 1
+        found = of_type.get(kind, [])
         print(f"{len(found) / per:8.2f}  {kind.__qualname__} per client, held by:", file=report)
-        for what, n in held.most_common(6):
+        for what, n in _held_by(found, sample).most_common(6):
             print(f"{n:6d}  {what}", file=report)
-        del found, chosen
 
 
 def extract(rev: str, into: str) -> pathlib.Path:
