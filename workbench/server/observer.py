@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiocoap import Message
@@ -55,7 +55,7 @@ class _Direct:
     last_mid: int = -1
     #: Observe number and arrival time of the freshest notification (RFC 7641 §3.4).
     seq: int = 0
-    seq_time: float = 0.0
+    seq_time: float = field(default_factory=time.time)
 
     def is_fresh(self, seq: int, now: float) -> bool:
         """RFC 7641 §3.4: newer by number (modulo 2^24) or after 128 s; as aiocoap checks."""
@@ -303,7 +303,8 @@ class Observer:
             {"path": key, "token": obs.token.hex(), **initial.to_dict()},
         )
         if isinstance(response.remote, UDP6Address):
-            direct = _Direct(obs, remote_address(response.remote), handler, deliver)
+            peer = remote_address(response.remote)
+            direct = _Direct(obs, peer, handler, deliver, seq=response.opt.observe or 0)
             self._detach(obs, direct, response)
             follower = holder.get("follower")
             if follower is not None:
@@ -331,7 +332,6 @@ class Observer:
         one that ended the observation ends it. UDP only: DTLS stays with aiocoap.
         """
         self._direct[obs.token] = direct
-        direct.seq, direct.seq_time = initial.opt.observe or 0, time.time()
         coap_request, obs.request = obs.request, None
         observation = getattr(coap_request, "observation", None)
         if observation is None:
