@@ -11,7 +11,9 @@ decoding process (``time.process_time``: on a shared machine wall time measures 
 neighbours). The same log is decoded, alternately, by the code of ``--baseline`` (by default
 ``main`` before issue 17's second round, unpacked with ``git archive`` into a temporary folder) so
 the ratio is same-run; the events of both must be identical. "vs split" is the cost relative
-to splitting the log into lines only.
+to splitting the log into lines only. Ours runs the decode path as built (compiled with mypyc
+when ``scripts/build_core.py`` has run, see ``workbench/compiled.py``); "src MB/s" is the same
+code run from its sources in the same run, and its events must be the same too.
 
 Big logs (``--big-mb``): the mixed logs of all plugins concatenated to N MB in a temporary
 folder (deleted afterwards) and decoded by the ``lwm2m-workbench decode`` command itself, with
@@ -174,8 +176,15 @@ def bench_stages(args: argparse.Namespace, tmp: Path) -> None:
         )
 
 
-def _measure(code_root: Path, plugin_id: str, log: Path) -> dict[str, float | int | str]:
+def _measure(
+    code_root: Path, plugin_id: str, log: Path, *, sources: bool = False
+) -> dict[str, float | int | str]:
+    """One decode of ``log`` by the code in ``code_root``; ``sources``: run the modules that
+    are compiled from their sources instead (``WORKBENCH_PURE_PYTHON``)."""
     env = dict(os.environ, PYTHONPATH=str(code_root))
+    env.pop("WORKBENCH_PURE_PYTHON", None)
+    if sources:
+        env["WORKBENCH_PURE_PYTHON"] = "1"
     out = subprocess.run(
         [sys.executable, "-c", _MEASURE, plugin_id, str(log)],
         cwd=code_root,
@@ -258,10 +267,15 @@ def _plugins() -> list[tuple[str, str]]:
 
 def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
     baseline = _unpack(args.baseline, tmp / "baseline") if args.baseline else None
+    sys.path.insert(0, str(ROOT))
+    from workbench.compiled import runs_compiled, why_not_compiled
+
+    how = "compiled (mypyc)" if runs_compiled() else f"from sources ({why_not_compiled()})"
     print(f"# decode, {args.lines} lines/log, best of {args.repeat} CPU-time runs per side")
+    print(f"# ours: the decode path {how}; 'src MB/s': ours from its sources, same run")
     print(
-        f"{'plugin':<16}{'lines/s':>10}{'MB/s':>7}{'base MB/s':>10}{'speed-up':>9}"
-        f"{'events':>8}{'same':>6}{'vs split':>9}{'AT rt/s':>9}"
+        f"{'plugin':<16}{'lines/s':>10}{'MB/s':>7}{'src MB/s':>9}{'base MB/s':>10}"
+        f"{'speed-up':>9}{'events':>8}{'same':>6}{'vs split':>9}{'AT rt/s':>9}"
     )
     for plugin_id, package in _plugins():
         log = mixed_log(plugin_id, package, args.lines, args.vary)
@@ -272,8 +286,10 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
         path.write_bytes(log)
         new: list[dict[str, float | int | str]] = []
         old: list[dict[str, float | int | str]] = []
+        src: list[dict[str, float | int | str]] = []
         for _ in range(args.repeat):
             new.append(_measure(ROOT, plugin_id, path))
+            src.append(_measure(ROOT, plugin_id, path, sources=True))
             if baseline is not None:
                 old.append(_measure(baseline, plugin_id, path))
         best = min(new, key=lambda r: float(r["cpu"]))
@@ -286,9 +302,14 @@ def bench_decode(args: argparse.Namespace, tmp: Path) -> None:
             same = "yes" if base["digest"] == best["digest"] else "NO"
         else:
             base_mbps, speedup, same = "-", "-", "-"
+        from_src = min(src, key=lambda r: float(r["cpu"]))
+        src_mbps = len(log) / float(from_src["cpu"]) / 1e6
+        if from_src["digest"] != best["digest"]:
+            same = "NO"  # the sources and the build must give the same events
         rts = f"{bench_round_trips(plugin_id, args.seconds):,.0f}" if args.seconds > 0 else "-"
         print(
-            f"{plugin_id:<16}{args.lines / cpu:>10,.0f}{mbps:>7.2f}{base_mbps:>10}{speedup:>9}"
+            f"{plugin_id:<16}{args.lines / cpu:>10,.0f}{mbps:>7.2f}{src_mbps:>9.2f}{base_mbps:>10}"
+            f"{speedup:>9}"
             f"{best['events']:>8}{same:>6}{cpu / float(best['split']):>8.0f}x{rts:>9}",
             flush=True,
         )

@@ -22,8 +22,15 @@ trap 'rm -rf "$outside"' EXIT
 
 echo "== packaging: self-test of the bundle moved outside the checkout ($outside)"
 mv dist/lwm2m-workbench "$outside/"
-(cd "$outside" && env -u PYTHONPATH -u PYTHONHOME -u LWM2M_WORKBENCH_RESOURCES \
+verdict=$(cd "$outside" && env -u PYTHONPATH -u PYTHONHOME -u LWM2M_WORKBENCH_RESOURCES \
     QT_QPA_PLATFORM=offscreen ./lwm2m-workbench/lwm2m-workbench --self-test)
+echo "$verdict"
+# A checkout with the compiled decode path (scripts/build_core.py) must bundle it.
+if "$py" -c 'import sys; from workbench.compiled import runs_compiled; sys.exit(not runs_compiled())' \
+    && [[ "$verdict" != *"decode path compiled"* ]]; then
+    echo "packaging: the checkout's decode path is compiled but the bundle's is not" >&2
+    exit 1
+fi
 
 # The self-test never loads Qt; this does: the window must open offscreen with the demo and
 # still be running after 5 s (timeout's 124), not die on a missing Qt library or plugin. Its

@@ -78,4 +78,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+# The decode path compiled with mypyc (issue 17; workbench/compiled.py says why). Skipped in a
+# second when nothing changed; without a C compiler it says so and the sources run instead.
+"$venv/bin/python" scripts/build_core.py
+
 gui_libs

@@ -22,12 +22,18 @@ Everything below ``gui`` is pure Python without Qt.
 * ``cli`` — the ``lwm2m-workbench`` entry point; it starts the window or a headless command.
 """
 
+from workbench import compiled as _compiled
+
 __version__ = "0.1.0"
+
+# Before any module of the decode path is imported: a compiled build older than its sources
+# must not run (see workbench/compiled.py).
+_compiled.guard()
 
 #: The layers, lowest first. Packages in one tuple are peers and must not import each other.
 #: A top-level module (``workbench/x.py``) belongs to the layer that names it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("resources", "userdirs"),
+    ("resources", "userdirs", "compiled"),
     ("lwm2m",),
     ("at",),
     ("client", "server", "sim"),

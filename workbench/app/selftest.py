@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from workbench.compiled import runs_compiled
 from workbench.plugin.api import Plugin
 from workbench.plugin.loader import PluginRegistry, discover_plugins
 
@@ -44,6 +45,8 @@ class SelfTestResult:
     values: int = 0
     total: float = 0.0
     failures: list[str] = field(default_factory=list)
+    #: How the decode path runs: "compiled" (mypyc) or "from sources" (workbench/compiled.py).
+    decode_path: str = ""
 
     @property
     def passed(self) -> bool:
@@ -51,6 +54,8 @@ class SelfTestResult:
 
     def verdict(self) -> str:
         checked = f"{self.plugins} plugins, {self.definitions} object definitions, sim:// ok"
+        if self.decode_path:
+            checked += f", decode path {self.decode_path}"
         if self.passed:
             return (
                 f"self-test: PASS {self.plugin} registered in {self.registered_in:.2f} s, "
@@ -162,6 +167,7 @@ def self_test(
         if entry.origin == "bundled":
             result.failures.append(f"plugin {entry.id}: {entry.error}")
     check_definitions(result)
+    result.decode_path = "compiled" if runs_compiled() else "from sources"
     try:
         plugin = choose_plugin(registry, plugin_id)
     except LookupError as exc:  # PluginUnavailable is one

@@ -13,6 +13,8 @@ import logging
 import re
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from workbench.at.syntax import parse_command, split_at_args, split_info
 from workbench.at.types import ClassifiedLine, Line, LineKind, ResultStatus
 from workbench.module.events import Event, Kind, unknown_event
@@ -25,11 +27,14 @@ __all__ = ["REG_STAT", "Decoder", "decode_standard"]
 _CME = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Decoder:
     """Per-connection decoder. Subclasses keep their own state (multi-line context etc.).
 
     Override :meth:`decode_line`; return ``[]`` for "not mine" and the base class falls back to
     the standard decoders and finally to an ``unknown`` event. Do not override :meth:`decode`.
+    The class is compiled (``workbench/compiled.py``); plugins that are not may still
+    subclass it.
     """
 
     def __init__(self, variant: str = "") -> None:
