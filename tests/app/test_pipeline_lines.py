@@ -7,11 +7,20 @@ over-long line, invalid UTF-8, and each plugin's golden transcripts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from workbench.app.pipeline import DecodedLine, Pipeline, split_log_lines, strip_timestamp
+from workbench.app.pipeline import (
+    DecodedLine,
+    Pipeline,
+    count_log_lines,
+    split_log_lines,
+    strip_timestamp,
+)
 from workbench.at.framer import MAX_LINE
 from workbench.plugin.loader import discover_plugins
 
@@ -65,3 +74,15 @@ def test_decode_lines_equals_feeding_each_line(plugin: object, keep_empty: bool)
     kinds = {str(d.line.kind) for d in fast}
     assert {"echo", "final", "prompt"} <= kinds
     assert any(d.line.raw == b"" for d in fast) is keep_empty
+
+
+@given(st.lists(st.sampled_from([b"a", b"OK", b"\r", b"\n", b"\r\n", b"\r\r\n", b" "])))
+def test_log_lines_split_as_the_line_ending_rule_says(parts: list[bytes]) -> None:
+    """A CRLF-only log takes a split without the regex; every log splits as the rule (a run of
+    CRs then an LF, or a run of CRs, ends one line) says."""
+    data = b"".join(parts)
+    lines = re.split(rb"\r*\n|\r+", data)
+    if lines and lines[-1] == b"":
+        lines.pop()
+    assert split_log_lines(data) == lines
+    assert count_log_lines(data) == len(lines)

@@ -44,19 +44,30 @@ def strip_timestamp(line: bytes) -> tuple[bytes, float | None]:
 
 
 def split_log_lines(data: bytes) -> list[bytes]:
-    """Split a log file as an editor shows it (CRLF, CR CR LF, LF, CR all end one line)."""
-    lines = _LOG_LINE.split(data)
+    """Split a log file as an editor shows it (CRLF, CR CR LF, LF, CR all end one line).
+
+    When every CR is the CR of a CRLF (nearly every log), the regex's split is the LF split of
+    the log with its CRLFs made LFs: four passes in C, a fifth of the regex's time (issue 17).
+    """
+    crlf = _only_crlf(data)
+    lines = data.replace(b"\r\n", b"\n").split(b"\n") if crlf else _LOG_LINE.split(data)
     if lines and lines[-1] == b"":
         lines.pop()
     return lines
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class DecodedLine:
     """A classified line with the events decoded from it."""
 
     line: ClassifiedLine
     events: list[Event]
+
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per line (workbench/compiled.py).
+    def __init__(self, line: ClassifiedLine, events: list[Event]) -> None:
+        self.line = line
+        self.events = events
 
 
 class Pipeline:
@@ -161,9 +172,14 @@ def decode_log_lines(pipeline: Pipeline, data: bytes, first_line: int = 1) -> It
     return pipeline.decode_lines(data, first_line)
 
 
+def _only_crlf(data: bytes) -> bool:
+    """Whether every CR in ``data`` is followed by an LF (no lone CR, no CR CR LF)."""
+    return data.count(b"\r") == data.count(b"\r\n")
+
+
 def count_log_lines(data: bytes) -> int:
     """How many lines :func:`split_log_lines` makes of ``data`` (without building them)."""
-    count = len(_LOG_LINE.findall(data))
+    count = data.count(b"\n") if _only_crlf(data) else len(_LOG_LINE.findall(data))
     return count + 1 if data and not _LOG_LINE.search(data[-1:]) else count
 
 

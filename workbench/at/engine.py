@@ -94,7 +94,7 @@ class Step:
         self.writes.extend(other.writes)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class _Command:
     id: int
     text: str
@@ -107,6 +107,34 @@ class _Command:
     deadline: float | None = None
     echo_seen: bool = False
     info: list[Line] = field(default_factory=list)
+
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per command (workbench/compiled.py).
+    def __init__(
+        self,
+        id: int,
+        text: str,
+        parsed: ParsedCommand | None,
+        timeout: float | None,
+        payload: bytes | None,
+        observed: bool,
+        line_ending: bytes = b"\r",
+        started: float = 0.0,
+        deadline: float | None = None,
+        echo_seen: bool = False,
+        info: list[Line] | None = None,
+    ) -> None:
+        self.id = id
+        self.text = text
+        self.parsed = parsed
+        self.timeout = timeout
+        self.payload = payload
+        self.observed = observed
+        self.line_ending = line_ending
+        self.started = started
+        self.deadline = deadline
+        self.echo_seen = echo_seen
+        self.info = [] if info is None else info
 
 
 @dataclass(slots=True)

@@ -160,7 +160,7 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
     return parts
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class AtArg:
     """One argument of an AT argument list, with whether it was quoted.
 
@@ -171,6 +171,12 @@ class AtArg:
 
     value: str
     quoted: bool
+
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per line (workbench/compiled.py).
+    def __init__(self, value: str, quoted: bool) -> None:
+        self.value = value
+        self.quoted = quoted
 
 
 def split_at_args_detailed(text: str) -> list[AtArg]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class Line:
     """One line as it came off the wire.
 
@@ -38,6 +38,24 @@ class Line:
     is_prompt: bool = False
     #: Number of bytes dropped because the line was longer than the framer's limit.
     cut: int = 0
+
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per line (workbench/compiled.py).
+    def __init__(
+        self,
+        number: int,
+        text: str,
+        raw: bytes,
+        timestamp: float,
+        is_prompt: bool = False,
+        cut: int = 0,
+    ) -> None:
+        self.number = number
+        self.text = text
+        self.raw = raw
+        self.timestamp = timestamp
+        self.is_prompt = is_prompt
+        self.cut = cut
 
     @property
     def was_cut(self) -> bool:
@@ -70,7 +88,7 @@ class ResultStatus(StrEnum):
     NO_FINAL = "no_final"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class CommandResult:
     """The outcome of one AT command: its response lines and its final result.
 
@@ -94,6 +112,30 @@ class CommandResult:
     started: float = 0.0
     finished: float = 0.0
 
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per line (workbench/compiled.py).
+    def __init__(
+        self,
+        id: int,
+        command: str,
+        status: ResultStatus,
+        lines: tuple[Line, ...] = (),
+        final: Line | None = None,
+        error_code: int | None = None,
+        error_text: str | None = None,
+        started: float = 0.0,
+        finished: float = 0.0,
+    ) -> None:
+        self.id = id
+        self.command = command
+        self.status = status
+        self.lines = lines
+        self.final = final
+        self.error_code = error_code
+        self.error_text = error_text
+        self.started = started
+        self.finished = finished
+
     @property
     def ok(self) -> bool:
         """True when the module answered with a successful final result."""
@@ -105,7 +147,7 @@ class CommandResult:
         return [line.text for line in self.lines]
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class ClassifiedLine:
     """A :class:`Line` plus what the engine made of it; this is what decoders receive.
 
@@ -128,6 +170,30 @@ class ClassifiedLine:
     stale: bool = False
     #: Extra notes for humans (e.g. why a command was considered aborted).
     notes: tuple[str, ...] = field(default=())
+
+    # Written out (``init=False``): a compiled dataclass still gets the dataclasses module's
+    # generated ``__init__``, interpreted Python, one call per line (workbench/compiled.py).
+    def __init__(
+        self,
+        line: Line,
+        kind: LineKind,
+        command: str | None = None,
+        result: CommandResult | None = None,
+        part: int = 0,
+        parts: int = 0,
+        head: Line | None = None,
+        stale: bool = False,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.line = line
+        self.kind = kind
+        self.command = command
+        self.result = result
+        self.part = part
+        self.parts = parts
+        self.head = head
+        self.stale = stale
+        self.notes = notes
 
     @property
     def text(self) -> str:
