@@ -66,7 +66,7 @@ def is_success(result: int) -> bool:
     return result == 0 or 64 <= result < 128
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class ResourceValue:
     """One ``<resourceId>,<valueType>,<valueLen>,<value>`` group."""
 
@@ -74,6 +74,15 @@ class ResourceValue:
     value_type: str
     length: int | None
     text: str
+
+    # Written out, and not frozen (treat it as immutable): compiled (workbench/compiled.py), a
+    # dataclass keeps the generated ``__init__``, interpreted Python, and a frozen one sets
+    # each field through ``object.__setattr__``.
+    def __init__(self, resource_id: int, value_type: str, length: int | None, text: str) -> None:
+        self.resource_id = resource_id
+        self.value_type = value_type
+        self.length = length
+        self.text = text
 
 
 def parse_groups(args: list[str], count: int) -> list[ResourceValue]:

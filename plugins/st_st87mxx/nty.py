@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .codes import DATA_TYPES, MAX_CUSTOM_RESOURCES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class NtyItem:
     """One resource of an exchange; ``data`` is the hex text when the group carries data."""
 
@@ -30,11 +30,22 @@ class NtyItem:
     length: int | None = None
     data: str | None = None
 
+    # Written out, and not frozen (treat it as immutable): compiled (workbench/compiled.py), a
+    # dataclass keeps the generated ``__init__``, interpreted Python, and a frozen one sets
+    # each field through ``object.__setattr__``.
+    def __init__(
+        self, resource: int, type: str = "", length: int | None = None, data: str | None = None
+    ) -> None:
+        self.resource = resource
+        self.type = type
+        self.length = length
+        self.data = data
+
     def value_bytes(self) -> bytes:
         return bytes.fromhex(self.data or "")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class NtyMessage:
     server: int
     object_id: int
@@ -43,6 +54,25 @@ class NtyMessage:
     #: Execute arguments (text after the resource), if any.
     arguments: str | None = None
     extra: tuple[str, ...] = field(default=())
+
+    # Written out, and not frozen (treat it as immutable): compiled (workbench/compiled.py), a
+    # dataclass keeps the generated ``__init__``, interpreted Python, and a frozen one sets
+    # each field through ``object.__setattr__``.
+    def __init__(
+        self,
+        server: int,
+        object_id: int,
+        instance_id: int,
+        items: tuple[NtyItem, ...] = (),
+        arguments: str | None = None,
+        extra: tuple[str, ...] = (),
+    ) -> None:
+        self.server = server
+        self.object_id = object_id
+        self.instance_id = instance_id
+        self.items = items
+        self.arguments = arguments
+        self.extra = extra
 
     def path(self, item: NtyItem) -> str:
         return f"/{self.object_id}/{self.instance_id}/{item.resource}"

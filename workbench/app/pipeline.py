@@ -127,14 +127,14 @@ class Pipeline:
     def decode_lines(self, data: bytes, first_line: int = 1) -> Iterator[DecodedLine]:
         """Decode a run of whole log lines (see :func:`decode_log_lines`).
 
-        :meth:`feed_log_line` per line, unrolled into one loop with its lookups bound once:
-        the per-line calls and checks were a large share of the cost of a line that gives
-        one event (issue 17). Lines :meth:`feed_log_line` would send through the framer
-        (prompts, over-long lines) still go there.
+        :meth:`feed_log_line` per line, unrolled into one loop: the per-line calls and checks
+        were a large share of the cost of a line that gives one event (issue 17). Lines
+        :meth:`feed_log_line` would send through the framer (prompts, over-long lines) still
+        go there. The engine and the decoder are called as attributes, not as bound methods
+        kept in locals: compiled (workbench/compiled.py), that is a direct call.
         """
-        classify = self.engine.classify_line
-        decode = self.decoder.decode
-        slow = self.feed_log_line
+        engine = self.engine
+        decoder = self.decoder
         prompts = self._prompts
         stamp_start = _TIMESTAMP_START
         for number, raw in enumerate(split_log_lines(data), first_line):
@@ -144,14 +144,16 @@ class Pipeline:
                 if found is not None:
                     stamp = found
             if raw and (len(raw) > MAX_LINE or raw.startswith(prompts)):
-                yield from slow(number, raw, stamp)
+                yield from self.feed_log_line(number, raw, stamp)
                 continue
             if not raw and not self._keep_empty:
                 continue  # the framer drops it
             # ``split_log_lines`` leaves no CR or LF inside a line, and an empty line is what
             # the framer (keeping empty lines) would make of it.
-            classified = classify(Line(number, raw.decode("utf-8", "replace"), raw, stamp))
-            yield DecodedLine(classified, decode(classified))
+            classified = engine.classify_line(
+                Line(number, raw.decode("utf-8", "replace"), raw, stamp)
+            )
+            yield DecodedLine(classified, decoder.decode(classified))
 
     def _line(self, line: Line) -> list[DecodedLine]:
         step = self.engine.feed_line(line)

@@ -137,16 +137,13 @@ class Event:
         """
         # The wrapped Line's own attributes (not the ClassifiedLine's properties); anything
         # else with number/text/timestamp keeps working.
-        source = getattr(line, "line", line)
-        # ``fields`` is a fresh dict already: ** made it for this call.
-        return cls(
-            kind,
-            source.number,
-            source.text if raw is None else raw,
-            fields,
-            inferred,
-            source.timestamp,
-        )
+        source: Any = line.line if isinstance(line, ClassifiedLine) else getattr(line, "line", line)
+        text = source.text if raw is None else raw
+        # ``fields`` is a fresh dict already: ** made it for this call. ``Event`` itself is
+        # built by a direct call, which compiled code makes without Python's call protocol.
+        if cls is Event:
+            return Event(kind, source.number, text, fields, inferred, source.timestamp)
+        return cls(kind, source.number, text, fields, inferred, source.timestamp)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A kind-specific field (``event.get("state")``)."""
