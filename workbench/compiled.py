@@ -5,11 +5,13 @@ Issue 17 asks for 5 MB/s of decoded log per core. The decode path in plain CPyth
 already one loop with its lookups bound once, light event objects and per-text memos, and
 still spent 4-7 us on a line: a short line's time is the interpreter's own (frames, attribute
 and dict look-ups, object set-up), spread over every function with no hot spot left.
-mypyc, mypy's compiler (our type checker already), turns these modules, unchanged and with
-the type hints they already have, into C extensions: 1.3-1.4x on every plugin
-(``bench/bench_at.py``). ``scripts/build_core.py`` builds them beside their sources; the set-up
-scripts run it. Cython would need a second syntax or annotations mypy does not check, and a
-hand-written C core a second implementation of every decoder.
+mypyc, mypy's compiler (our type checker already), turns these modules, with the type hints
+they already have, into C extensions: about 2x on every plugin (``bench/bench_at.py`` prints
+both in one run). The code is the same for both; what mypyc cannot speed up was written
+around: per-line classes write their ``__init__`` out, since mypyc keeps a dataclass's
+generated one as interpreted Python. ``scripts/build_core.py`` builds them beside their
+sources; the set-up scripts run it. Cython would need a second syntax or annotations mypy
+does not check, and a hand-written C core a second implementation of every decoder.
 
 Every module stays plain Python as well, and runs as such when the build is missing (a source
 checkout nobody built, a machine without a C compiler), when ``WORKBENCH_PURE_PYTHON`` is set

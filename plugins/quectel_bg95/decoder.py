@@ -23,7 +23,7 @@ shows it) and ``+QLWREG: 0`` meaning "the client starts" (§3.2.2 only says "suc
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Final
 
 from plugins.quectel_bg95.codes import (
     CME_TEXTS,
@@ -45,17 +45,17 @@ from workbench.plugin_api import (
 )
 
 #: Plugin kind for the head line of a multi-line URC whose data line follows.
-URC_HEAD = "urc_head"
+URC_HEAD: Final = "urc_head"
 #: Plugin kind for a ``"uldata"`` uplink the server did not acknowledge (audit M8).
-UPLINK_RESULT = "uplink_result"
+UPLINK_RESULT: Final = "uplink_result"
 
-_CME = re.compile(r"^\+CME ERROR:\s*(\d+)\s*$")
+_CME: Final = re.compile(r"^\+CME ERROR:\s*(\d+)\s*$")
 #: ``102"/3/0/0"`` — §3.3.2 prints ``<shortID><URI>`` without a comma.
-_GLUED_ID_URI = re.compile(r'^\s*(\d+)\s*"([^"]*)"\s*$')
+_GLUED_ID_URI: Final = re.compile(r'^\s*(\d+)\s*"([^"]*)"\s*$')
 
 
 #: Parameter names of the ``+QLWCFG: "<item>",...`` query answers (§3.2.1).
-SETTING_FIELDS: dict[str, tuple[str, ...]] = {
+SETTING_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "autostart": ("startup_mode",),
     "pdpcid": ("client_index", "PDP_cid", "APN_class"),
     "security": ("client_index", "shortID", "server_addr", "bootstrap", "security_mode"),

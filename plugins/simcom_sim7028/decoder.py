@@ -20,7 +20,7 @@ What the document gives and how it maps (sections of simcom-sim7028-lwm2m-appnot
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from workbench.plugin_api import (
     ClassifiedLine,
@@ -40,10 +40,10 @@ from workbench.plugin_api import (
 from .values import RESULT_CODES, VALUE_TYPES, coap_text, parse_groups, typed_value
 
 #: Plugin-specific kind: the host answered a host request (``AT+LW*RSP``).
-HOST_RESPONSE = "host_response"
+HOST_RESPONSE: Final = "host_response"
 
-_OPEN = ("+LWOPEN", "+LMOPEN")
-_WRITE = ("+LWWRITE", "+LMWRITE")
+_OPEN: Final = ("+LWOPEN", "+LMOPEN")
+_WRITE: Final = ("+LWWRITE", "+LMWRITE")
 
 
 class Sim7028Decoder(Decoder):
@@ -220,7 +220,7 @@ class Sim7028Decoder(Decoder):
         return Event.from_line(Kind.RESPONSE, line, command=command, form="test", syntax=syntax)
 
 
-_RSP_COMMANDS = frozenset({"+LWREADRSP", "+LWWRITERSP", "+LWEXECUTERSP"})
+_RSP_COMMANDS: Final = frozenset({"+LWREADRSP", "+LWWRITERSP", "+LWEXECUTERSP"})
 
 
 def _host_response(line: ClassifiedLine, name: str, args: list[str]) -> Event | None:

@@ -9,13 +9,14 @@ numeric result codes of the "Command Result Codes" table, which are CoAP codes p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from workbench.plugin_api import ResourceType, parse_text_value
 
-DOCUMENT = "simcom-sim7028-lwm2m-appnote.txt"
+DOCUMENT: Final = "simcom-sim7028-lwm2m-appnote.txt"
 
 #: ``<valueType>`` letters (§2.2.8, §3.1).
-VALUE_TYPES: dict[str, str] = {
+VALUE_TYPES: Final[dict[str, str]] = {
     "I": "integer",
     "F": "float",
     "B": "boolean",
@@ -24,7 +25,7 @@ VALUE_TYPES: dict[str, str] = {
 }
 
 #: ``<result>`` of ``AT+LWWRITERSP``/``AT+LWEXECUTERSP`` ("Command Result Codes" table).
-RESULT_CODES: dict[int, str] = {
+RESULT_CODES: Final[dict[int, str]] = {
     0: "No error",
     1: "Ignore",
     65: "Created",
@@ -47,11 +48,11 @@ RESULT_CODES: dict[int, str] = {
 }
 
 #: Session ids (``<lwm2mId>``): "the range is from 0 to 1".
-SESSION_IDS = (0, 1)
+SESSION_IDS: Final = (0, 1)
 #: Objects 0-7 are the module's own ("0-7 has already used", §2.2.6).
-FIRST_HOST_OBJECT = 8
+FIRST_HOST_OBJECT: Final = 8
 #: ``<resourceCnt>``: "The range is from 1 to 15".
-MAX_RESOURCES = 15
+MAX_RESOURCES: Final = 15
 
 
 def coap_text(result: int) -> str | None:

@@ -13,7 +13,7 @@ update's success. A query answer (``AT#LWREG=3,..``) reports the plain status.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from workbench.plugin_api import (
     ClassifiedLine,
@@ -42,12 +42,12 @@ from .codes import (
 )
 
 #: Plugin kinds added to the contract ones.
-KIND_HOST_RESPONSE = "host_response"
-KIND_SOCKET = "socket"
-KIND_POWER = "power"
-KIND_SERVERS = "servers"
+KIND_HOST_RESPONSE: Final = "host_response"
+KIND_SOCKET: Final = "socket"
+KIND_POWER: Final = "power"
+KIND_SERVERS: Final = "servers"
 
-_NTY_OPS = {"#LWNTYRDOBJ": "read", "#LWNTYWROBJ": "write", "#LWNTYEXEOBJ": "execute"}
+_NTY_OPS: Final = {"#LWNTYRDOBJ": "read", "#LWNTYWROBJ": "write", "#LWNTYEXEOBJ": "execute"}
 
 
 class St87Decoder(Decoder):
@@ -124,21 +124,10 @@ class St87Decoder(Decoder):
             return []
         if parsed.name in _NTY_OPS and parsed.args:
             return self._host_answer(line, parsed)
-        events = decode_standard(line)
-        if parsed.name == "#LWSTART" and parsed.form is CommandForm.EXECUTE:
-            events.append(Event.from_line(Kind.CLIENT, line, state="ready", code="OK"))
-        elif parsed.name == "#LWSTOP" and parsed.form is CommandForm.EXECUTE:
-            events.append(Event.from_line(Kind.CLIENT, line, state="stopped", code="OK"))
-        elif parsed.name == "#DTLSCONNECT" and parsed.form is CommandForm.SET:
-            args = split_at_args(parsed.args)
-            fields: dict[str, Any] = {"state": "created", "secure": True}
-            if len(args) >= 4:
-                fields["address"] = f"{args[2]}:{args[3]}"
-                fields["socket"] = _int_or_none(args[1])
-            events.append(Event.from_line(Kind.CONNECTION, line, **fields))
-        else:
-            return []
-        return events
+        extra = _final_event(line, parsed)
+        if extra is None:
+            return []  # a plain OK: the base class's standard decoders give its result event
+        return [*decode_standard(line), extra]
 
     # -- #LWREG -----------------------------------------------------------------------------
     def _lwreg(self, line: ClassifiedLine, args: list[str], payload: str) -> list[Event]:
@@ -251,8 +240,26 @@ class St87Decoder(Decoder):
         return [Event.from_line(Kind.NETWORK, line, **fields)]
 
 
+def _final_event(line: ClassifiedLine, parsed: ParsedCommand) -> Event | None:
+    """The event an ``OK`` to ``parsed`` adds to the standard result event, if any."""
+    if parsed.name == "#LWSTART" and parsed.form is CommandForm.EXECUTE:
+        return Event.from_line(Kind.CLIENT, line, state="ready", code="OK")
+    if parsed.name == "#LWSTOP" and parsed.form is CommandForm.EXECUTE:
+        return Event.from_line(Kind.CLIENT, line, state="stopped", code="OK")
+    if parsed.name == "#DTLSCONNECT" and parsed.form is CommandForm.SET:
+        args = split_at_args(parsed.args)
+        fields: dict[str, Any] = {"state": "created", "secure": True}
+        if len(args) >= 4:
+            fields["address"] = f"{args[2]}:{args[3]}"
+            fields["socket"] = _int_or_none(args[1])
+        return Event.from_line(Kind.CONNECTION, line, **fields)
+    return None
+
+
 _Handler = Callable[[St87Decoder, ClassifiedLine, list[str], str], list[Event]]
-_HANDLERS: dict[str, _Handler] = {
+
+
+_HANDLERS: Final[dict[str, _Handler]] = {
     "#LWREG": St87Decoder._lwreg,
     "#LWNTYRDOBJ": St87Decoder._nty,
     "#LWNTYWROBJ": St87Decoder._nty,

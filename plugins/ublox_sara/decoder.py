@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from workbench.plugin_api import (
     ClassifiedLine,
@@ -50,12 +50,12 @@ from .profiles import (
 )
 
 #: Plugin kinds beyond the contract.
-SERVER_CONFIG = "server_config"
-LUA_MESSAGE = "lua_message"
-FILE = "file"
-PDP_CONTEXT = "pdp_context"
+SERVER_CONFIG: Final = "server_config"
+LUA_MESSAGE: Final = "lua_message"
+FILE: Final = "file"
+PDP_CONTEXT: Final = "pdp_context"
 
-_BARE_CONFIG = re.compile(r"\d+(\s*,\s*\d*)+")
+_BARE_CONFIG: Final = re.compile(r"\d+(\s*,\s*\d*)+")
 
 LineHandler = Callable[[ClassifiedLine, str], list[Event]]
 
@@ -81,7 +81,7 @@ def _jsonable(value: Any) -> Any:
 
 
 #: Distinct +ULWM2MREAD payloads whose values a decoder remembers; it starts again when full.
-READ_MEMO = 256
+READ_MEMO: Final = 256
 
 
 class SaraDecoder(Decoder):
@@ -93,6 +93,8 @@ class SaraDecoder(Decoder):
         self._registry: ObjectRegistry | None = None
         #: +ULWM2MREAD payload → its values (see :meth:`_read`).
         self._read_memo: dict[str, dict[str, Any]] = {}
+        #: Payloads that memo holds before it starts again (see AtEngine.facts_memo).
+        self.read_memo = READ_MEMO
         self._handlers: dict[str, LineHandler] = {
             "+ULWM2MSTAT": self._stat,
             "+ULWM2MREG": self._reg,
@@ -255,7 +257,7 @@ class SaraDecoder(Decoder):
                 raise ValueError(f"+ULWM2MREAD JSON not understood: {exc}") from None
             return [Event.from_line(Kind.VALUES, line, inferred=True, values=values)]
         values = {str(path): _jsonable(value) for path, value in content.items()}
-        if len(memo) >= READ_MEMO:
+        if len(memo) >= self.read_memo:
             memo.clear()
         memo[payload] = dict(values)
         return [Event.from_line(Kind.VALUES, line, values=values)]

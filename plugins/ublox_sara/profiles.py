@@ -24,7 +24,7 @@ from typing import Final
 
 from workbench.plugin_api import Variant
 
-DOC = "ublox-sara-r4-r5-lexi-r4-lwm2m-appnote.txt"
+DOC: Final = "ublox-sara-r4-r5-lexi-r4-lwm2m-appnote.txt"
 
 #: ``(state, documented)`` per code.
 CodeTable = MappingProxyType[int, tuple[str | None, bool]]
@@ -103,7 +103,7 @@ CLIENT_CODES: Final = MappingProxyType(
 #: Event 5 (client initialisation), §4.1.1. "initialization finished" sets no client state
 #: (audit M5): Appendix C prints the whole bootstrap after ``5,2``, so it is not "ready"; the
 #: state model moves the headline with bootstrap and registration.
-INIT_CODES: CodeTable = MappingProxyType(
+INIT_CODES: Final[CodeTable] = MappingProxyType(
     {1: ("initialising", True), 2: (None, True), 3: ("disabled", True)}
 )
 #: Event 6 (server connection), §4.1.2.

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench.at import engine as engine_module
 from workbench.at.engine import AtEngine
 from workbench.at.types import ClassifiedLine, Line
 from workbench.plugin.loader import discover_plugins
@@ -33,13 +32,11 @@ def _transcript_texts(plugin: object) -> list[str]:
 
 
 @pytest.mark.parametrize("plugin", REGISTRY.plugins, ids=lambda p: p.id)
-def test_a_memo_of_one_entry_classifies_like_the_full_memo(
-    plugin: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_memo_of_one_entry_classifies_like_the_full_memo(plugin: object) -> None:
     texts = _transcript_texts(plugin) * 2  # the second pass classifies from the memo
     full = _classify(AtEngine(plugin.dialect()), texts)  # type: ignore[attr-defined]
-    monkeypatch.setattr(engine_module, "FACTS_MEMO", 1)
     tiny_engine = AtEngine(plugin.dialect())  # type: ignore[attr-defined]
+    tiny_engine.facts_memo = 1
     tiny = _classify(tiny_engine, texts)
     assert len(tiny_engine._facts) == 1
     assert tiny == full

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Final
 
 from workbench.at.engine import AtEngine
 from workbench.at.framer import MAX_LINE, LineFramer
@@ -18,13 +19,13 @@ from workbench.module.events import Event
 from workbench.plugin.api import Plugin
 
 #: ``[12:34:56.789]`` / ``12:34:56.789`` / ``[12:34:56]`` prefixes terminals put on lines.
-_TIMESTAMP = re.compile(
+_TIMESTAMP: Final = re.compile(
     rb"^\s*(\[)?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?(1)\])(?:\s+|(?=\S)|$)"
 )
-_LOG_LINE = re.compile(rb"\r*\n|\r+")
+_LOG_LINE: Final = re.compile(rb"\r*\n|\r+")
 #: Bytes a line with a timestamp prefix can start with (``\s``, a digit or ``[``): any other
 #: line skips the regex.
-_TIMESTAMP_START = frozenset(b"0123456789[ \t\n\r\x0b\x0c")
+_TIMESTAMP_START: Final = frozenset(b"0123456789[ \t\n\r\x0b\x0c")
 
 
 def strip_timestamp(line: bytes) -> tuple[bytes, float | None]:

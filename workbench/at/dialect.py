@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 #: URC prefixes from 3GPP TS 27.007/27.005 every module may print.
-STANDARD_URC_PREFIXES: tuple[str, ...] = (
+STANDARD_URC_PREFIXES: Final[tuple[str, ...]] = (
     "+CEREG:",
     "+CREG:",
     "+CGREG:",
@@ -35,13 +36,13 @@ STANDARD_URC_PREFIXES: tuple[str, ...] = (
 
 #: 3GPP registration commands whose SET form never answers with an information line, so a
 #: line with their prefix during ``AT+CEREG=2`` is the URC, not the response.
-STANDARD_SET_WITHOUT_INFO: frozenset[str] = frozenset(
+STANDARD_SET_WITHOUT_INFO: Final[frozenset[str]] = frozenset(
     {"+CEREG", "+CREG", "+CGREG", "+C5GREG", "+CSCON", "+CTZR", "+CMEE", "+CGEREP"}
 )
 
 #: Final result codes of V.250 / 27.007 (exact lines).
-STANDARD_FINALS_OK: tuple[str, ...] = ("OK", "CONNECT", "SEND OK")
-STANDARD_FINALS_ERROR: tuple[str, ...] = (
+STANDARD_FINALS_OK: Final[tuple[str, ...]] = ("OK", "CONNECT", "SEND OK")
+STANDARD_FINALS_ERROR: Final[tuple[str, ...]] = (
     "ERROR",
     "NO CARRIER",
     "BUSY",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from workbench.at.dialect import (
     STANDARD_FINALS_ERROR,
@@ -41,16 +41,16 @@ from workbench.at.syntax import (
 )
 from workbench.at.types import ClassifiedLine, CommandResult, Line, LineKind, ResultStatus
 
-_ERROR_CODE = re.compile(r"^\+(?:CME|CMS) ERROR:\s*(.*)$")
+_ERROR_CODE: Final = re.compile(r"^\+(?:CME|CMS) ERROR:\s*(.*)$")
 #: What a line must start with for :data:`_ERROR_CODE` to be worth trying.
-_ERROR_HEADS = ("+CME ERROR:", "+CMS ERROR:")
-_PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:")
+_ERROR_HEADS: Final = ("+CME ERROR:", "+CMS ERROR:")
+_PREFIX: Final = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:")
 
 #: Default per-command timeout (seconds); LwM2M commands that talk to a server pass more.
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT: Final = 10.0
 
 #: Distinct line texts whose :class:`_Facts` an engine keeps; the memo starts again when full.
-FACTS_MEMO = 4096
+FACTS_MEMO: Final = 4096
 
 _FinalStatus = tuple[ResultStatus, int | None, str | None]
 
@@ -169,6 +169,9 @@ class AtEngine:
         #: Vendor final rules are tried only on a line that starts with one of these.
         self._final_starts = tuple(rule.prefix for rule in self.dialect.final_results)
         self._facts: dict[str, _Facts] = {}
+        #: Distinct texts the memo holds before it starts again (an attribute, not the module
+        #: constant, so a test can make it small: compiled code inlines a Final constant).
+        self.facts_memo = FACTS_MEMO
         #: Collects what :meth:`classify_line` drops.
         self._scratch = Step()
         self._queue: deque[_Command] = deque()
@@ -422,7 +425,7 @@ class AtEngine:
             multiline=self._multiline_rule(text) if urc_prefix is not None else None,
         )
         memo = self._facts
-        if len(memo) >= FACTS_MEMO:
+        if len(memo) >= self.facts_memo:
             memo.clear()
         memo[raw] = facts
         return facts

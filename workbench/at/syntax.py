@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 
 class CommandForm(StrEnum):
@@ -42,11 +43,11 @@ class ParsedCommand:
         return split_at_args(self.args) if self.args else []
 
 
-_EXTENDED = re.compile(r"([+#$%^*!@][A-Za-z0-9_.]+)(.*)", re.DOTALL)
-_BASIC = re.compile(r"(&?[A-Za-z])(.*)", re.DOTALL)
+_EXTENDED: Final = re.compile(r"([+#$%^*!@][A-Za-z0-9_.]+)(.*)", re.DOTALL)
+_BASIC: Final = re.compile(r"(&?[A-Za-z])(.*)", re.DOTALL)
 #: The ways a command line can begin: checked before any regex, most lines are not commands.
-_AT_CASES = frozenset({"AT", "At", "aT", "at"})
-_COMMAND_START = re.compile(r"^\s*AT(?:[+#$%^*!@&A-Za-z\\]|\s*$)", re.IGNORECASE)
+_AT_CASES: Final = frozenset({"AT", "At", "aT", "at"})
+_COMMAND_START: Final = re.compile(r"^\s*AT(?:[+#$%^*!@&A-Za-z\\]|\s*$)", re.IGNORECASE)
 
 
 def looks_like_command(text: str) -> bool:
@@ -195,7 +196,7 @@ def split_at_args_detailed(text: str) -> list[AtArg]:
 
 
 #: Distinct argument lists :func:`split_at_args_detailed` and :func:`split_at_args` remember.
-SPLIT_MEMO = 4096
+SPLIT_MEMO: Final = 4096
 
 
 @functools.lru_cache(maxsize=SPLIT_MEMO)
@@ -223,7 +224,7 @@ def _split_values_cached(text: str) -> tuple[str, ...]:
 #: One argument of a "simple" list: a quoted string without escapes (whitespace around it and
 #: anything inside allowed), or a bare value without quotes or opening brackets; then a comma
 #: or the end of the text.
-_SIMPLE_ARG = re.compile(r'\s*"([^"\\]*)"\s*(,|\Z)|([^",{\[(]*)(,|\Z)')
+_SIMPLE_ARG: Final = re.compile(r'\s*"([^"\\]*)"\s*(,|\Z)|([^",{\[(]*)(,|\Z)')
 
 
 def _split_simple(text: str) -> list[AtArg] | None:
@@ -335,7 +336,7 @@ def split_at_args(text: str) -> list[str]:
     return list(_split_values_cached(text))
 
 
-_INFO_PREFIX = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:\s?(.*)$", re.DOTALL)
+_INFO_PREFIX: Final = re.compile(r"^\s*([+#$%^*!@][A-Za-z0-9_.]+)\s*:\s?(.*)$", re.DOTALL)
 
 
 def split_info(text: str) -> tuple[str, str] | None:
@@ -355,7 +356,7 @@ def _split_info_cached(text: str) -> tuple[str, str] | None:
     return m.group(1).upper(), m.group(2)
 
 
-_SPACED_SEPARATOR = re.compile(r"\s*([:,])\s*")
+_SPACED_SEPARATOR: Final = re.compile(r"\s*([:,])\s*")
 
 
 def canonical_head(text: str) -> str:

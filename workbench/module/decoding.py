@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -24,7 +24,7 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["REG_STAT", "Decoder", "decode_standard"]
 
-_CME = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
+_CME: Final = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -145,9 +145,9 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
     kind = line.kind
     text = line.line.text.strip()
     if kind is LineKind.PROMPT:
-        return [Event.from_line(Kind.PROMPT, line)]
+        return [_event(Kind.PROMPT, line, {})]
     if kind is LineKind.ECHO:
-        return [Event.from_line(Kind.COMMAND, line, command=text)]
+        return [_event(Kind.COMMAND, line, {"command": text})]
     if kind is LineKind.FINAL:
         return _decode_final(line, text)
     if kind is LineKind.INFO and line.command is not None and line.command.endswith("=?"):
@@ -168,6 +168,13 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
     return []
 
 
+def _event(kind: str, line: ClassifiedLine, fields: dict[str, Any]) -> Event:
+    """``Event.from_line(kind, line, **fields)`` for the lines every log is full of (echoes,
+    final results): the dict is passed as it is, no keywords packed and unpacked again."""
+    source = line.line
+    return Event(kind, source.number, source.text, fields, False, source.timestamp)
+
+
 def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
     result = line.result
     m = _CME.match(text) if text.startswith(("+CME ERROR:", "+CMS ERROR:")) else None
@@ -180,19 +187,19 @@ def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
             fields["text"] = detail
         if line.command:
             fields["command"] = line.command
-        return [Event.from_line(Kind.ERROR, line, **fields)]
+        return [_event(Kind.ERROR, line, fields)]
     ok = result.status is ResultStatus.OK if result is not None else text in ("OK", "CONNECT")
     if not ok:
         fields = {"text": text}
         if line.command:
             fields["command"] = line.command
-        return [Event.from_line(Kind.ERROR, line, **fields)]
+        return [_event(Kind.ERROR, line, fields)]
     fields = {"status": "ok"}
     if line.command:
         fields["command"] = line.command
     if line.stale:
         fields["stale"] = True
-    return [Event.from_line(Kind.RESULT, line, **fields)]
+    return [_event(Kind.RESULT, line, fields)]
 
 
 def _ints(values: list[str]) -> list[int | None]:
@@ -238,7 +245,7 @@ def _decode_prefixed(line: ClassifiedLine, prefix: str, payload: str) -> list[Ev
     return []
 
 
-_IDENTITY = {
+_IDENTITY: Final = {
     "+CGMI": "manufacturer",
     "+CGMM": "model",
     "+CGMR": "revision",

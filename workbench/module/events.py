@@ -78,7 +78,7 @@ STATES: Final[Mapping[str, frozenset[str]]] = {
 #: ``op`` values of ``host_request`` events.
 HOST_OPS: Final = frozenset({"read", "write", "execute"})
 
-_RESERVED = frozenset({"kind", "line", "raw", "inferred"})
+_RESERVED: Final = frozenset({"kind", "line", "raw", "inferred"})
 
 
 @dataclass(slots=True, init=False)

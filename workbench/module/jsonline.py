@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import json.encoder
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
 #: Covers what events carry: nesting, unicode, escapes, floats, ints beyond 64 bits, None, bool.
-_PROBE: Any = {
+_PROBE: Final[Any] = {
     "kind": "x",
     "n": [1, -2.5, 1e300, 2**70, None, True, False],
     "t": 'é\u2028"\\\n\x00',

@@ -35,19 +35,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from workbench.at.syntax import split_at_args, split_at_args_detailed
 from workbench.at.types import ClassifiedLine, LineKind
 from workbench.module.events import Event, Kind
 
 #: Event kinds this module adds (see the module docstring).
-PSM: str = "psm"
-EDRX: str = "edrx"
-PDP_CONTEXT: str = "pdp_context"
+PSM: Final[str] = "psm"
+EDRX: Final[str] = "edrx"
+PDP_CONTEXT: Final[str] = "pdp_context"
 
 #: 3GPP TS 27.007 <stat> of +CEREG/+CREG/+CGREG.
-REG_STAT: Mapping[int, str] = MappingProxyType(
+REG_STAT: Final[Mapping[int, str]] = MappingProxyType(
     {
         0: "not_registered",
         1: "registered_home",
@@ -60,7 +60,7 @@ REG_STAT: Mapping[int, str] = MappingProxyType(
 )
 
 #: TS 27.007 <AcT> of +CEREG/+COPS, in words.
-ACT_NAMES: Mapping[int, str] = MappingProxyType(
+ACT_NAMES: Final[Mapping[int, str]] = MappingProxyType(
     {
         0: "GSM",
         2: "UTRAN",
@@ -79,7 +79,7 @@ ACT_NAMES: Mapping[int, str] = MappingProxyType(
 )
 
 #: TS 24.301 Annex A: EMM cause values, as +CEREG <reject_cause> gives them (<cause_type> 0).
-EMM_CAUSES: Mapping[int, str] = MappingProxyType(
+EMM_CAUSES: Final[Mapping[int, str]] = MappingProxyType(
     {
         2: "IMSI unknown in HSS",
         3: "Illegal UE",
@@ -123,28 +123,28 @@ EMM_CAUSES: Mapping[int, str] = MappingProxyType(
 )
 
 #: TS 24.008 §10.5.7.4a GPRS Timer 3 (T3412 extended): unit bits 8-6 → seconds (None: off).
-_TIMER3_UNITS: Mapping[int, int | None] = MappingProxyType(
+_TIMER3_UNITS: Final[Mapping[int, int | None]] = MappingProxyType(
     {0: 600, 1: 3600, 2: 36000, 3: 2, 4: 30, 5: 60, 6: 1152000, 7: None}
 )
 #: TS 24.008 §10.5.7.3/§10.5.7.4 GPRS Timer / GPRS Timer 2 (T3324): 000 2 s, 001 1 min,
 #: 010 decihours, 111 deactivated; "other values shall be interpreted as multiples of 1 minute".
-_TIMER2_UNITS: Mapping[int, int | None] = MappingProxyType(
+_TIMER2_UNITS: Final[Mapping[int, int | None]] = MappingProxyType(
     {0: 2, 1: 60, 2: 360, 3: 60, 4: 60, 5: 60, 6: 60, 7: None}
 )
 
 #: TS 24.008 §10.5.5.32 eDRX cycle length (seconds) for E-UTRAN WB-S1 (LTE-M), per value.
-_EDRX_WB_S1 = (
+_EDRX_WB_S1: Final = (
     5.12, 10.24, 20.48, 40.96, 61.44, 81.92, 102.4, 122.88,
     143.36, 163.84, 327.68, 655.36, 1310.72, 2621.44, 5242.88, 10485.76,
 )  # fmt: skip
 #: For E-UTRAN NB-S1 (NB-IoT) only these values are defined; "all other values shall be
 #: interpreted as 0010" (20.48 s).
-_EDRX_NB_S1: Mapping[int, float] = MappingProxyType(
+_EDRX_NB_S1: Final[Mapping[int, float]] = MappingProxyType(
     {2: 20.48, 3: 40.96, 5: 81.92, 9: 163.84, 10: 327.68, 11: 655.36,
      12: 1310.72, 13: 2621.44, 14: 5242.88, 15: 10485.76}
 )  # fmt: skip
 #: +CEDRXS <AcT-type>, in words.
-EDRX_ACT_TYPES: Mapping[int, str] = MappingProxyType(
+EDRX_ACT_TYPES: Final[Mapping[int, str]] = MappingProxyType(
     {
         0: "eDRX not used",
         1: "EC-GSM-IoT",
@@ -397,7 +397,7 @@ def _cgdcont(line: ClassifiedLine, prefix: str, payload: str) -> list[Event]:
     return [Event.from_line(PDP_CONTEXT, line, **fields)]
 
 
-_DECODERS = MappingProxyType(
+_DECODERS: Final = MappingProxyType(
     {
         "+CEREG": _registration,
         "+CREG": _registration,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from plugins.ublox_sara import decoder as sara_decoder
-from workbench.app.pipeline import decode_log, events_of
+from workbench.app.pipeline import Pipeline, decode_log, decode_log_lines, events_of
 from workbench.plugin.loader import discover_plugins
 
 PLUGIN = discover_plugins(user=False, entry_points=False).get("ublox-sara-r5")
@@ -36,6 +34,11 @@ def test_each_event_owns_its_values() -> None:
         event.fields["values"]["/1/10/0"] = "changed"
 
 
-def test_a_full_memo_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sara_decoder, "READ_MEMO", 1)
-    assert _values(b"\r\n".join(_READS * 3)) == _values(b"\r\n".join(_READS)) * 3
+def test_a_full_memo_starts_again() -> None:
+    pipeline = Pipeline(PLUGIN, keep_empty=True)
+    assert isinstance(pipeline.decoder, sara_decoder.SaraDecoder)
+    pipeline.decoder.read_memo = 1
+    events = events_of(decode_log_lines(pipeline, b"\r\n".join(_READS * 3)))
+    values = [e.fields["values"] for e in events if e.kind == "values"]
+    assert values == _values(b"\r\n".join(_READS)) * 3
+    assert len(pipeline.decoder._read_memo) == 1
