@@ -17,7 +17,7 @@ from mypy_extensions import mypyc_attr
 
 from workbench.at.syntax import parse_command, split_at_args, split_info
 from workbench.at.types import ClassifiedLine, Line, LineKind, ResultStatus
-from workbench.module.events import Event, Kind, unknown_event
+from workbench.module.events import Event, Kind, event_for, unknown_event
 from workbench.module.threegpp import REG_STAT, decode_threegpp
 
 _log = logging.getLogger(__name__)
@@ -145,9 +145,9 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
     kind = line.kind
     text = line.line.text.strip()
     if kind is LineKind.PROMPT:
-        return [_event(Kind.PROMPT, line, {})]
+        return [event_for(Kind.PROMPT, line, {})]
     if kind is LineKind.ECHO:
-        return [_event(Kind.COMMAND, line, {"command": text})]
+        return [event_for(Kind.COMMAND, line, {"command": text})]
     if kind is LineKind.FINAL:
         return _decode_final(line, text)
     if kind is LineKind.INFO and line.command is not None and line.command.endswith("=?"):
@@ -168,13 +168,6 @@ def decode_standard(line: ClassifiedLine) -> list[Event]:
     return []
 
 
-def _event(kind: str, line: ClassifiedLine, fields: dict[str, Any]) -> Event:
-    """``Event.from_line(kind, line, **fields)`` for the lines every log is full of (echoes,
-    final results): the dict is passed as it is, no keywords packed and unpacked again."""
-    source = line.line
-    return Event(kind, source.number, source.text, fields, False, source.timestamp)
-
-
 def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
     result = line.result
     m = _CME.match(text) if text.startswith(("+CME ERROR:", "+CMS ERROR:")) else None
@@ -187,19 +180,19 @@ def _decode_final(line: ClassifiedLine, text: str) -> list[Event]:
             fields["text"] = detail
         if line.command:
             fields["command"] = line.command
-        return [_event(Kind.ERROR, line, fields)]
+        return [event_for(Kind.ERROR, line, fields)]
     ok = result.status is ResultStatus.OK if result is not None else text in ("OK", "CONNECT")
     if not ok:
         fields = {"text": text}
         if line.command:
             fields["command"] = line.command
-        return [_event(Kind.ERROR, line, fields)]
+        return [event_for(Kind.ERROR, line, fields)]
     fields = {"status": "ok"}
     if line.command:
         fields["command"] = line.command
     if line.stale:
         fields["stale"] = True
-    return [_event(Kind.RESULT, line, fields)]
+    return [event_for(Kind.RESULT, line, fields)]
 
 
 def _ints(values: list[str]) -> list[int | None]:

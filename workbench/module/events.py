@@ -135,15 +135,11 @@ class Event:
 
         For multi-line URCs pass the head's number via ``line`` and, if wanted, a joined ``raw``.
         """
-        # The wrapped Line's own attributes (not the ClassifiedLine's properties); anything
-        # else with number/text/timestamp keeps working.
-        source: Any = line.line if isinstance(line, ClassifiedLine) else getattr(line, "line", line)
-        text = source.text if raw is None else raw
-        # ``fields`` is a fresh dict already: ** made it for this call. ``Event`` itself is
-        # built by a direct call, which compiled code makes without Python's call protocol.
+        # ``fields`` is a fresh dict already: ** made it for this call.
+        event = event_for(kind, line, fields, inferred=inferred, raw=raw)
         if cls is Event:
-            return Event(kind, source.number, text, fields, inferred, source.timestamp)
-        return cls(kind, source.number, text, fields, inferred, source.timestamp)
+            return event
+        return cls(kind, event.line, event.raw, fields, inferred, event.timestamp)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A kind-specific field (``event.get("state")``)."""
@@ -196,6 +192,31 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return str(value)
+
+
+def event_for(
+    kind: str,
+    line: ClassifiedLine,
+    fields: dict[str, Any],
+    *,
+    inferred: bool = False,
+    raw: str | None = None,
+) -> Event:
+    """:meth:`Event.from_line` with the fields as a dict the event then owns: what the
+    standard decoders use for the lines every log is full of (echoes, final results), where
+    packing keywords into a dict and unpacking them again cost more than the event.
+    ``Event`` is called directly, which compiled code (workbench/compiled.py) makes without
+    Python's call protocol."""
+    # The wrapped Line's own attributes (not the ClassifiedLine's properties, and typed, so
+    # compiled code reads them directly); anything else with number/text/timestamp works too.
+    given: object = line  # the annotation is what decoders pass, not all that may come
+    if isinstance(given, ClassifiedLine):
+        source = given.line
+        number, text, stamp = source.number, source.text, source.timestamp
+    else:
+        other: Any = getattr(given, "line", given)
+        number, text, stamp = other.number, other.text, other.timestamp
+    return Event(kind, number, text if raw is None else raw, fields, inferred, stamp)
 
 
 def unknown_event(
