@@ -54,7 +54,7 @@ setup(
 
 def outputs() -> list[Path]:
     """This interpreter's extension files of the build (existing or not)."""
-    files = [source_path(m).with_name(source_path(m).stem + SUFFIX) for m in COMPILED_MODULES]
+    files = [source_path(m).with_suffix(SUFFIX) for m in COMPILED_MODULES]
     return [*files, group_library()]
 
 

@@ -139,3 +139,53 @@ def test_the_build_runs_only_while_it_is_newer_than_every_source(
     assert compiled.why_not_compiled() == "workbench/at/types.py changed after the compiled build"
     monkeypatch.setenv(compiled.PURE_PYTHON_ENV, "1")
     assert compiled.why_not_compiled() == f"{compiled.PURE_PYTHON_ENV} is set"
+
+
+#: In the sources: every dataclass of the compiled modules that writes its ``__init__`` out,
+#: and where that ``__init__`` disagrees with the fields (names, order, defaults).
+_WRITTEN_OUT = """
+import dataclasses, importlib, inspect, json
+from workbench.compiled import COMPILED_MODULES
+checked, wrong = [], []
+for name in COMPILED_MODULES:
+    module = importlib.import_module(name)
+    for cls in vars(module).values():
+        if not (inspect.isclass(cls) and cls.__module__ == name and dataclasses.is_dataclass(cls)):
+            continue
+        if cls.__dataclass_params__.init or "__init__" not in vars(cls):
+            continue
+        checked.append(f"{name}.{cls.__qualname__}")
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        if [p.name for p in params] != [f.name for f in fields]:
+            wrong.append(f"{cls.__qualname__}: parameters {[p.name for p in params]}")
+            continue
+        for p, f in zip(params, fields):
+            if f.default is not dataclasses.MISSING:
+                want = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                want = None  # the written-out __init__ makes the fresh value itself
+            else:
+                want = inspect.Parameter.empty
+            if p.default != want:
+                wrong.append(f"{cls.__qualname__}.{p.name}: default {p.default!r}, field {want!r}")
+print(json.dumps({"checked": checked, "wrong": wrong}))
+"""
+
+
+def test_every_written_out_init_matches_its_dataclass_fields() -> None:
+    """The per-line classes write their ``__init__`` out (a compiled dataclass keeps the
+    generated one as interpreted Python): the parameters must stay the fields, in order, with
+    the fields' defaults, or ``replace()`` and callers by keyword would break."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WRITTEN_OUT],
+        cwd=ROOT,
+        env=_env(**{compiled.PURE_PYTHON_ENV: "1"}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["wrong"] == []
+    assert {"workbench.at.types.Line", "workbench.module.events.Event"} <= set(found["checked"])

@@ -81,8 +81,8 @@ def source_path(module: str) -> Path:
 
 def group_library() -> Path:
     """The build's shared library for this interpreter (it may not exist)."""
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    return ROOT.joinpath(*GROUP.split(".")).with_name(GROUP.rpartition(".")[2] + "__mypyc" + suffix)
+    group = ROOT.joinpath(*GROUP.split("."))
+    return group.with_name(f"{group.name}__mypyc{_EXTENSIONS[0]}")
 
 
 def why_not_compiled() -> str | None:
